@@ -1,0 +1,146 @@
+#include "stepflow/asl/value.h"
+
+#include <cmath>
+#include <unordered_map>
+
+namespace stepflow::asl {
+
+// Large objects get a hash index so member lookup stays O(1); small ones scan.
+struct Value::ObjectRep {
+  static constexpr size_t kIndexThreshold = 16;
+  Object members;
+  std::unordered_map<std::string_view, size_t> index;
+};
+
+Value Value::Bool(bool b) {
+  Value v;
+  v.type_ = Type::kBool;
+  v.scalar_.b = b;
+  return v;
+}
+
+Value Value::Int(int64_t i) {
+  Value v;
+  v.type_ = Type::kInt;
+  v.scalar_.i = i;
+  return v;
+}
+
+Value Value::Double(double d) {
+  Value v;
+  v.type_ = Type::kDouble;
+  v.scalar_.d = d;
+  return v;
+}
+
+Value Value::Number(double d) {
+  if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18) {
+    return Int(static_cast<int64_t>(d));
+  }
+  return Double(d);
+}
+
+Value Value::String(std::string s) {
+  Value v;
+  v.type_ = Type::kString;
+  v.rep_ = std::make_shared<const std::string>(std::move(s));
+  return v;
+}
+
+Value Value::MakeArray(Array items) {
+  Value v;
+  v.type_ = Type::kArray;
+  v.rep_ = std::make_shared<const Array>(std::move(items));
+  return v;
+}
+
+Value Value::MakeObject(Object members) {
+  auto rep = std::make_shared<ObjectRep>();
+  rep->members = std::move(members);
+  if (rep->members.size() >= ObjectRep::kIndexThreshold) {
+    rep->index.reserve(rep->members.size());
+    for (size_t i = 0; i < rep->members.size(); ++i) {
+      // Last duplicate wins, as in JSON parsers that keep one member per key.
+      rep->index[rep->members[i].first] = i;
+    }
+  }
+  Value v;
+  v.type_ = Type::kObject;
+  v.rep_ = std::move(rep);
+  return v;
+}
+
+const std::string& Value::AsString() const {
+  return *static_cast<const std::string*>(rep_.get());
+}
+
+const Array& Value::AsArray() const { return *static_cast<const Array*>(rep_.get()); }
+
+const Object& Value::AsObject() const {
+  return static_cast<const ObjectRep*>(rep_.get())->members;
+}
+
+const Value* Value::Find(std::string_view key) const {
+  if (type_ != Type::kObject) return nullptr;
+  const auto* rep = static_cast<const ObjectRep*>(rep_.get());
+  if (!rep->index.empty()) {
+    auto it = rep->index.find(key);
+    return it == rep->index.end() ? nullptr : &rep->members[it->second].second;
+  }
+  for (auto it = rep->members.rbegin(); it != rep->members.rend(); ++it) {
+    if (it->first == key) return &it->second;
+  }
+  return nullptr;
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_int() && b.is_int()) return a.AsInt() == b.AsInt();
+    return a.AsDouble() == b.AsDouble();
+  }
+  if (a.type_ != b.type_) return false;
+  switch (a.type_) {
+    case Value::Type::kNull:
+      return true;
+    case Value::Type::kBool:
+      return a.AsBool() == b.AsBool();
+    case Value::Type::kString:
+      return a.AsString() == b.AsString();
+    case Value::Type::kArray:
+      return a.rep_ == b.rep_ || a.AsArray() == b.AsArray();
+    case Value::Type::kObject: {
+      if (a.rep_ == b.rep_) return true;
+      const Object& x = a.AsObject();
+      const Object& y = b.AsObject();
+      if (x.size() != y.size()) return false;
+      for (const auto& [key, value] : x) {
+        const Value* other = b.Find(key);
+        if (other == nullptr || !(*other == value)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+const char* TypeName(Value::Type type) {
+  switch (type) {
+    case Value::Type::kNull:
+      return "null";
+    case Value::Type::kBool:
+      return "boolean";
+    case Value::Type::kInt:
+    case Value::Type::kDouble:
+      return "number";
+    case Value::Type::kString:
+      return "string";
+    case Value::Type::kArray:
+      return "array";
+    case Value::Type::kObject:
+      return "object";
+  }
+  return "unknown";
+}
+
+}  // namespace stepflow::asl

@@ -1,0 +1,1 @@
+int stepflow_server_anchor = 0;

@@ -1,0 +1,70 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "stepflow/asl/json.h"
+
+using stepflow::asl::JsonError;
+using stepflow::asl::JsonLimits;
+using stepflow::asl::ParseJson;
+using stepflow::asl::ToJson;
+using stepflow::asl::Value;
+
+TEST_CASE("JSON round-trips objects in member order") {
+  Value v;
+  JsonError e;
+  REQUIRE(ParseJson(R"({"b":1,"a":[true,null,"x",1.5,-3]})", &v, &e));
+  CHECK(ToJson(v) == R"({"b":1,"a":[true,null,"x",1.5,-3]})");
+  CHECK(v.Find("a")->AsArray().size() == 5);
+  CHECK(v.Find("zz") == nullptr);
+}
+
+TEST_CASE("JSON numbers compare by value") {
+  Value a, b;
+  JsonError e;
+  REQUIRE(ParseJson("[1, 2.0]", &a, &e));
+  REQUIRE(ParseJson("[1.0, 2]", &b, &e));
+  CHECK(a == b);
+}
+
+TEST_CASE("JSON syntax errors give line and column") {
+  Value v;
+  JsonError e;
+  CHECK_FALSE(ParseJson("{\n  \"a\": 1,\n  \"b\" 2\n}", &v, &e));
+  CHECK(e.line == 3);
+  CHECK(e.column == 7);
+  CHECK(e.message.find("colon") != std::string::npos);
+}
+
+TEST_CASE("JSON nested 100,000 levels deep is rejected, not a crash") {
+  std::string deep(100000, '[');
+  deep += std::string(100000, ']');
+  Value v;
+  JsonError e;
+  CHECK_FALSE(ParseJson(deep, &v, &e));
+  CHECK(e.message.find("Nesting deeper than 1000") != std::string::npos);
+}
+
+TEST_CASE("JSON with invalid UTF-8 is rejected") {
+  Value v;
+  JsonError e;
+  CHECK_FALSE(ParseJson("\"\xff\xfe\"", &v, &e));
+  CHECK(e.message.find("encoding") != std::string::npos);
+}
+
+TEST_CASE("JSON over the size limit is rejected before parsing") {
+  JsonLimits limits;
+  limits.max_bytes = 10;
+  Value v;
+  JsonError e;
+  CHECK_FALSE(ParseJson("[1,2,3,4,5,6,7,8]", &v, &e, limits));
+  CHECK(e.message.find("over the limit") != std::string::npos);
+}
+
+TEST_CASE("JSON numbers out of range are rejected") {
+  Value v;
+  JsonError e;
+  CHECK_FALSE(ParseJson("1e999", &v, &e));
+  CHECK(ParseJson("123456789012345678901234567890", &v, &e));
+  CHECK(v.is_number());
+}
