@@ -1,0 +1,11 @@
+#pragma once
+
+namespace stepflow::server {
+
+// Each `stepflow <command>` entry point. argv[0] is the command name; the return
+// value is the process exit code.
+int RunValidateCommand(int argc, char** argv);
+int RunRunCommand(int argc, char** argv);
+int RunJsonataCommand(int argc, char** argv);
+
+}  // namespace stepflow::server
