@@ -203,6 +203,7 @@ class Parser {
       bool single = k == StepKind::kName || k == StepKind::kIndex;
       bool merge = k == StepKind::kNames && i + 1 == list->steps.size();
       if (!single && !merge) names_and_indexes = false;
+      if (single && list->definite_prefix == i) ++list->definite_prefix;
     }
     list->jayway_definite = names_and_indexes;
     return true;

@@ -23,6 +23,11 @@ struct Work {
   uint32_t step;
 };
 
+// Which misses end an evaluation: none (a path's own indefinite evaluation, per
+// our contract), those Jayway's default configuration throws on (operand paths
+// in filters), or also every missing member (existence checks).
+enum class Mode : uint8_t { kLenient, kDefault, kRequireProperties };
+
 // ---- Filter operands: Jayway's ValueNode kinds, without copying the document.
 
 struct Node {
@@ -43,8 +48,9 @@ class Evaluator {
 
   // Appends every match of `list` from `start` to `out`. Depth-first over an
   // explicit stack: items come out in Jayway's order (each match runs through
-  // the remaining steps before the next match is considered).
-  void Collect(const StepList& list, const Value& start, Array* out) {
+  // the remaining steps before the next match is considered). Returns false
+  // where Jayway would throw PathNotFoundException under `mode`.
+  bool Collect(const StepList& list, const Value& start, Mode mode, Array* out) {
     const uint32_t n = static_cast<uint32_t>(list.steps.size());
     std::vector<Work> stack{{&start, 0}};
     std::vector<Work> batch;
@@ -56,7 +62,7 @@ class Evaluator {
         continue;
       }
       batch.clear();
-      Apply(list, w, &batch, out);
+      if (!Apply(list, w, mode, &batch, out)) return false;
       bool all_leaves = true;
       for (const Work& b : batch) all_leaves = all_leaves && b.step == n;
       if (all_leaves) {
@@ -65,6 +71,7 @@ class Evaluator {
         for (auto it = batch.rbegin(); it != batch.rend(); ++it) stack.push_back(*it);
       }
     }
+    return true;
   }
 
   bool Accept(uint32_t expr_index, const Value& item) {
@@ -134,60 +141,80 @@ class Evaluator {
     for (int64_t i = from; i < to; ++i) PushIndex(v, i, next, batch);
   }
 
-  // Applies step `w.step` of `list` to `w.value`.
-  void Apply(const StepList& list, const Work& w, std::vector<Work>* batch, Array* out) {
+  // Applies step `w.step` of `list` to `w.value`. Returns false where Jayway
+  // would throw: a step that meets the wrong type, or a missing member, while
+  // everything before it named a single value (Jayway's PropertyPathToken,
+  // PathToken.handleObjectProperty and ArrayPathToken.checkArrayModel).
+  bool Apply(const StepList& list, const Work& w, Mode mode, std::vector<Work>* batch,
+             Array* out) {
     const Step& s = list.steps[w.step];
     const Value& v = *w.value;
     const uint32_t next = w.step + 1;
     const bool leaf = next == list.steps.size();
+    const bool strict = mode != Mode::kLenient && w.step <= list.definite_prefix;
+    const bool require = mode == Mode::kRequireProperties;
     switch (s.kind) {
-      case StepKind::kName:
-        if (const Value* m = v.Find(s.name)) batch->push_back({m, next});
-        return;
+      case StepKind::kName: {
+        if (!v.is_object()) return !strict;
+        const Value* m = v.Find(s.name);
+        if (m == nullptr) return !(require || (strict && !leaf));
+        batch->push_back({m, next});
+        return true;
+      }
       case StepKind::kNames:
-        if (!v.is_object()) return;
+        if (!v.is_object()) return !strict;
+        if (require) {
+          for (const std::string& name : s.names) {
+            if (v.Find(name) == nullptr) return false;
+          }
+        }
         if (leaf) {
           // Jayway's multi-property leaf: one object of the members present. It
           // is emitted now; nothing queued before it is still pending.
           out->push_back(Merge(s, v));
-          return;
+          return true;
         }
         for (const std::string& name : s.names) {
           if (const Value* m = v.Find(name)) batch->push_back({m, next});
         }
-        return;
+        return true;
       case StepKind::kIndex:
-        if (v.is_array()) PushIndex(v, s.index, next, batch);
-        return;
+        if (!v.is_array()) return !strict;
+        PushIndex(v, s.index, next, batch);
+        return true;
       case StepKind::kIndexes:
-        if (!v.is_array()) return;
+        if (!v.is_array()) return !strict;
         for (int32_t i : s.indexes) PushIndex(v, i, next, batch);
-        return;
+        return true;
       case StepKind::kSlice:
-        if (v.is_array()) Slice(s, v, next, batch);
-        return;
+        if (!v.is_array()) return !strict;
+        Slice(s, v, next, batch);
+        return true;
       case StepKind::kWildcard:
         if (v.is_object()) {
           for (const Member& m : v.AsObject()) batch->push_back({&m.second, next});
         } else if (v.is_array()) {
           for (const Value& e : v.AsArray()) batch->push_back({&e, next});
         }
-        return;
+        return true;
       case StepKind::kFilter:
         // Jayway PredicatePathToken: an object is tested itself, an array per
-        // element; a primitive yields nothing.
+        // element; a primitive yields nothing (Jayway throws if upstream is definite).
         if (v.is_object()) {
           if (Accept(s.filter, v)) batch->push_back({&v, next});
         } else if (v.is_array()) {
           for (const Value& e : v.AsArray()) {
             if (Accept(s.filter, e)) batch->push_back({&e, next});
           }
+        } else {
+          return !strict;
         }
-        return;
+        return true;
       case StepKind::kScan:
         Scan(list, w, batch);
-        return;
+        return true;
     }
+    return true;
   }
 
   static Value Merge(const Step& s, const Value& v) {
@@ -301,7 +328,7 @@ class Evaluator {
           return;
         }
         Array matches;
-        Collect(list, start, &matches);
+        if (!Collect(list, start, Mode::kDefault, &matches)) return;  // undefined
         if (list.jayway_definite) {  // a merge: one object, or undefined
           if (matches.empty()) return;
           node->owned = matches[0];
@@ -316,14 +343,14 @@ class Evaluator {
   }
 
   // Jayway evaluates an existence check with REQUIRE_PROPERTIES: a definite
-  // path exists when it resolves (even to null); an indefinite one when it
-  // matches something.
+  // path exists when it resolves (even to null); an indefinite one unless a
+  // member is missing along the way. An empty list still "exists": in Jayway
+  // `[?(@.items[?(@.ok)])]` keeps every item whose `items` is an array.
   bool Exists(const StepList& list, const Value& item) {
     const Value& start = list.relative ? item : root_;
     if (list.jayway_definite && !EndsWithMerge(list)) return Lookup(list, start) != nullptr;
     Array matches;
-    Collect(list, start, &matches);
-    return !matches.empty();
+    return Collect(list, start, Mode::kRequireProperties, &matches);
   }
 
   // ---- Jayway's EvaluatorFactory.
@@ -356,7 +383,7 @@ class Evaluator {
   // across types (a number by its text, a string parsed as a decimal).
   static bool NodeEquals(const Node& l, const Node& r) {
     if (l.is_json() && r.is_json()) return *l.value == *r.value;
-    if (l.kind == Node::Kind::kUndefined) return r.kind == Node::Kind::kUndefined;
+    if (l.kind == Node::Kind::kUndefined) return false;  // Jayway: undefined equals nothing
     if (l.kind == Node::Kind::kPattern) return r.kind == Node::Kind::kPattern && l.regex == r.regex;
     if (r.kind != Node::Kind::kValue) return false;
     const Value& a = *l.value;
@@ -525,7 +552,8 @@ struct MatchResources {
 
 void CollectMatches(const Program& program, const StepList& list, const Value& start,
                     const Value& root, Array* out) {
-  Evaluator(program, root).Collect(list, start, out);
+  // Lenient never fails.
+  (void)Evaluator(program, root).Collect(list, start, Mode::kLenient, out);
 }
 
 std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const std::string& flags,

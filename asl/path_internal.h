@@ -53,6 +53,9 @@ struct StepList {
   // Jayway "definite": names and single indexes only, or a final multi-name step
   // (which yields one merged object). Such a list yields at most one value.
   bool jayway_definite = true;
+  // How many leading steps are single names or indexes: step k has a definite
+  // upstream (Jayway's isUpstreamDefinite) when k <= definite_prefix.
+  uint32_t definite_prefix = 0;
 };
 
 enum class RelOp : uint8_t {
