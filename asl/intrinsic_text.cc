@@ -160,11 +160,40 @@ void AppendJavaJson(const Value& value, std::string* out) {
 
 }  // namespace
 
+// AWS hands States.Format plain Java objects and prints them with toString():
+// recorded on AWS, an object argument {"Arg1": 1, "Arg2": []} prints as
+// {Arg1=1, Arg2=[]} (a Map), arrays as [a, b] (a List), strings unquoted.
 void AppendFormatted(const Value& value, std::string* out) {
-  if (value.is_string()) {
-    *out += value.AsString();
-  } else {
-    AppendJavaJson(value, out);
+  switch (value.type()) {
+    case Value::Type::kString:
+      *out += value.AsString();
+      break;
+    case Value::Type::kArray: {
+      out->push_back('[');
+      bool first = true;
+      for (const Value& item : value.AsArray()) {
+        if (!first) *out += ", ";
+        first = false;
+        AppendFormatted(item, out);
+      }
+      out->push_back(']');
+      break;
+    }
+    case Value::Type::kObject: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, member] : value.AsObject()) {
+        if (!first) *out += ", ";
+        first = false;
+        *out += key;
+        out->push_back('=');
+        AppendFormatted(member, out);
+      }
+      out->push_back('}');
+      break;
+    }
+    default:
+      AppendJavaJson(value, out);
   }
 }
 

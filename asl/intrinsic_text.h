@@ -16,8 +16,9 @@ namespace stepflow::asl::intrinsic {
 // one more piece than there are placeholders.
 std::vector<std::string> SplitPlaceholders(std::string_view tmpl);
 
-// Appends `value` as States.Format prints an argument: strings raw, numbers as
-// Java prints them, null/true/false as words, arrays and objects as JSON.
+// Appends `value` as States.Format prints an argument, Java's toString(): strings
+// raw, numbers as Java prints them, null/true/false as words, arrays as
+// `[a, b]`, objects as `{k=v, k2=v2}`.
 void AppendFormatted(const Value& value, std::string* out);
 
 // A double as Java's Double.toString prints it ("1.0", "1.1", "1.0E10", "1.0E-5").
