@@ -172,8 +172,7 @@ class Parser {
     return FailAt(std::string("unexpected character '") + c + "'");
   }
 
-  // 'text' with the escapes AWS documents: \' \{ \} \\. Any other backslash is
-  // an error. Unescaped `{}` pairs split `pieces` (when given) into the text
+  // 'text' with backslash escapes. Unescaped `{}` pairs split `pieces` (when given) into the text
   // around States.Format placeholders.
   bool ParseString(Arg* arg, std::vector<std::string>* pieces_out) {
     size_t start = pos_;
@@ -190,10 +189,11 @@ class Parser {
         break;
       }
       if (c == '\\') {
-        char next = pos_ + 1 < text_.size() ? text_[pos_ + 1] : '\0';
-        if (next != '\'' && next != '{' && next != '}' && next != '\\') {
-          return FailAt("invalid escape sequence in string literal (only \\', \\{, \\} and \\\\ are allowed)");
-        }
+        // AWS documents \' \{ \} \\; a backslash before any other character
+        // stands for that character too. Only a backslash with nothing after it
+        // (the "open escape" AWS documents as an error) is rejected.
+        if (pos_ + 1 >= text_.size()) return FailAt("unterminated escape sequence");
+        char next = text_[pos_ + 1];
         value.push_back(next);
         pieces.back().push_back(next);
         pos_ += 2;

@@ -42,12 +42,18 @@ class Path {
   //   "No results for path: $['a']['b']" when the last step is missing,
   //   "Missing property in path $['a']" when an intermediate step is missing.
   // Indefinite path: always true; `out` is an array of every match (maybe empty).
+  // As in Jayway, a path whose only indefinite step is a final name union
+  // (`$.a['x','y']`) yields one object holding the named members that exist.
   bool Evaluate(const Value& root, Value* out, std::string* error) const;
 
   // For ResultPath: returns `root` with `value` placed where this definite path
   // points, creating missing objects on the way. `$` alone replaces the root.
   // False with `error` when a step meets a non-object (or an index out of range).
   bool Assign(const Value& root, const Value& value, Value* out, std::string* error) const;
+
+  // The path in Jayway's bracket notation, as AWS error texts print it:
+  // `$.a.b[0]` -> "$['a']['b'][0]" (a variable keeps its name: "$v['a']").
+  std::string BracketNotation() const;
 
  private:
   struct Impl;
