@@ -878,3 +878,19 @@ TEST_CASE("Java's Double.toString layout is reproduced") {
   CHECK(JavaDoubleToString(123.456) == "123.456");
   CHECK(JavaDoubleToString(0.1 + 0.2) == "0.30000000000000004");
 }
+
+TEST_CASE("Intrinsic path arguments may use brackets, wildcards and filters") {
+  Value input = Json(R"j({"items": [{"id": "a", "n": 1}, {"id": "b", "n": 5}], "odd key": ",)"})j");
+  CHECK(EvalJson("States.Array($.items[0].id, $['odd key'], $.items[1]['n'])", ToJson(input)) == R"j(["a",",)",5])j");
+  CHECK(EvalJson("States.ArrayLength($.items[*].id)", ToJson(input)) == "2");
+  CHECK(EvalJson("States.Array($.items[?(@.n > 2)].id)", ToJson(input)) == R"([["b"]])");
+  CHECK(EvalJson("States.Array($..id)", ToJson(input)) == R"([["a","b"]])");
+}
+
+TEST_CASE("Intrinsic parse reports a bad path") {
+  CHECK(ParseError("States.Array($.a[)") == "unbalanced ')' in path at offset 17");
+  CHECK(ParseError("States.Array($.a['x)") == "unterminated path starting at offset 13");
+  std::string e;
+  e = ParseError("States.Array($.)");
+  CHECK(e.starts_with("invalid path '$.': "));
+}
