@@ -1,11 +1,30 @@
 #include <cstdio>
-#include <cstring>
+#include <string>
+
+#include "commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: stepflow <command> [args]\n"
+    "  run FILE        run one execution of a state machine and print its result\n"
+    "  validate FILE   check a definition and print every problem found\n"
+    "  jsonata EXPR    evaluate a JSONata expression\n";
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: stepflow <validate|run|jsonata> ...\n");
+    std::fputs(kUsage, stderr);
     return 2;
   }
-  std::fprintf(stderr, "stepflow: unknown command '%s'\n", argv[1]);
+  std::string cmd = argv[1];
+  if (cmd == "validate") return stepflow::server::RunValidateCommand(argc - 1, argv + 1);
+  if (cmd == "run") return stepflow::server::RunRunCommand(argc - 1, argv + 1);
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "stepflow: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "stepflow/asl/diagnostic.h"
+#include "stepflow/asl/intrinsics.h"
 #include "stepflow/asl/path.h"
 #include "stepflow/asl/payload_template.h"
 #include "stepflow/asl/value.h"
@@ -130,6 +131,10 @@ struct State {
   std::optional<std::string> error, cause;
   std::optional<Path> error_path, cause_path;
   std::optional<PayloadTemplate> error_intrinsic, cause_intrinsic;  // ErrorPath: "States.Format(...)"
+  // ErrorPath / CausePath given as an intrinsic call: the parsed call, whose result
+  // is the error (cause) string. The parser fills these, not error_intrinsic /
+  // cause_intrinsic (a PayloadTemplate treats a bare string as a literal).
+  std::optional<IntrinsicCall> error_call, cause_call;
   std::optional<Value> jsonata_error, jsonata_cause;
 
   // Parallel.

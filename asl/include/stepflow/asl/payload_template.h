@@ -32,8 +32,9 @@ class PayloadTemplate {
 
   const Value& source() const;
 
+  struct Node;  // compiled form; defined in payload_template.cc
+
  private:
-  struct Node;
   std::shared_ptr<const Node> root_;
   Value source_;
 };

@@ -1,0 +1,902 @@
+#include "execution.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "stepflow/asl/choice.h"
+#include "stepflow/asl/errors.h"
+#include "stepflow/asl/json.h"
+#include "stepflow/asl/timestamp.h"
+
+namespace stepflow::engine {
+
+using asl::Failure;
+using asl::State;
+using asl::StateType;
+using asl::Value;
+namespace errors = asl::errors;
+
+// A thread of control: the top-level machine, one Parallel branch or one Map
+// iteration. Children report back through on_done; nothing here recurses per item.
+struct Frame : std::enable_shared_from_this<Frame> {
+  const asl::StateMachine* machine = nullptr;
+  int state_index = 0;
+  Value input;  // the current state's raw input
+  std::shared_ptr<asl::VariableScope> scope;
+  std::function<void(bool ok, const Value& output, const Failure& failure)> on_done;
+  bool silent = false;  // a distributed Map's children keep no events in this history
+  bool cancelled = false;
+  bool done = false;
+  int64_t last_event_id = 0;
+  int64_t entered_event_id = 0;
+  Instant entered_time = 0;
+  std::vector<int64_t> retry_attempts;
+  int64_t retry_count = 0;
+  Value map_item;  // {"Index","Value"} inside a Map iteration
+  Value context;   // $$ for the current state
+  std::vector<FramePtr> children;
+  std::shared_ptr<void> fanout;  // a running Map's bookkeeping, owned here
+};
+
+namespace {
+
+Value Str(std::string s) { return Value::String(std::move(s)); }
+
+Value Obj(std::initializer_list<asl::Member> members) { return Value::MakeObject(asl::Object(members)); }
+
+Value PayloadDetails(const char* key, const Value& payload) {
+  return Obj({{key, Str(asl::ToJson(payload))}, {std::string(key) + "Details", Obj({{"truncated", Value::Bool(false)}})}});
+}
+
+bool ErrorMatches(const std::vector<std::string>& names, const std::string& error, bool is_task) {
+  for (const std::string& name : names) {
+    if (name == error) return true;
+    if (name == errors::kAll) return true;
+    // On a Task, States.TaskFailed matches every error but States.Timeout.
+    if (is_task && name == errors::kTaskFailed && error != errors::kTimeout) return true;
+  }
+  return false;
+}
+
+bool IsTerminalError(const std::string& error) {
+  return error == errors::kRuntime || error == errors::kDataLimitExceeded;
+}
+
+}  // namespace
+
+Execution::Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine,
+                     storage::ExecutionRecord record, Value input, std::string state_machine_name)
+    : host_(std::move(host)), machine_(std::move(machine)), record_(std::move(record)), input_(std::move(input)) {
+  std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
+  execution_context_ = Obj({{"Id", Str(record_.arn)},
+                            {"Input", input_},
+                            {"Name", Str(record_.name)},
+                            {"RoleArn", Str(role)},
+                            {"StartTime", Str(asl::FormatTimestamp(record_.start_time_ns))},
+                            {"RedriveCount", Value::Int(0)}});
+  state_machine_context_ = Obj({{"Id", Str(record_.state_machine_arn)}, {"Name", Str(state_machine_name)}});
+}
+
+void Execution::Start() {
+  std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
+  Value details = PayloadDetails("input", input_);
+  asl::Object members = details.AsObject();
+  members.emplace_back("roleArn", Str(role));
+  Emit(nullptr, EventType::kExecutionStarted, "", "executionStartedEventDetails", Value::MakeObject(members));
+  root_ = std::make_shared<Frame>();
+  root_->machine = machine_.get();
+  root_->state_index = machine_->start_index;
+  root_->input = input_;
+  root_->scope = std::make_shared<asl::VariableScope>();
+  root_->last_event_id = 1;
+  root_->on_done = [this](bool ok, const Value& output, const Failure& failure) {
+    if (ok) {
+      FinishExecution(storage::ExecutionStatus::kSucceeded, output, std::nullopt, std::nullopt,
+                      EventType::kExecutionSucceeded);
+    } else {
+      FinishExecution(storage::ExecutionStatus::kFailed, std::nullopt, failure.error, failure.cause,
+                      EventType::kExecutionFailed);
+    }
+  };
+  if (machine_->timeout_seconds) {
+    Instant due = host_.clock->Now() + *machine_->timeout_seconds * kNanosPerSecond;
+    host_.schedule(due, [this] {
+      if (finished()) return;
+      CancelFrame(*root_);
+      FinishExecution(storage::ExecutionStatus::kTimedOut, std::nullopt, std::string(errors::kTimeout),
+                      std::string("The execution timed out."), EventType::kExecutionTimedOut);
+    });
+  }
+  Post(root_);
+}
+
+void Execution::Stop(const std::string& error, const std::string& cause) {
+  if (finished()) return;
+  if (root_) CancelFrame(*root_);
+  FinishExecution(storage::ExecutionStatus::kAborted, std::nullopt, error, cause, EventType::kExecutionAborted);
+}
+
+void Execution::CancelFrame(Frame& f) {
+  f.cancelled = true;
+  for (const FramePtr& child : f.children) CancelFrame(*child);
+}
+
+Status Execution::Flush() {
+  if (pending_.empty() && !row_dirty_) return Status::OK();
+  Status s = host_.store->AppendEvents(record_.arn, flushed_event_id_, pending_, row_dirty_ ? &record_ : nullptr);
+  if (!s.ok()) return s;
+  if (!pending_.empty()) flushed_event_id_ = pending_.back().id;
+  pending_.clear();
+  row_dirty_ = false;
+  return Status::OK();
+}
+
+int64_t Execution::Emit(Frame* f, EventType type, const char* state_type, const char* details_key, Value details) {
+  if (f != nullptr && f->silent) return f->last_event_id;
+  storage::HistoryEventRecord event;
+  event.id = next_event_id_++;
+  event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
+  event.timestamp_ns = host_.clock->Now();
+  event.type = EventTypeName(type, state_type);
+  if (details_key != nullptr && !details.is_null()) {
+    event.details_json = asl::ToJson(Obj({{details_key, std::move(details)}}));
+  }
+  pending_.push_back(std::move(event));
+  if (f != nullptr) f->last_event_id = pending_.back().id;
+  return pending_.back().id;
+}
+
+void Execution::FinishExecution(storage::ExecutionStatus status, std::optional<Value> output,
+                                std::optional<std::string> error, std::optional<std::string> cause, EventType type) {
+  if (finished()) return;
+  Value details;
+  if (output) {
+    details = PayloadDetails("output", *output);
+  } else {
+    asl::Object members;
+    if (error) members.emplace_back("error", Str(*error));
+    if (cause) members.emplace_back("cause", Str(*cause));
+    details = Value::MakeObject(std::move(members));
+  }
+  static const char* kKeys[] = {"executionSucceededEventDetails", "executionFailedEventDetails",
+                                "executionAbortedEventDetails", "executionTimedOutEventDetails"};
+  const char* key = type == EventType::kExecutionSucceeded ? kKeys[0]
+                    : type == EventType::kExecutionFailed  ? kKeys[1]
+                    : type == EventType::kExecutionAborted ? kKeys[2]
+                                                           : kKeys[3];
+  Emit(nullptr, type, "", key, details);
+  record_.status = status;
+  if (output) record_.output = asl::ToJson(*output);
+  record_.error = error;
+  record_.cause = cause;
+  record_.stop_time_ns = host_.clock->Now();
+  output_ = std::move(output);
+  row_dirty_ = true;
+}
+
+void Execution::Post(const FramePtr& f) {
+  host_.post([this, f] { Step(f); });
+}
+
+void Execution::Step(const FramePtr& f) {
+  // A long synchronous run yields now and then so timers and other work interleave.
+  for (int steps = 0; steps < 1000; ++steps) {
+    if (finished() || f->cancelled || f->done) return;
+    const State& s = f->machine->states[f->state_index];
+    EnterState(*f, s);
+    if (Execute(f, s) == Flow::kPause) return;
+  }
+  Post(f);
+}
+
+void Execution::EnterState(Frame& f, const State& s) {
+  f.entered_event_id = Emit(&f, EventType::kStateEntered, asl::StateTypeName(s.type), "stateEnteredEventDetails",
+                            [&] {
+                              asl::Object m{{"name", Str(s.name)}};
+                              Value p = PayloadDetails("input", f.input);
+                              for (const auto& member : p.AsObject()) m.push_back(member);
+                              return Value::MakeObject(std::move(m));
+                            }());
+  f.entered_time = host_.clock->Now();
+  f.retry_attempts.assign(s.retry.size(), 0);
+  f.retry_count = 0;
+}
+
+asl::EvalEnv Execution::Env(Frame& f) {
+  const State& s = f.machine->states[f.state_index];
+  asl::Object state{{"Name", Str(s.name)},
+                    {"EnteredTime", Str(asl::FormatTimestamp(f.entered_time))},
+                    {"RetryCount", Value::Int(f.retry_count)}};
+  asl::Object context{{"Execution", execution_context_},
+                      {"State", Value::MakeObject(std::move(state))},
+                      {"StateMachine", state_machine_context_}};
+  if (!f.map_item.is_null()) context.emplace_back("Map", Obj({{"Item", f.map_item}}));
+  f.context = Value::MakeObject(std::move(context));
+  asl::EvalEnv env;
+  env.context = &f.context;
+  env.variables = f.scope.get();
+  env.random = host_.random;
+  return env;
+}
+
+Failure Execution::StateRuntimeError(const Frame& f, const State& s, const std::string& error,
+                                     const std::string& detail) const {
+  return Failure{error, "An error occurred while executing the state '" + s.name + "' (entered at the event id #" +
+                            std::to_string(f.entered_event_id) + "). " + detail};
+}
+
+bool Execution::ApplyPathField(const Frame& f, const asl::PathField& field, const Value& input, Value* out,
+                               std::string* error) {
+  switch (field.kind) {
+    case asl::PathField::Kind::kDefault:
+      *out = input;
+      return true;
+    case asl::PathField::Kind::kNull:
+      *out = Value::MakeObject({});
+      return true;
+    case asl::PathField::Kind::kPath: {
+      asl::EvalEnv env;
+      env.context = &f.context;
+      env.variables = f.scope.get();
+      std::string detail;
+      Value v;
+      bool ok = false;
+      switch (field.path.root()) {
+        case asl::Path::Root::kInput:
+          ok = field.path.Evaluate(input, &v, &detail);
+          break;
+        case asl::Path::Root::kContext:
+          ok = field.path.Evaluate(f.context, &v, &detail);
+          break;
+        case asl::Path::Root::kVariable: {
+          const Value* var = f.scope->Find(field.path.variable_name());
+          ok = var != nullptr && field.path.Evaluate(*var, &v, &detail);
+          if (var == nullptr) detail = "Undefined variable '$" + field.path.variable_name() + "'";
+          break;
+        }
+      }
+      if (!ok) {
+        *error = "Invalid path '" + field.path.text() + "' : " + detail;
+        return false;
+      }
+      *out = std::move(v);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Execution::ResolveNumber(Frame& f, const asl::NumberField& field, const Value& input, const char* name,
+                              bool integer, std::optional<double>* out, std::string* error) {
+  if (field.value) {
+    *out = field.value;
+    return true;
+  }
+  if (!field.path) {
+    *out = std::nullopt;
+    return true;
+  }
+  asl::PathField pf;
+  pf.kind = asl::PathField::Kind::kPath;
+  pf.path = *field.path;
+  Value v;
+  std::string detail;
+  if (!ApplyPathField(f, pf, input, &v, &detail)) {
+    *error = detail;
+    return false;
+  }
+  if (!v.is_number() || (integer && !v.is_int())) {
+    *error = std::string("The ") + name + "Path field refers to value \"" +
+             (v.is_string() ? v.AsString() : asl::ToJson(v)) + "\" which is not a valid " +
+             (integer ? "integer" : "float") + ": " + field.path->text();
+    return false;
+  }
+  *out = v.AsDouble();
+  return true;
+}
+
+bool Execution::Assign(Frame& f, const asl::PayloadTemplate& assign, const Value& input, Failure* failure) {
+  Value assigned;
+  if (!assign.Evaluate(input, Env(f), &assigned, failure)) return false;
+  if (!assigned.is_object()) return true;
+  asl::Object vars = f.scope->variables.is_object() ? f.scope->variables.AsObject() : asl::Object();
+  for (const auto& [name, value] : assigned.AsObject()) {
+    auto it = std::find_if(vars.begin(), vars.end(), [&](const asl::Member& m) { return m.first == name; });
+    if (it != vars.end()) {
+      it->second = value;
+    } else {
+      vars.emplace_back(name, value);
+    }
+  }
+  f.scope->variables = Value::MakeObject(std::move(vars));
+  return true;
+}
+
+Execution::Flow Execution::Execute(const FramePtr& f, const State& s) {
+  if (s.query_language == asl::QueryLanguage::kJsonata) {
+    return FailFrame(*f, StateRuntimeError(*f, s, errors::kRuntime,
+                                           "QueryLanguage JSONata is not supported by this engine yet."));
+  }
+  switch (s.type) {
+    case StateType::kPass:
+      return ExecutePass(*f, s);
+    case StateType::kChoice:
+      return ExecuteChoice(*f, s);
+    case StateType::kWait:
+      return ExecuteWait(f, s);
+    case StateType::kSucceed:
+      return ExecuteSucceed(*f, s);
+    case StateType::kFail:
+      return ExecuteFail(*f, s);
+    case StateType::kTask:
+      return ExecuteTask(f, s);
+    case StateType::kParallel:
+      return ExecuteParallel(f, s);
+    case StateType::kMap:
+      return ExecuteMap(f, s);
+  }
+  return Flow::kPause;
+}
+
+Execution::Flow Execution::ExecutePass(Frame& f, const State& s) {
+  asl::EvalEnv env = Env(f);
+  Value effective;
+  std::string error;
+  if (!ApplyPathField(f, s.input_path, f.input, &effective, &error)) {
+    return HandleFailure(f.shared_from_this(), s,
+                         StateRuntimeError(f, s, errors::kRuntime, error));
+  }
+  Value result = effective;
+  Failure failure;
+  if (s.parameters && !s.parameters->Evaluate(effective, env, &result, &failure)) {
+    return HandleFailure(f.shared_from_this(), s,
+                         StateRuntimeError(f, s, failure.error, failure.cause));
+  }
+  if (s.result) result = *s.result;
+  return CompleteWithResult(f, s, result, false);
+}
+
+Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Value& raw, bool apply_selector) {
+  FramePtr self = f.shared_from_this();
+  asl::EvalEnv env = Env(f);
+  Failure failure;
+  Value result = raw;
+  if (apply_selector && s.result_selector && !s.result_selector->Evaluate(raw, env, &result, &failure)) {
+    return HandleFailure(self, s, StateRuntimeError(f, s, failure.error, failure.cause));
+  }
+  Value combined;
+  switch (s.result_path.kind) {
+    case asl::PathField::Kind::kDefault:
+      combined = result;
+      break;
+    case asl::PathField::Kind::kNull:
+      combined = f.input;
+      break;
+    case asl::PathField::Kind::kPath: {
+      std::string error;
+      if (!s.result_path.path.Assign(f.input, result, &combined, &error)) {
+        return HandleFailure(self, s,
+                             StateRuntimeError(f, s, errors::kRuntime,
+                                               "Invalid path '" + s.result_path.path.text() + "' : " + error));
+      }
+      break;
+    }
+  }
+  Value output;
+  std::string error;
+  if (!ApplyPathField(f, s.output_path, combined, &output, &error)) {
+    return HandleFailure(self, s, StateRuntimeError(f, s, errors::kRuntime, error));
+  }
+  if (s.assign && !Assign(f, *s.assign, result, &failure)) {
+    return HandleFailure(self, s, StateRuntimeError(f, s, failure.error, failure.cause));
+  }
+  return ExitState(f, s, std::move(output), s.next_index);
+}
+
+Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
+  asl::Object details{{"name", Str(s.name)}};
+  std::string text = asl::ToJson(output);
+  if (text.size() > host_.options->limits.max_payload_bytes) {
+    return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
+                                          "The state/task returned a result with a size exceeding the maximum "
+                                          "number of bytes service limit."));
+  }
+  details.emplace_back("output", Str(std::move(text)));
+  details.emplace_back("outputDetails", Obj({{"truncated", Value::Bool(false)}}));
+  Emit(&f, EventType::kStateExited, asl::StateTypeName(s.type), "stateExitedEventDetails",
+       Value::MakeObject(std::move(details)));
+  if (next < 0) return EndFrame(f, std::move(output));
+  f.input = std::move(output);
+  f.state_index = next;
+  return Flow::kContinue;
+}
+
+Execution::Flow Execution::EndFrame(Frame& f, Value output) {
+  f.done = true;
+  if (f.on_done) f.on_done(true, output, Failure{});
+  return Flow::kPause;
+}
+
+Execution::Flow Execution::FailFrame(Frame& f, Failure failure) {
+  f.done = true;
+  if (f.on_done) f.on_done(false, Value(), failure);
+  return Flow::kPause;
+}
+
+Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Failure failure) {
+  if (f->cancelled || finished()) return Flow::kPause;
+  bool is_task = s.type == StateType::kTask;
+  if (!IsTerminalError(failure.error)) {
+    for (size_t i = 0; i < s.retry.size(); ++i) {
+      const asl::Retrier& r = s.retry[i];
+      if (!ErrorMatches(r.error_equals, failure.error, is_task)) continue;
+      if (f->retry_attempts[i] >= r.max_attempts) break;
+      double delay = r.interval_seconds * std::pow(r.backoff_rate, static_cast<double>(f->retry_attempts[i]));
+      if (r.max_delay_seconds) delay = std::min(delay, *r.max_delay_seconds);
+      if (r.jitter == asl::Retrier::Jitter::kFull) {
+        delay = std::uniform_real_distribution<double>(0, delay)(*host_.random);
+      }
+      ++f->retry_attempts[i];
+      ++f->retry_count;
+      FramePtr owner = f;
+      Instant due = host_.clock->Now() + static_cast<Instant>(delay * kNanosPerSecond);
+      const State* state = &s;
+      host_.schedule(due, [this, owner, state] {
+        if (owner->cancelled || finished()) return;
+        if (Execute(owner, *state) == Flow::kContinue) Step(owner);
+      });
+      return Flow::kPause;
+    }
+    for (const asl::Catcher& c : s.catchers) {
+      if (!ErrorMatches(c.error_equals, failure.error, is_task)) continue;
+      Value error_output = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
+      Value output;
+      switch (c.result_path.kind) {
+        case asl::PathField::Kind::kDefault:
+          output = error_output;
+          break;
+        case asl::PathField::Kind::kNull:
+          output = f->input;
+          break;
+        case asl::PathField::Kind::kPath: {
+          std::string error;
+          if (!c.result_path.path.Assign(f->input, error_output, &output, &error)) {
+            return FailFrame(*f, StateRuntimeError(*f, s, errors::kRuntime,
+                                                   "Invalid path '" + c.result_path.path.text() + "' : " + error));
+          }
+          break;
+        }
+      }
+      Failure assign_failure;
+      if (c.assign && !Assign(*f, *c.assign, error_output, &assign_failure)) {
+        return FailFrame(*f, StateRuntimeError(*f, s, assign_failure.error, assign_failure.cause));
+      }
+      return ExitState(*f, s, std::move(output), c.next_index);
+    }
+  }
+  return FailFrame(*f, std::move(failure));
+}
+
+Execution::Flow Execution::ExecuteChoice(Frame& f, const State& s) {
+  FramePtr self = f.shared_from_this();
+  asl::EvalEnv env = Env(f);
+  Value effective;
+  std::string error;
+  if (!ApplyPathField(f, s.input_path, f.input, &effective, &error)) {
+    return HandleFailure(self, s, StateRuntimeError(f, s, errors::kRuntime, error));
+  }
+  int next = -1;
+  const asl::ChoiceRule* chosen = nullptr;
+  for (const asl::ChoiceRule& rule : s.choices) {
+    bool matched = false;
+    Failure failure;
+    if (!asl::EvaluateChoiceRule(rule, effective, env, &matched, &failure)) {
+      return HandleFailure(self, s, StateRuntimeError(f, s, failure.error, failure.cause));
+    }
+    if (matched) {
+      chosen = &rule;
+      next = rule.next_index;
+      break;
+    }
+  }
+  if (chosen == nullptr) {
+    if (s.default_index < 0) {
+      return FailFrame(f, Failure{errors::kNoChoiceMatched, "No Matches!"});
+    }
+    next = s.default_index;
+  }
+  Value output;
+  if (!ApplyPathField(f, s.output_path, effective, &output, &error)) {
+    return HandleFailure(self, s, StateRuntimeError(f, s, errors::kRuntime, error));
+  }
+  Failure failure;
+  if (s.assign && !Assign(f, *s.assign, effective, &failure)) {
+    return FailFrame(f, StateRuntimeError(f, s, failure.error, failure.cause));
+  }
+  if (chosen != nullptr && chosen->assign && !Assign(f, *chosen->assign, effective, &failure)) {
+    return FailFrame(f, StateRuntimeError(f, s, failure.error, failure.cause));
+  }
+  return ExitState(f, s, std::move(output), next);
+}
+
+Execution::Flow Execution::ExecuteWait(const FramePtr& f, const State& s) {
+  Env(*f);  // builds $$ for the paths below
+  Value effective;
+  std::string error;
+  if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  Instant now = host_.clock->Now();
+  Instant due = now;
+  if (s.seconds) {
+    due = now + static_cast<Instant>(*s.seconds * kNanosPerSecond);
+  } else if (s.timestamp) {
+    due = asl::ParseTimestamp(*s.timestamp).value_or(now);
+  } else if (s.seconds_path) {
+    asl::PathField pf{asl::PathField::Kind::kPath, *s.seconds_path};
+    Value v;
+    if (!ApplyPathField(*f, pf, effective, &v, &error)) {
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+    }
+    if (!v.is_int()) {
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+                                                   "The SecondsPath parameter does not reference a valid integer: " +
+                                                       s.seconds_path->text() + " == " + asl::ToJson(v)));
+    }
+    if (v.AsInt() < 0) {
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+                                                   "The SecondsPath parameter references a negative value: " +
+                                                       s.seconds_path->text() + " == " + asl::ToJson(v)));
+    }
+    due = now + v.AsInt() * kNanosPerSecond;
+  } else if (s.timestamp_path) {
+    asl::PathField pf{asl::PathField::Kind::kPath, *s.timestamp_path};
+    Value v;
+    if (!ApplyPathField(*f, pf, effective, &v, &error)) {
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+    }
+    std::optional<asl::Instant> at = v.is_string() ? asl::ParseTimestamp(v.AsString()) : std::nullopt;
+    if (!at) {
+      return HandleFailure(
+          f, s,
+          StateRuntimeError(*f, s, errors::kRuntime,
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+                            "date-time format string: " +
+                                s.timestamp_path->text() + " == " + (v.is_string() ? v.AsString() : asl::ToJson(v))));
+    }
+    due = *at;
+  }
+  Value output;
+  if (!ApplyPathField(*f, s.output_path, effective, &output, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  Failure failure;
+  if (s.assign && !Assign(*f, *s.assign, effective, &failure)) {
+    return FailFrame(*f, StateRuntimeError(*f, s, failure.error, failure.cause));
+  }
+  if (due <= now) return ExitState(*f, s, std::move(output), s.next_index);
+  const State* state = &s;
+  host_.schedule(due, [this, f, state, output] {
+    if (f->cancelled || finished()) return;
+    if (ExitState(*f, *state, output, state->next_index) == Flow::kContinue) Step(f);
+  });
+  return Flow::kPause;
+}
+
+Execution::Flow Execution::ExecuteSucceed(Frame& f, const State& s) {
+  Env(f);
+  Value effective, output;
+  std::string error;
+  if (!ApplyPathField(f, s.input_path, f.input, &effective, &error) ||
+      !ApplyPathField(f, s.output_path, effective, &output, &error)) {
+    return FailFrame(f, StateRuntimeError(f, s, errors::kRuntime, error));
+  }
+  return ExitState(f, s, std::move(output), -1);
+}
+
+Execution::Flow Execution::ExecuteFail(Frame& f, const State& s) {
+  asl::EvalEnv env = Env(f);
+  Failure failure;
+  auto resolve = [&](const std::optional<std::string>& literal, const std::optional<asl::Path>& path,
+                     const std::optional<asl::PayloadTemplate>& call, std::string* out) -> bool {
+    if (literal) {
+      *out = *literal;
+      return true;
+    }
+    Value v;
+    if (path) {
+      asl::PathField pf{asl::PathField::Kind::kPath, *path};
+      std::string error;
+      if (!ApplyPathField(f, pf, f.input, &v, &error)) {
+        failure = StateRuntimeError(f, s, errors::kRuntime, error);
+        return false;
+      }
+    } else if (call) {
+      Failure call_failure;
+      if (!call->Evaluate(f.input, env, &v, &call_failure)) {
+        failure = StateRuntimeError(f, s, call_failure.error, call_failure.cause);
+        return false;
+      }
+    } else {
+      return true;
+    }
+    *out = v.is_string() ? v.AsString() : asl::ToJson(v);
+    return true;
+  };
+  std::string error, cause;
+  bool has_error = s.error || s.error_path || s.error_intrinsic;
+  if (!resolve(s.error, s.error_path, s.error_intrinsic, &error) ||
+      !resolve(s.cause, s.cause_path, s.cause_intrinsic, &cause)) {
+    return FailFrame(f, failure);
+  }
+  // A Fail state without Error reports no error at all, as AWS records.
+  return FailFrame(f, Failure{has_error ? error : std::string(), cause});
+}
+
+Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
+  asl::EvalEnv env = Env(*f);
+  Value effective;
+  std::string error;
+  if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  Value parameters = effective;
+  Failure failure;
+  if (s.parameters && !s.parameters->Evaluate(effective, env, &parameters, &failure)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
+  }
+  const TaskHandler* handler = nullptr;
+  for (const auto& [resource, h] : host_.options->task_handlers) {
+    if (resource == s.resource) handler = &h;
+  }
+  Emit(f.get(), EventType::kTaskScheduled, "", "taskScheduledEventDetails",
+       Obj({{"resourceType", Str("lambda")},
+            {"resource", Str(s.resource)},
+            {"region", Str(host_.options->region)},
+            {"parameters", Str(asl::ToJson(parameters))}}));
+  if (handler == nullptr) {
+    Failure missing{errors::kTaskFailed, "No task handler or endpoint is configured for resource '" + s.resource + "'."};
+    Emit(f.get(), EventType::kTaskFailed, "", "taskFailedEventDetails",
+         Obj({{"error", Str(missing.error)}, {"cause", Str(missing.cause)}}));
+    return HandleFailure(f, s, missing);
+  }
+  Emit(f.get(), EventType::kTaskStarted, "", "taskStartedEventDetails", Obj({{"resource", Str(s.resource)}}));
+  TaskInvocation invocation{s.resource, parameters, record_.arn, s.name, f->retry_count};
+  const State* state = &s;
+  auto done = [this, f, state](TaskOutcome outcome) {
+    host_.post([this, f, state, outcome = std::move(outcome)] {
+      if (f->cancelled || finished()) return;
+      Flow flow;
+      if (outcome.ok) {
+        Emit(f.get(), EventType::kTaskSucceeded, "", "taskSucceededEventDetails",
+             Obj({{"resource", Str(state->resource)}, {"output", Str(asl::ToJson(outcome.result))}}));
+        flow = CompleteWithResult(*f, *state, outcome.result, true);
+      } else {
+        Emit(f.get(), EventType::kTaskFailed, "", "taskFailedEventDetails",
+             Obj({{"error", Str(outcome.failure.error)}, {"cause", Str(outcome.failure.cause)}}));
+        flow = HandleFailure(f, *state, outcome.failure);
+      }
+      if (flow == Flow::kContinue) Step(f);
+    });
+  };
+  try {
+    (*handler)(invocation, done);
+  } catch (const std::exception& e) {
+    // A handler that throws fails the task, as a Lambda function error would.
+    done(TaskOutcome{false, Value(), Failure{"Exception", e.what()}});
+  }
+  return Flow::kPause;
+}
+
+Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
+  asl::EvalEnv env = Env(*f);
+  Value effective;
+  std::string error;
+  if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  Value branch_input = effective;
+  Failure failure;
+  if (s.parameters && !s.parameters->Evaluate(effective, env, &branch_input, &failure)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
+  }
+  Emit(f.get(), EventType::kParallelStateStarted, "", nullptr, Value());
+  struct Join {
+    std::vector<Value> results;
+    size_t remaining;
+    bool failed = false;
+  };
+  auto join = std::make_shared<Join>();
+  join->results.resize(s.branches.size());
+  join->remaining = s.branches.size();
+  f->children.clear();
+  const State* state = &s;
+  if (s.branches.empty()) return CompleteWithResult(*f, s, Value::MakeArray({}), true);
+  for (size_t i = 0; i < s.branches.size(); ++i) {
+    auto child = std::make_shared<Frame>();
+    child->machine = s.branches[i].get();
+    child->state_index = child->machine->start_index;
+    child->input = branch_input;
+    child->scope = std::make_shared<asl::VariableScope>();
+    child->scope->parent = f->scope.get();
+    child->silent = f->silent;
+    child->last_event_id = f->last_event_id;
+    // Children point at their parent raw: the parent owns them, never the reverse.
+    Frame* parent = f.get();
+    child->on_done = [this, parent, state, join, i](bool ok, const Value& output, const Failure& failure) {
+      if (join->failed || parent->cancelled || finished()) return;
+      FramePtr f = parent->shared_from_this();
+      if (!ok) {
+        join->failed = true;
+        CancelFrame(*f);
+        f->cancelled = false;
+        Emit(f.get(), EventType::kParallelStateFailed, "", "parallelStateFailedEventDetails",
+             Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}}));
+        if (HandleFailure(f, *state, failure) == Flow::kContinue) Post(f);
+        return;
+      }
+      join->results[i] = output;
+      if (--join->remaining > 0) return;
+      Emit(f.get(), EventType::kParallelStateSucceeded, "", nullptr, Value());
+      if (CompleteWithResult(*f, *state, Value::MakeArray(std::move(join->results)), true) == Flow::kContinue) {
+        Post(f);
+      }
+    };
+    f->children.push_back(child);
+    Post(child);
+  }
+  return Flow::kPause;
+}
+
+Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
+  Env(*f);  // builds $$ for the paths below
+  Value effective;
+  std::string error;
+  if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  Value items;
+  if (!ApplyPathField(*f, s.items_path, effective, &items, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  if (!items.is_array()) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+                                                 "Map state input must be an array but was: " + asl::ToJson(items)));
+  }
+  std::optional<double> max_concurrency, tolerated_count, tolerated_percentage;
+  if (!ResolveNumber(*f, s.max_concurrency, effective, "MaxConcurrency", true, &max_concurrency, &error) ||
+      !ResolveNumber(*f, s.tolerated_failure_count, effective, "ToleratedFailureCount", true, &tolerated_count,
+                     &error) ||
+      !ResolveNumber(*f, s.tolerated_failure_percentage, effective, "ToleratedFailurePercentage", false,
+                     &tolerated_percentage, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  if (tolerated_count && *tolerated_count < 0) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, "ToleratedFailureCount cannot be negative."));
+  }
+  if (tolerated_percentage && (*tolerated_percentage < 0 || *tolerated_percentage > 100)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+                                                 "ToleratedFailurePercentage must be between 0 and 100."));
+  }
+  const asl::Array& list = items.AsArray();
+  Emit(f.get(), EventType::kMapStateStarted, "", "mapStateStartedEventDetails",
+       Obj({{"length", Value::Int(static_cast<int64_t>(list.size()))}}));
+  if (s.distributed) Emit(f.get(), EventType::kMapRunStarted, "", nullptr, Value());
+
+  struct Fanout {
+    Value items, effective;
+    std::vector<Value> results;
+    size_t next = 0, running = 0, finished = 0, failed = 0;
+    size_t limit = 0;  // 0 = unbounded
+    std::optional<double> tolerated_count, tolerated_percentage;
+    bool over = false;
+    std::function<void()> launch;
+  };
+  auto fan = std::make_shared<Fanout>();
+  fan->items = items;
+  fan->effective = effective;
+  fan->results.resize(list.size());
+  fan->limit = max_concurrency && *max_concurrency > 0 ? static_cast<size_t>(*max_concurrency) : 0;
+  fan->tolerated_count = tolerated_count;
+  fan->tolerated_percentage = tolerated_percentage;
+  f->children.clear();
+  f->fanout = fan;
+  // Closures hold the frame and the fanout raw: the frame owns both the fanout and
+  // its children, so no cycle keeps a finished Map alive.
+  Frame* parent = f.get();
+  Fanout* fp = fan.get();
+  const State* state = &s;
+  bool tolerance = tolerated_count.has_value() || tolerated_percentage.has_value();
+
+  auto finish = [this, parent, state, fp, tolerance](const Failure* failure) {
+    fp->over = true;
+    FramePtr f = parent->shared_from_this();
+    Flow flow;
+    if (failure != nullptr) {
+      CancelFrame(*f);
+      f->cancelled = false;
+      if (state->distributed) Emit(f.get(), EventType::kMapRunFailed, "", nullptr, Value());
+      Failure reported = tolerance ? Failure{errors::kExceedToleratedFailureThreshold,
+                                             "The specified tolerated failure threshold was exceeded"}
+                                   : *failure;
+      Emit(f.get(), EventType::kMapStateFailed, "", nullptr, Value());
+      flow = HandleFailure(f, *state, reported);
+    } else {
+      if (state->distributed) Emit(f.get(), EventType::kMapRunSucceeded, "", nullptr, Value());
+      Emit(f.get(), EventType::kMapStateSucceeded, "", nullptr, Value());
+      flow = CompleteWithResult(*f, *state, Value::MakeArray(std::move(fp->results)), true);
+    }
+    if (flow == Flow::kContinue) Post(f);
+  };
+
+  fan->launch = [this, parent, state, fp, finish]() {
+    const asl::Array& list = fp->items.AsArray();
+    while (!fp->over && fp->next < list.size() && (fp->limit == 0 || fp->running < fp->limit)) {
+      size_t index = fp->next++;
+      ++fp->running;
+      auto child = std::make_shared<Frame>();
+      child->machine = state->item_processor.get();
+      child->state_index = child->machine->start_index;
+      child->scope = std::make_shared<asl::VariableScope>();
+      child->scope->parent = parent->scope.get();
+      child->silent = parent->silent || state->distributed;
+      Value input = list[index];
+      if (state->parameters) {
+        parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
+        asl::EvalEnv env = Env(*parent);
+        Failure failure;
+        bool ok = state->parameters->Evaluate(fp->effective, env, &input, &failure);
+        parent->map_item = Value();
+        if (!ok) {
+          Failure runtime = StateRuntimeError(*parent, *state, failure.error, failure.cause);
+          finish(&runtime);
+          return;
+        }
+      }
+      child->input = input;
+      Emit(parent, EventType::kMapIterationStarted, "", "mapIterationStartedEventDetails",
+           Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}}));
+      child->last_event_id = parent->last_event_id;
+      child->on_done = [this, parent, state, fp, index, finish](bool ok, const Value& output,
+                                                                const Failure& failure) {
+        if (fp->over || parent->cancelled || finished()) return;
+        --fp->running;
+        ++fp->finished;
+        Value details = Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}});
+        if (ok) {
+          fp->results[index] = output;
+          Emit(parent, EventType::kMapIterationSucceeded, "", "mapIterationSucceededEventDetails", details);
+        } else {
+          ++fp->failed;
+          Emit(parent, EventType::kMapIterationFailed, "", "mapIterationFailedEventDetails", details);
+          double total = static_cast<double>(fp->items.AsArray().size());
+          double failed = static_cast<double>(fp->failed);
+          bool within = (fp->tolerated_count && failed <= *fp->tolerated_count) ||
+                        (fp->tolerated_percentage && 100.0 * failed / total <= *fp->tolerated_percentage);
+          if (!within) {
+            finish(&failure);
+            return;
+          }
+          fp->results[index] = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
+        }
+        if (fp->finished == fp->items.AsArray().size()) {
+          finish(nullptr);
+          return;
+        }
+        host_.post([parent, fp] {
+          if (!fp->over && !parent->cancelled) fp->launch();
+        });
+      };
+      parent->children.push_back(child);
+      Post(child);
+    }
+  };
+  if (list.empty()) {
+    finish(nullptr);
+    return Flow::kPause;
+  }
+  fp->launch();
+  return Flow::kPause;
+}
+
+}  // namespace stepflow::engine

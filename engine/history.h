@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+
+namespace stepflow::engine {
+
+// AWS's history event types, as GetExecutionHistory names them.
+enum class EventType {
+  kExecutionStarted,
+  kExecutionSucceeded,
+  kExecutionFailed,
+  kExecutionAborted,
+  kExecutionTimedOut,
+  kStateEntered,  // "<Type>StateEntered"
+  kStateExited,   // "<Type>StateExited"
+  kParallelStateStarted,
+  kParallelStateSucceeded,
+  kParallelStateFailed,
+  kParallelStateAborted,
+  kMapStateStarted,
+  kMapStateSucceeded,
+  kMapStateFailed,
+  kMapStateAborted,
+  kMapIterationStarted,
+  kMapIterationSucceeded,
+  kMapIterationFailed,
+  kMapIterationAborted,
+  kMapRunStarted,
+  kMapRunSucceeded,
+  kMapRunFailed,
+  kTaskScheduled,
+  kTaskStarted,
+  kTaskSucceeded,
+  kTaskFailed,
+  kTaskTimedOut,
+  kWaitStateAborted,
+};
+
+// The event type's name; kStateEntered/kStateExited take the state type name
+// ("Pass" -> "PassStateEntered").
+std::string EventTypeName(EventType type, const char* state_type = "");
+
+}  // namespace stepflow::engine

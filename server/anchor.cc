@@ -1,1 +1,0 @@
-int stepflow_server_anchor = 0;

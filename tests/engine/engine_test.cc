@@ -1,0 +1,213 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "stepflow/asl/json.h"
+#include "stepflow/asl/model.h"
+#include "stepflow/engine/engine.h"
+
+namespace {
+
+using stepflow::asl::Value;
+using stepflow::engine::Engine;
+using stepflow::engine::EngineOptions;
+using stepflow::engine::ExecutionResult;
+using stepflow::engine::Instant;
+using stepflow::engine::kNanosPerSecond;
+using stepflow::engine::ManualClock;
+using stepflow::engine::TaskInvocation;
+using stepflow::engine::TaskOutcome;
+using stepflow::storage::ExecutionStatus;
+
+Value Json(const std::string& text) {
+  Value v;
+  stepflow::asl::JsonError e;
+  REQUIRE_MESSAGE(stepflow::asl::ParseJson(text, &v, &e), e.message);
+  return v;
+}
+
+std::shared_ptr<const stepflow::asl::StateMachine> Machine(const std::string& text) {
+  stepflow::asl::Diagnostics d;
+  auto m = stepflow::asl::ParseDefinition(text, &d);
+  for (const auto& x : d) MESSAGE(x.location << " " << x.code << " " << x.message);
+  REQUIRE(m != nullptr);
+  return m;
+}
+
+struct Harness {
+  ManualClock clock;
+  std::unique_ptr<Engine> engine;
+  std::string arn;
+
+  explicit Harness(EngineOptions options = EngineOptions()) {
+    options.clock = &clock;
+    options.random_seed = 42;
+    auto opened = Engine::Open(std::move(options));
+    REQUIRE(opened.ok());
+    engine = std::move(*opened);
+  }
+
+  ExecutionResult Run(const std::string& definition, const std::string& input = "{}") {
+    auto started = engine->StartExecution(Machine(definition), "test", "", Json(input));
+    REQUIRE(started.ok());
+    arn = *started;
+    auto result = engine->AwaitExecution(arn);
+    REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+    return *result;
+  }
+
+  std::vector<std::string> EventTypes() {
+    auto events = engine->store().GetHistory(arn, 0, 100000);
+    REQUIRE(events.ok());
+    std::vector<std::string> types;
+    for (const auto& e : *events) types.push_back(e.type);
+    return types;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A one-year Wait finishes at once on a manual clock, a year later") {
+  Harness h;
+  Instant start = h.clock.Now();
+  auto result = h.Run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31536000,"End":true}}})",
+                      R"({"a":1})");
+  CHECK(result.status == ExecutionStatus::kSucceeded);
+  CHECK(*result.output == Json(R"({"a":1})"));
+  CHECK(h.clock.Now() - start == 31536000LL * kNanosPerSecond);
+  CHECK(h.EventTypes() == std::vector<std::string>{"ExecutionStarted", "WaitStateEntered", "WaitStateExited",
+                                                   "ExecutionSucceeded"});
+}
+
+TEST_CASE("Retry waits IntervalSeconds times BackoffRate to the power of the attempt") {
+  EngineOptions options;
+  std::vector<Instant> attempts;
+  ManualClock* clock = nullptr;
+  options.task_handlers.emplace_back("flaky", [&](const TaskInvocation&, std::function<void(TaskOutcome)> done) {
+    attempts.push_back(clock->Now());
+    if (attempts.size() < 3) {
+      done(TaskOutcome{false, Value(), {"Flaky.Error", "try again"}});
+    } else {
+      done(TaskOutcome{true, Json(R"({"ok":true})"), {}});
+    }
+  });
+  Harness h(std::move(options));
+  clock = &h.clock;
+  auto result = h.Run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"flaky",
+      "Retry":[{"ErrorEquals":["Other"],"MaxAttempts":5},
+               {"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":2}],
+      "End":true}}})");
+  CHECK(result.status == ExecutionStatus::kSucceeded);
+  REQUIRE(attempts.size() == 3);
+  CHECK(attempts[1] - attempts[0] == 2 * kNanosPerSecond);
+  CHECK(attempts[2] - attempts[1] == 6 * kNanosPerSecond);
+}
+
+TEST_CASE("Retry exhausted falls through to Catch, whose ResultPath keeps the state input") {
+  EngineOptions options;
+  int calls = 0;
+  options.task_handlers.emplace_back("broken", [&](const TaskInvocation&, std::function<void(TaskOutcome)> done) {
+    ++calls;
+    done(TaskOutcome{false, Value(), {"Broken", "always"}});
+  });
+  Harness h(std::move(options));
+  auto result = h.Run(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"broken","Retry":[{"ErrorEquals":["Broken"],"MaxAttempts":1}],
+           "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Done"}],"End":true},
+      "Done":{"Type":"Pass","End":true}}})",
+                      R"({"keep":"me"})");
+  CHECK(calls == 2);
+  CHECK(result.status == ExecutionStatus::kSucceeded);
+  CHECK(*result.output == Json(R"({"keep":"me","error":{"Error":"Broken","Cause":"always"}})"));
+}
+
+TEST_CASE("States.Runtime is neither retried nor caught") {
+  Harness h;
+  auto result = h.Run(R"({"StartAt":"P","States":{
+      "P":{"Type":"Pass","InputPath":"$.missing","Next":"Q"},
+      "Q":{"Type":"Pass","End":true}}})");
+  CHECK(result.status == ExecutionStatus::kFailed);
+  CHECK(*result.error == "States.Runtime");
+  CHECK(*result.cause ==
+        "An error occurred while executing the state 'P' (entered at the event id #2). Invalid path '$.missing' : "
+        "No results for path: $['missing']");
+}
+
+TEST_CASE("Execution TimeoutSeconds times the execution out with States.Timeout") {
+  Harness h;
+  auto result = h.Run(R"({"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})");
+  CHECK(result.status == ExecutionStatus::kTimedOut);
+  CHECK(*result.error == "States.Timeout");
+  CHECK(h.EventTypes().back() == "ExecutionTimedOut");
+}
+
+TEST_CASE("Stopping an execution aborts it and records ExecutionAborted") {
+  Harness h;
+  auto started = h.engine->StartExecution(
+      Machine(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"), "test", "stop-me",
+      Json("{}"));
+  REQUIRE(started.ok());
+  h.arn = *started;
+  REQUIRE(h.engine->StopExecution(h.arn, "Operator", "no longer needed").ok());
+  auto result = h.engine->AwaitExecution(h.arn);
+  REQUIRE(result.ok());
+  CHECK(result->status == ExecutionStatus::kAborted);
+  CHECK(h.EventTypes().back() == "ExecutionAborted");
+}
+
+TEST_CASE("A failing Parallel branch fails the state with the branch's own error") {
+  Harness h;
+  auto result = h.Run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+      {"StartAt":"B","States":{"B":{"Type":"Fail","Error":"BranchBroke","Cause":"b"}}}]}}})");
+  CHECK(result.status == ExecutionStatus::kFailed);
+  CHECK(*result.error == "BranchBroke");
+  CHECK(*result.cause == "b");
+}
+
+TEST_CASE("Map keeps results in item order and never runs more than MaxConcurrency iterations") {
+  EngineOptions options;
+  int running = 0, peak = 0;
+  std::vector<std::function<void()>> parked;
+  ManualClock* clock = nullptr;
+  options.task_handlers.emplace_back("slow", [&](const TaskInvocation& call, std::function<void(TaskOutcome)> done) {
+    ++running;
+    peak = std::max(peak, running);
+    // Completes on a timer, so iterations overlap.
+    clock->ScheduleAt(clock->Now() + kNanosPerSecond * (10 - call.parameters.AsInt()), [&, call, done] {
+      --running;
+      done(TaskOutcome{true, Value::Int(call.parameters.AsInt() * 10), {}});
+    });
+  });
+  Harness h(std::move(options));
+  clock = &h.clock;
+  auto result = h.Run(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
+      "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"slow","End":true}}}}}})",
+                      "[1,2,3,4,5,6,7,8]");
+  CHECK(result.status == ExecutionStatus::kSucceeded);
+  CHECK(*result.output == Json("[10,20,30,40,50,60,70,80]"));
+  CHECK(peak == 3);
+}
+
+TEST_CASE("Map with a tolerated failure count succeeds with the failures in place") {
+  Harness h;
+  auto result = h.Run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"End":true,
+      "ItemProcessor":{"StartAt":"C","States":{
+        "C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"P"},
+        "F":{"Type":"Fail","Error":"Two","Cause":"no twos"},
+        "P":{"Type":"Pass","End":true}}}}}})",
+                      "[1,2,3]");
+  CHECK(result.status == ExecutionStatus::kSucceeded);
+  CHECK(*result.output == Json(R"([1,{"Error":"Two","Cause":"no twos"},3])"));
+}
+
+TEST_CASE("Variables assigned in one state are read by later states") {
+  Harness h;
+  auto result = h.Run(R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"greeting":"hello","who.$":"$.name"},"Next":"B"},
+      "B":{"Type":"Pass","Parameters":{"text.$":"States.Format('{} {}', $greeting, $who)"},"End":true}}})",
+                      R"({"name":"ada"})");
+  CHECK(result.status == ExecutionStatus::kSucceeded);
+  CHECK(*result.output == Json(R"({"text":"hello ada"})"));
+}

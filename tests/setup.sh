@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what stepflow needs to build and test on Debian 12 (run as root).
+set -euo pipefail
+packages=(build-essential cmake pkg-config ccache python3
+  rapidjson-dev libsqlite3-dev libboost-dev libcpp-httplib-dev libspdlog-dev doctest-dev libssl-dev
+  libpcre2-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi
