@@ -44,7 +44,7 @@ void FieldReader::Warning(const std::string& location, std::string message, cons
 }
 
 void FieldReader::Missing(std::string_view field) const {
-  Error(location_.empty() ? "/" : location_, "The field '" + std::string(field) + "' is required.");
+  Error(location_, "The field '" + std::string(field) + "' is required.");
 }
 
 namespace {

@@ -714,14 +714,14 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
     for (size_t c = 0; c < s.choices.size(); ++c) {
       ChoiceRule& rule = s.choices[c];
       if (rule.next.empty()) continue;
-      rule.next_index = Resolve(*m, rule.next, PointerAppend(where, "Choices/" + std::to_string(c) + "/Next"), "Next",
+      rule.next_index = Resolve(*m, rule.next, PointerAppend(PointerAppend(PointerAppend(where, "Choices"), std::to_string(c)), "Next"), "Next",
                                 diagnostics);
       edges[i].push_back(rule.next_index);
     }
     for (size_t c = 0; c < s.catchers.size(); ++c) {
       Catcher& catcher = s.catchers[c];
       if (catcher.next.empty()) continue;
-      catcher.next_index = Resolve(*m, catcher.next, PointerAppend(where, "Catch/" + std::to_string(c) + "/Next"),
+      catcher.next_index = Resolve(*m, catcher.next, PointerAppend(PointerAppend(PointerAppend(where, "Catch"), std::to_string(c)), "Next"),
                                    "Next", diagnostics);
       edges[i].push_back(catcher.next_index);
     }
@@ -762,7 +762,7 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
 std::shared_ptr<const StateMachine> ParseDefinition(const Value& definition, Diagnostics* diagnostics) {
   Diagnostics found;
   JsonLimits limits;
-  if (JsonDepth(definition, limits.max_depth) > limits.max_depth) {
+  if (JsonDepth(definition, limits.max_depth + 1) > limits.max_depth) {
     found.push_back({Diagnostic::Severity::kError, codes::kTooDeeplyNested, "",
                      "The definition is nested deeper than " + std::to_string(limits.max_depth) + " levels."});
   } else {

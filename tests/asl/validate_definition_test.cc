@@ -311,17 +311,17 @@ TEST_CASE("A literal and its ...Path variant are mutually exclusive") {
 }
 
 TEST_CASE("ErrorPath and CausePath accept intrinsic calls; malformed calls are INVALID_INTRINSIC_FUNCTION") {
-  Accepted(OneEnd(R"({"Type":"Fail","ErrorPath":"States.Format('E{}', $.n)","CausePath":"$$.Execution.Id"})"));
+  Accepted(OneEnd(R"J({"Type":"Fail","ErrorPath":"States.Format('E{}', $.n)","CausePath":"$$.Execution.Id"})J"));
   Rejected(OneEnd(R"({"Type":"Fail","CausePath":"States.Format('x'"})"), "INVALID_INTRINSIC_FUNCTION",
            "/States/A/CausePath");
-  Rejected(OneEnd(R"({"Type":"Fail","CausePath":"States.NoSuchFunction($.a)"})"), "INVALID_INTRINSIC_FUNCTION",
+  Rejected(OneEnd(R"J({"Type":"Fail","CausePath":"States.NoSuchFunction($.a)"})J"), "INVALID_INTRINSIC_FUNCTION",
            "/States/A/CausePath");
 }
 
 // --- Payload templates -------------------------------------------------------------
 
 TEST_CASE("Parameters with bad paths or intrinsic calls are rejected at the field") {
-  Accepted(One(R"({"Type":"Pass","Parameters":{"a.$":"$.x","b.$":"States.Array($.y, 1)","c":"$.lit"},"Next":"Done"})"));
+  Accepted(One(R"J({"Type":"Pass","Parameters":{"a.$":"$.x","b.$":"States.Array($.y, 1)","c":"$.lit"},"Next":"Done"})J"));
   Rejected(One(R"({"Type":"Pass","Parameters":{"a.$":"$.x["},"Next":"Done"})"), "INVALID_JSON_PATH",
            "/States/A/Parameters/a.$");
   Rejected(One(R"({"Type":"Pass","Parameters":{"n":{"b.$":"States.Array("}},"Next":"Done"})"),
