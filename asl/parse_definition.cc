@@ -292,10 +292,13 @@ std::vector<Catcher> ReadCatch(const FieldReader& state, QueryLanguage language)
     if (language == QueryLanguage::kJsonPath) {
       catcher.result_path = ReadPathField(r, "ResultPath", /*reference=*/true, /*input_root_only=*/true);
       if (const Value* assign = r.Object("Assign")) {
-        catcher.assign = PayloadTemplate::Compile(*assign, r.Loc("Assign"), r.diagnostics());
+        catcher.assign = CompileTemplate(*assign, r.Loc("Assign"), /*is_assign=*/true, r.diagnostics());
       }
     } else {
-      if (const Value* assign = r.Object("Assign")) catcher.jsonata_assign = *assign;
+      if (const Value* assign = r.Object("Assign")) {
+        CheckVariableNames(*assign, r.Loc("Assign"), r.diagnostics());
+        catcher.jsonata_assign = *assign;
+      }
       if (const Value* output = r.Find("Output")) catcher.jsonata_output = *output;
     }
     out.push_back(std::move(catcher));
@@ -307,7 +310,7 @@ std::vector<Catcher> ReadCatch(const FieldReader& state, QueryLanguage language)
 std::optional<PayloadTemplate> ReadTemplate(const FieldReader& r, std::string_view field) {
   const Value* v = r.Object(field);
   if (v == nullptr) return std::nullopt;
-  return PayloadTemplate::Compile(*v, r.Loc(field), r.diagnostics());
+  return CompileTemplate(*v, r.Loc(field), field == "Assign", r.diagnostics());
 }
 
 void ReadTaskFields(const FieldReader& r, QueryLanguage language, State* s) {
@@ -560,7 +563,10 @@ State ParseState(const std::string& name, const Value& source, const std::string
     if (bit & (kTask | kParallel | kMap)) s.result_selector = ReadTemplate(r, "ResultSelector");
     if (bit & ~(kSucceed | kFail)) s.assign = ReadTemplate(r, "Assign");
     if (bit & kPass) {
-      if (const Value* result = r.Find("Result")) s.result = *result;
+      if (const Value* result = r.Find("Result")) {
+        WarnStaticResult(*result, r.Loc("Result"), r.diagnostics());
+        s.result = *result;
+      }
     }
   } else {
     if (bit & (kTask | kParallel)) {
@@ -576,7 +582,10 @@ State ParseState(const std::string& name, const Value& source, const std::string
       if (const Value* output = r.Find("Output")) s.output = *output;
     }
     if (bit & ~(kSucceed | kFail)) {
-      if (const Value* assign = r.Object("Assign")) s.jsonata_assign = *assign;
+      if (const Value* assign = r.Object("Assign")) {
+        CheckVariableNames(*assign, r.Loc("Assign"), r.diagnostics());
+        s.jsonata_assign = *assign;
+      }
     }
   }
 
