@@ -44,7 +44,7 @@ void FieldReader::Warning(const std::string& location, std::string message, cons
 }
 
 void FieldReader::Missing(std::string_view field) const {
-  Error(location_.empty() ? "/" : location_, "The field '" + std::string(field) + "' is required.");
+  Error(location_, "The field '" + std::string(field) + "' is required.");
 }
 
 namespace {
@@ -193,6 +193,89 @@ bool ReadIntrinsic(const std::string& text, const std::string& location, std::st
     return false;
   }
   return true;
+}
+
+namespace {
+
+constexpr std::string_view kDollarSuffix = ".$";
+
+bool EndsWithDollar(std::string_view key) {
+  return key.size() > kDollarSuffix.size() && key.substr(key.size() - kDollarSuffix.size()) == kDollarSuffix;
+}
+
+// AWS variable names: a letter or underscore, then letters, digits and underscores
+// (non-ASCII letters allowed), at most 80 characters.
+bool IsValidVariableName(std::string_view name) {
+  if (name.empty() || CodePointCount(name) > 80) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    bool ok = c >= 0x80 || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void CheckNames(const Value& assign, const std::string& location, bool strip_dollar, Diagnostics* diagnostics) {
+  if (!assign.is_object()) return;
+  for (const auto& [key, value] : assign.AsObject()) {
+    std::string_view name = key;
+    if (strip_dollar && EndsWithDollar(name)) name.remove_suffix(kDollarSuffix.size());
+    if (!IsValidVariableName(name)) {
+      diagnostics->push_back({Diagnostic::Severity::kError, codes::kInvalidVariableName, PointerAppend(location, key),
+                              "'" + std::string(name) +
+                                  "' is not a valid variable name: use a letter or '_' followed by letters, digits "
+                                  "or '_', at most 80 characters."});
+    }
+  }
+}
+
+}  // namespace
+
+bool LooksLikePathOrCall(const std::string& text) {
+  return text == "$" || text.rfind("$.", 0) == 0 || text.rfind("$$.", 0) == 0 || text.rfind("$[", 0) == 0 ||
+         IntrinsicCall::LooksLikeCall(text);
+}
+
+PayloadTemplate CompileTemplate(const Value& source, const std::string& location, bool is_assign,
+                                Diagnostics* diagnostics) {
+  if (is_assign) CheckNames(source, location, /*strip_dollar=*/true, diagnostics);
+  // Walk with an explicit stack: the source may be as deep as the JSON limit allows.
+  std::vector<std::pair<const Value*, std::string>> stack{{&source, location}};
+  while (!stack.empty()) {
+    auto [value, where] = std::move(stack.back());
+    stack.pop_back();
+    if (value->is_object()) {
+      for (const auto& [key, member] : value->AsObject()) {
+        if (EndsWithDollar(key)) continue;
+        std::string at = PointerAppend(where, key);
+        if (member.is_string() && LooksLikePathOrCall(member.AsString())) {
+          diagnostics->push_back({Diagnostic::Severity::kWarning, codes::kNoDollar, at,
+                                  "The value of '" + key + "' looks like a path or intrinsic function, but '" + key +
+                                      "' does not end in '.$', so it is used as a literal string."});
+        }
+        stack.emplace_back(&member, std::move(at));
+      }
+    } else if (value->is_array()) {
+      const Array& items = value->AsArray();
+      for (size_t i = 0; i < items.size(); ++i) stack.emplace_back(&items[i], PointerAppend(where, std::to_string(i)));
+    }
+  }
+  return PayloadTemplate::Compile(source, location, diagnostics);
+}
+
+void CheckVariableNames(const Value& assign, const std::string& location, Diagnostics* diagnostics) {
+  CheckNames(assign, location, /*strip_dollar=*/false, diagnostics);
+}
+
+void WarnStaticResult(const Value& result, const std::string& location, Diagnostics* diagnostics) {
+  if (!result.is_object()) return;
+  for (const auto& [key, member] : result.AsObject()) {
+    if (EndsWithDollar(key)) {
+      diagnostics->push_back({Diagnostic::Severity::kWarning, codes::kPassResultIsStatic, PointerAppend(location, key),
+                              "'Result' is used as is: the key '" + key +
+                                  "' ends in '.$' but paths are not evaluated in Result (use Parameters)."});
+    }
+  }
 }
 
 }  // namespace stepflow::asl

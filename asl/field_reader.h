@@ -8,6 +8,7 @@
 #include "stepflow/asl/diagnostic.h"
 #include "stepflow/asl/intrinsics.h"
 #include "stepflow/asl/path.h"
+#include "stepflow/asl/payload_template.h"
 #include "stepflow/asl/value.h"
 
 namespace stepflow::asl {
@@ -26,6 +27,11 @@ inline constexpr const char kMissingTransitionTarget[] = "MISSING_TRANSITION_TAR
 inline constexpr const char kTooDeeplyNested[] = "TOO_DEEPLY_NESTED";
 inline constexpr const char kInvalidJsonPath[] = "INVALID_JSON_PATH";
 inline constexpr const char kInvalidIntrinsic[] = "INVALID_INTRINSIC_FUNCTION";
+inline constexpr const char kInvalidVariableName[] = "INVALID_VARIABLE_NAME";
+// Warnings.
+inline constexpr const char kNoDollar[] = "NO_DOLLAR";
+inline constexpr const char kNoPath[] = "NO_PATH";
+inline constexpr const char kPassResultIsStatic[] = "PASS_RESULT_IS_STATIC";
 }  // namespace codes
 
 // `base` extended by one JSON pointer token, escaped per RFC 6901 ("a/b" -> "a~1b").
@@ -85,6 +91,22 @@ bool ReadPath(const Value& value, const std::string& location, std::string_view 
 // Same for an intrinsic call ("States.Format(...)").
 bool ReadIntrinsic(const std::string& text, const std::string& location, std::string_view field,
                    IntrinsicCall* out, Diagnostics* diagnostics);
+
+// Compiles a JSONPath payload template (Parameters, ResultSelector, ItemSelector,
+// Assign) and adds AWS's NO_DOLLAR warning for each plain key whose string value
+// looks like a path or an intrinsic call. With `is_assign`, checks that every key
+// (less its ".$") is a valid variable name.
+PayloadTemplate CompileTemplate(const Value& source, const std::string& location, bool is_assign,
+                                Diagnostics* diagnostics);
+
+// Checks the variable names of a JSONata state's Assign object.
+void CheckVariableNames(const Value& assign, const std::string& location, Diagnostics* diagnostics);
+
+// True when a plain string looks like a JSONPath ("$.x", "$$.x") or an intrinsic call.
+bool LooksLikePathOrCall(const std::string& text);
+
+// Adds PASS_RESULT_IS_STATIC when a Pass state's Result has keys ending in ".$".
+void WarnStaticResult(const Value& result, const std::string& location, Diagnostics* diagnostics);
 
 // A number of UTF-8 code points (state names are limited in characters, not bytes).
 size_t CodePointCount(std::string_view text);

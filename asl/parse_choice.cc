@@ -78,6 +78,12 @@ void CheckOperand(const Operator& o, const Value& value, const std::string& loca
         r.Error(location, "The operator '" + name + "' compares with a string, not " + TypeName(value.type()) + ".");
         return;
       }
+      if (o.has_path_variant && LooksLikePathOrCall(value.AsString())) {
+        r.Warning(location,
+                  "The value of '" + name + "' looks like a path but is compared as a literal string; use '" + name +
+                      "Path' to compare with the value at that path.",
+                  codes::kNoPath);
+      }
       break;
     case Operand::kNumber:
       if (!value.is_number()) {
@@ -129,7 +135,10 @@ ChoiceRule ParseJsonataRule(const FieldReader& r, bool top_level) {
     r.Missing("Condition");
   }
   if (top_level) {
-    if (const Value* assign = r.Object("Assign")) rule.jsonata_assign = *assign;
+    if (const Value* assign = r.Object("Assign")) {
+      CheckVariableNames(*assign, r.Loc("Assign"), r.diagnostics());
+      rule.jsonata_assign = *assign;
+    }
     if (const Value* output = r.Find("Output")) rule.jsonata_output = *output;
   }
   return rule;
@@ -212,7 +221,7 @@ ChoiceRule ParseChoiceRule(const Value& source, const std::string& location, Que
     }
     if (top_level) {
       if (const Value* assign = r.Object("Assign")) {
-        rule.assign = PayloadTemplate::Compile(*assign, r.Loc("Assign"), diagnostics);
+        rule.assign = CompileTemplate(*assign, r.Loc("Assign"), /*is_assign=*/true, diagnostics);
       }
     }
   }

@@ -292,10 +292,13 @@ std::vector<Catcher> ReadCatch(const FieldReader& state, QueryLanguage language)
     if (language == QueryLanguage::kJsonPath) {
       catcher.result_path = ReadPathField(r, "ResultPath", /*reference=*/true, /*input_root_only=*/true);
       if (const Value* assign = r.Object("Assign")) {
-        catcher.assign = PayloadTemplate::Compile(*assign, r.Loc("Assign"), r.diagnostics());
+        catcher.assign = CompileTemplate(*assign, r.Loc("Assign"), /*is_assign=*/true, r.diagnostics());
       }
     } else {
-      if (const Value* assign = r.Object("Assign")) catcher.jsonata_assign = *assign;
+      if (const Value* assign = r.Object("Assign")) {
+        CheckVariableNames(*assign, r.Loc("Assign"), r.diagnostics());
+        catcher.jsonata_assign = *assign;
+      }
       if (const Value* output = r.Find("Output")) catcher.jsonata_output = *output;
     }
     out.push_back(std::move(catcher));
@@ -307,7 +310,7 @@ std::vector<Catcher> ReadCatch(const FieldReader& state, QueryLanguage language)
 std::optional<PayloadTemplate> ReadTemplate(const FieldReader& r, std::string_view field) {
   const Value* v = r.Object(field);
   if (v == nullptr) return std::nullopt;
-  return PayloadTemplate::Compile(*v, r.Loc(field), r.diagnostics());
+  return CompileTemplate(*v, r.Loc(field), field == "Assign", r.diagnostics());
 }
 
 void ReadTaskFields(const FieldReader& r, QueryLanguage language, State* s) {
@@ -560,7 +563,10 @@ State ParseState(const std::string& name, const Value& source, const std::string
     if (bit & (kTask | kParallel | kMap)) s.result_selector = ReadTemplate(r, "ResultSelector");
     if (bit & ~(kSucceed | kFail)) s.assign = ReadTemplate(r, "Assign");
     if (bit & kPass) {
-      if (const Value* result = r.Find("Result")) s.result = *result;
+      if (const Value* result = r.Find("Result")) {
+        WarnStaticResult(*result, r.Loc("Result"), r.diagnostics());
+        s.result = *result;
+      }
     }
   } else {
     if (bit & (kTask | kParallel)) {
@@ -576,7 +582,10 @@ State ParseState(const std::string& name, const Value& source, const std::string
       if (const Value* output = r.Find("Output")) s.output = *output;
     }
     if (bit & ~(kSucceed | kFail)) {
-      if (const Value* assign = r.Object("Assign")) s.jsonata_assign = *assign;
+      if (const Value* assign = r.Object("Assign")) {
+        CheckVariableNames(*assign, r.Loc("Assign"), r.diagnostics());
+        s.jsonata_assign = *assign;
+      }
     }
   }
 
@@ -714,14 +723,14 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
     for (size_t c = 0; c < s.choices.size(); ++c) {
       ChoiceRule& rule = s.choices[c];
       if (rule.next.empty()) continue;
-      rule.next_index = Resolve(*m, rule.next, PointerAppend(where, "Choices/" + std::to_string(c) + "/Next"), "Next",
+      rule.next_index = Resolve(*m, rule.next, PointerAppend(PointerAppend(PointerAppend(where, "Choices"), std::to_string(c)), "Next"), "Next",
                                 diagnostics);
       edges[i].push_back(rule.next_index);
     }
     for (size_t c = 0; c < s.catchers.size(); ++c) {
       Catcher& catcher = s.catchers[c];
       if (catcher.next.empty()) continue;
-      catcher.next_index = Resolve(*m, catcher.next, PointerAppend(where, "Catch/" + std::to_string(c) + "/Next"),
+      catcher.next_index = Resolve(*m, catcher.next, PointerAppend(PointerAppend(PointerAppend(where, "Catch"), std::to_string(c)), "Next"),
                                    "Next", diagnostics);
       edges[i].push_back(catcher.next_index);
     }
@@ -762,7 +771,7 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
 std::shared_ptr<const StateMachine> ParseDefinition(const Value& definition, Diagnostics* diagnostics) {
   Diagnostics found;
   JsonLimits limits;
-  if (JsonDepth(definition, limits.max_depth) > limits.max_depth) {
+  if (JsonDepth(definition, limits.max_depth + 1) > limits.max_depth) {
     found.push_back({Diagnostic::Severity::kError, codes::kTooDeeplyNested, "",
                      "The definition is nested deeper than " + std::to_string(limits.max_depth) + " levels."});
   } else {

@@ -197,8 +197,8 @@ TEST_CASE("Wait keeps the one field it has") {
 }
 
 TEST_CASE("Fail keeps ErrorPath as a path and CausePath as an intrinsic call") {
-  auto m = MustParse(R"({"StartAt":"F","States":{
-    "F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"States.Format('bad {}', $.c)"}}})");
+  auto m = MustParse(R"J({"StartAt":"F","States":{
+    "F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"States.Format('bad {}', $.c)"}}})J");
   const State& f = m->states[0];
   REQUIRE(f.error_path.has_value());
   CHECK(f.error_path->text() == "$.e");

@@ -311,17 +311,17 @@ TEST_CASE("A literal and its ...Path variant are mutually exclusive") {
 }
 
 TEST_CASE("ErrorPath and CausePath accept intrinsic calls; malformed calls are INVALID_INTRINSIC_FUNCTION") {
-  Accepted(OneEnd(R"({"Type":"Fail","ErrorPath":"States.Format('E{}', $.n)","CausePath":"$$.Execution.Id"})"));
+  Accepted(OneEnd(R"J({"Type":"Fail","ErrorPath":"States.Format('E{}', $.n)","CausePath":"$$.Execution.Id"})J"));
   Rejected(OneEnd(R"({"Type":"Fail","CausePath":"States.Format('x'"})"), "INVALID_INTRINSIC_FUNCTION",
            "/States/A/CausePath");
-  Rejected(OneEnd(R"({"Type":"Fail","CausePath":"States.NoSuchFunction($.a)"})"), "INVALID_INTRINSIC_FUNCTION",
+  Rejected(OneEnd(R"J({"Type":"Fail","CausePath":"States.NoSuchFunction($.a)"})J"), "INVALID_INTRINSIC_FUNCTION",
            "/States/A/CausePath");
 }
 
 // --- Payload templates -------------------------------------------------------------
 
 TEST_CASE("Parameters with bad paths or intrinsic calls are rejected at the field") {
-  Accepted(One(R"({"Type":"Pass","Parameters":{"a.$":"$.x","b.$":"States.Array($.y, 1)","c":"$.lit"},"Next":"Done"})"));
+  Accepted(One(R"J({"Type":"Pass","Parameters":{"a.$":"$.x","b.$":"States.Array($.y, 1)","c":"$.lit"},"Next":"Done"})J"));
   Rejected(One(R"({"Type":"Pass","Parameters":{"a.$":"$.x["},"Next":"Done"})"), "INVALID_JSON_PATH",
            "/States/A/Parameters/a.$");
   Rejected(One(R"({"Type":"Pass","Parameters":{"n":{"b.$":"States.Array("}},"Next":"Done"})"),
@@ -743,4 +743,64 @@ TEST_CASE("Validation reports every problem at once") {
   CHECK(has("SCHEMA_VALIDATION_FAILED", "/States/B"));
   CHECK(has("SCHEMA_VALIDATION_FAILED", "/States/C/Bogus"));
   CHECK(has("SCHEMA_VALIDATION_FAILED", "/States/C"));  // unreachable
+}
+
+// --- Warnings and variable names ------------------------------------------------------
+
+namespace {
+
+// Asserts the definition is valid but warned with `code` at `location`.
+void Warned(const std::string& text, const std::string& code, const std::string& location) {
+  Diagnostics diagnostics;
+  auto machine = ParseDefinition(text, &diagnostics);
+  INFO(text, "\nexpected warning ", code, " at '", location, "'; got", Describe(diagnostics));
+  CHECK(machine != nullptr);
+  CHECK(!HasError(diagnostics));
+  bool found = false;
+  for (const Diagnostic& d : diagnostics) {
+    found = found || (d.code == code && d.location == location && d.severity == Diagnostic::Severity::kWarning);
+  }
+  CHECK(found);
+}
+
+bool NoWarnings(const std::string& text) {
+  Diagnostics diagnostics;
+  ParseDefinition(text, &diagnostics);
+  INFO(Describe(diagnostics));
+  return diagnostics.empty();
+}
+
+}  // namespace
+
+TEST_CASE("A plain key whose value looks like a path is warned NO_DOLLAR, not rejected") {
+  Warned(One(R"({"Type":"Pass","Parameters":{"a":{"b":"$.x"}},"Next":"Done"})"), "NO_DOLLAR",
+         "/States/A/Parameters/a/b");
+  Warned(One(R"J({"Type":"Pass","Parameters":{"a":"States.Array(1)"},"Next":"Done"})J"), "NO_DOLLAR",
+         "/States/A/Parameters/a");
+  CHECK(NoWarnings(One(R"({"Type":"Pass","Parameters":{"a.$":"$.x","b":"cost in $"},"Next":"Done"})")));
+}
+
+TEST_CASE("A string comparison with a path-like literal is warned NO_PATH") {
+  Warned(One(R"({"Type":"Choice","Choices":[{"Variable":"$.a","StringEquals":"$.b","Next":"Done"}]})"), "NO_PATH",
+         "/States/A/Choices/0/StringEquals");
+  CHECK(NoWarnings(One(R"({"Type":"Choice","Choices":[{"Variable":"$.a","StringEquals":"b","Next":"Done"}]})")));
+}
+
+TEST_CASE("A Pass Result with '.$' keys is warned PASS_RESULT_IS_STATIC") {
+  Warned(One(R"({"Type":"Pass","Result":{"a.$":"$.x"},"Next":"Done"})"), "PASS_RESULT_IS_STATIC",
+         "/States/A/Result/a.$");
+  CHECK(NoWarnings(One(R"({"Type":"Pass","Result":{"a":"$.x"},"Next":"Done"})")));
+}
+
+TEST_CASE("Assign variable names must be identifiers") {
+  Accepted(One(R"({"Type":"Pass","Assign":{"x":1,"_y2.$":"$.a","\u00e9t\u00e9":2},"Next":"Done"})"));
+  Rejected(One(R"({"Type":"Pass","Assign":{"2x":1},"Next":"Done"})"), "INVALID_VARIABLE_NAME",
+           "/States/A/Assign/2x");
+  Rejected(One(R"({"Type":"Pass","Assign":{"a.b":1},"Next":"Done"})"), "INVALID_VARIABLE_NAME",
+           "/States/A/Assign/a.b");
+  Rejected(One(R"({"Type":"Pass","Assign":{"":1},"Next":"Done"})"), "INVALID_VARIABLE_NAME", "/States/A/Assign/");
+  Rejected(Jsonata(R"({"Type":"Pass","Assign":{"my var":1},"Next":"Done"})"), "INVALID_VARIABLE_NAME",
+           "/States/A/Assign/my var");
+  Rejected(One(R"({"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Assign":{"$x":1},"Next":"Done"}]})"),
+           "INVALID_VARIABLE_NAME", "/States/A/Choices/0/Assign/$x");
 }
