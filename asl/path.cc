@@ -236,7 +236,7 @@ class Parser {
       std::vector<std::string> names;
       for (;;) {
         std::string name;
-        if (!ParseQuoted(&name)) return false;
+        if (!ParseQuoted(/*unescape=*/false, &name)) return false;
         names.push_back(std::move(name));
         SkipSpaces();
         if (Peek() != ',') break;
@@ -331,9 +331,12 @@ class Parser {
     return true;
   }
 
-  // A '...' or "..." string with JSON-style escapes (plus \' ), as Jayway's
-  // Utils.unescape reads it; an unknown escape stands for the character itself.
-  bool ParseQuoted(std::string* out) {
+  // A '...' or "..." string. A backslash always protects the next character
+  // from ending the string. With `unescape` (filter literals) escapes are decoded
+  // as Jayway's Utils.unescape does, an unknown one standing for the character
+  // itself; without it (bracket names) the text is kept verbatim, backslashes
+  // included: AWS reads `$['Test\\""Name"']` as the member `Test\""Name"`.
+  bool ParseQuoted(bool unescape, std::string* out) {
     size_t start = pos_;
     char quote = t_[pos_++];
     for (;;) {
@@ -346,6 +349,11 @@ class Parser {
       }
       if (AtEnd()) return Fail(start, "unterminated string");
       char e = t_[pos_++];
+      if (!unescape) {
+        out->push_back('\\');
+        out->push_back(e);
+        continue;
+      }
       switch (e) {
         case 'b': out->push_back('\b'); break;
         case 'f': out->push_back('\f'); break;
@@ -569,7 +577,7 @@ class Parser {
     o->kind = Operand::Kind::kLiteral;
     if (c == '\'' || c == '"') {
       std::string s;
-      if (!ParseQuoted(&s)) return false;
+      if (!ParseQuoted(/*unescape=*/true, &s)) return false;
       o->literal = Value::String(std::move(s));
       return true;
     }
@@ -658,7 +666,7 @@ class Parser {
       char c = t_[pos_];
       if (c == '\'' || c == '"') {
         std::string s;
-        if (!ParseQuoted(&s)) return false;
+        if (!ParseQuoted(/*unescape=*/true, &s)) return false;
         AppendJson(Value::String(std::move(s)), &json);
         continue;
       }

@@ -433,9 +433,11 @@ class Evaluator {
     return n;
   }
 
-  static std::string RegexInput(const Node& n) {
+  // Jayway RegexpEvaluator.getInput: strings and numbers by their text,
+  // booleans as true/false, anything else as "". `buffer` backs number text.
+  static std::string_view RegexInput(const Node& n, std::string* buffer) {
     if (n.is(Value::Type::kString)) return n.value->AsString();
-    if (n.is_number()) return NumberText(*n.value);
+    if (n.is_number()) return *buffer = NumberText(*n.value);
     if (n.is(Value::Type::kBool)) return n.value->AsBool() ? "true" : "false";
     return "";
   }
@@ -475,7 +477,9 @@ class Evaluator {
       case RelOp::kRegex: {
         bool lp = l.kind == Node::Kind::kPattern, rp = r.kind == Node::Kind::kPattern;
         if (lp == rp) return false;
-        return lp ? l.regex->FullMatch(RegexInput(r)) : r.regex->FullMatch(RegexInput(l));
+        std::string buffer;
+        return lp ? l.regex->FullMatch(RegexInput(r, &buffer))
+                  : r.regex->FullMatch(RegexInput(l, &buffer));
       }
       case RelOp::kIn:
       case RelOp::kNin: {
@@ -591,7 +595,7 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
 
 Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
-bool Regex::FullMatch(const std::string& input) const {
+bool Regex::FullMatch(std::string_view input) const {
   thread_local MatchResources resources;
   int rc = pcre2_match(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(input.data()),
                        input.size(), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, resources.data,

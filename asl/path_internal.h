@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stepflow/asl/path.h"
@@ -88,7 +89,7 @@ class Regex {
                                               const std::string& flags, std::string* error);
   ~Regex();
   // Java Matcher.matches(): the whole input must match.
-  bool FullMatch(const std::string& input) const;
+  bool FullMatch(std::string_view input) const;
 
  private:
   Regex() = default;

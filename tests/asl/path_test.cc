@@ -117,14 +117,25 @@ TEST_CASE("Dot names accept the characters AWS paths use") {
   CHECK(Eval("  $.a  ", R"({"a":5})") == "5");  // Jayway trims the path
 }
 
-TEST_CASE("Quoted names take escapes and any character") {
+TEST_CASE("Quoted names take any character") {
   CHECK(Eval(R"($['a b'])", R"({"a b":1})") == "1");
   CHECK(Eval(R"($["a.b"])", R"({"a.b":2})") == "2");
-  CHECK(Eval(R"($['it\'s'])", R"({"it's":3})") == "3");
-  CHECK(Eval(R"($["say \"hi\""])", R"({"say \"hi\"":4})") == "4");
-  CHECK(Eval(R"($['\u0041\n'])", R"({"A\n":5})") == "5");
+  CHECK(Eval(R"($['say "hi"'])", R"({"say \"hi\"":3})") == "3");
   CHECK(Eval(R"($[ 'a' ])", R"({"a":6})") == "6");
   CHECK(Eval(R"($.['a'])", R"({"a":7})") == "7");
+}
+
+TEST_CASE("Quoted names keep backslash escapes verbatim, as AWS reads them") {
+  // Recorded from AWS: $['Test\""Name"'] reads the member named Test\""Name".
+  CHECK(Eval(R"($['Test\""Name"'])", R"({"Test\\\"\"Name\"":"Value\"\\"})") == R"("Value\"\\")");
+  CHECK(Eval(R"($['it\'s'])", R"({"it\\'s":3})") == "3");
+  CHECK(Eval(R"($['it\'s'])", R"({"it's":3})") == "error: No results for path: $['it\\'s']");
+  CHECK(Eval(R"($["\u0041"])", R"({"\\u0041":4})") == "4");
+}
+
+TEST_CASE("Filter string literals decode escapes") {
+  CHECK(Eval(R"($[?(@ == 'it\'s')])", R"(["it's","it\\'s"])") == R"(["it's"])");
+  CHECK(Eval(R"($[?(@ == "\u0041\n")])", R"(["A\n","A"])") == R"(["A\n"])");
 }
 
 TEST_CASE("BracketNotation renders the path as Jayway prints it") {
