@@ -102,14 +102,6 @@ class Evaluator {
   }
 
  private:
-  static bool ResolveIndex(const Value& array, int64_t index, size_t* out) {
-    const int64_t size = static_cast<int64_t>(array.AsArray().size());
-    int64_t i = index < 0 ? size + index : index;
-    if (i < 0 || i >= size) return false;
-    *out = static_cast<size_t>(i);
-    return true;
-  }
-
   static void PushIndex(const Value& v, int64_t index, uint32_t next, std::vector<Work>* batch) {
     size_t i;
     if (ResolveIndex(v, index, &i)) batch->push_back({&v.AsArray()[i], next});
@@ -145,8 +137,7 @@ class Evaluator {
   // would throw: a step that meets the wrong type, or a missing member, while
   // everything before it named a single value (Jayway's PropertyPathToken,
   // PathToken.handleObjectProperty and ArrayPathToken.checkArrayModel).
-  bool Apply(const StepList& list, const Work& w, Mode mode, std::vector<Work>* batch,
-             Array* out) {
+  bool Apply(const StepList& list, const Work& w, Mode mode, std::vector<Work>* batch, Array* out) {
     const Step& s = list.steps[w.step];
     const Value& v = *w.value;
     const uint32_t next = w.step + 1;
@@ -374,7 +365,8 @@ class Evaluator {
   }
 
   static int CompareNumbers(const Value& a, const Value& b) {
-    if (a.is_int() && b.is_int()) return a.AsInt() < b.AsInt() ? -1 : (a.AsInt() > b.AsInt() ? 1 : 0);
+    if (a.is_int() && b.is_int())
+      return a.AsInt() < b.AsInt() ? -1 : (a.AsInt() > b.AsInt() ? 1 : 0);
     double x = a.AsDouble(), y = b.AsDouble();
     return x < y ? -1 : (x > y ? 1 : 0);
   }
@@ -450,10 +442,10 @@ class Evaluator {
         return !NodeEquals(l, r);
       case RelOp::kStrictEq:
       case RelOp::kStrictNe: {
-        bool same_kind = l.kind == r.kind &&
-                         (l.kind != Node::Kind::kValue ||
-                          (l.value->is_number() && r.value->is_number()) ||
-                          (l.is_json() && r.is_json()) || l.value->type() == r.value->type());
+        bool same_kind =
+            l.kind == r.kind &&
+            (l.kind != Node::Kind::kValue || (l.value->is_number() && r.value->is_number()) ||
+             (l.is_json() && r.is_json()) || l.value->type() == r.value->type());
         bool eq = same_kind && NodeEquals(l, r);
         return op == RelOp::kStrictEq ? eq : !eq;
       }
@@ -505,7 +497,8 @@ class Evaluator {
         if (!r.is_number()) return false;
         int64_t expected = static_cast<int64_t>(r.value->AsDouble());
         if (l.is(Value::Type::kString)) return Utf16Length(l.value->AsString()) == expected;
-        if (l.is(Value::Type::kArray)) return static_cast<int64_t>(l.value->AsArray().size()) == expected;
+        if (l.is(Value::Type::kArray))
+          return static_cast<int64_t>(l.value->AsArray().size()) == expected;
         if (l.is(Value::Type::kObject)) return expected == -1;  // Jayway: not an array
         return false;
       }
@@ -566,12 +559,24 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
   uint32_t options = PCRE2_UTF;
   for (char f : flags) {
     switch (f) {
-      case 'i': options |= PCRE2_CASELESS; break;
-      case 'm': options |= PCRE2_MULTILINE; break;
-      case 's': options |= PCRE2_DOTALL; break;
-      case 'x': options |= PCRE2_EXTENDED; break;
-      case 'u': case 'U': options |= PCRE2_UCP; break;
-      case 'd': break;  // UNIX_LINES: PCRE2's default newline is already \n
+      case 'i':
+        options |= PCRE2_CASELESS;
+        break;
+      case 'm':
+        options |= PCRE2_MULTILINE;
+        break;
+      case 's':
+        options |= PCRE2_DOTALL;
+        break;
+      case 'x':
+        options |= PCRE2_EXTENDED;
+        break;
+      case 'u':
+      case 'U':
+        options |= PCRE2_UCP;
+        break;
+      case 'd':
+        break;  // UNIX_LINES: PCRE2's default newline is already \n
       default:
         *error = std::string("unknown regular expression flag '") + f + "'";
         return nullptr;
@@ -584,8 +589,8 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(code_error, message, sizeof(message));
-    *error = "invalid regular expression /" + pattern + "/: " +
-             reinterpret_cast<const char*>(message);
+    *error =
+        "invalid regular expression /" + pattern + "/: " + reinterpret_cast<const char*>(message);
     return nullptr;
   }
   std::shared_ptr<Regex> regex(new Regex());

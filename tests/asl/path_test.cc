@@ -1,3 +1,5 @@
+#include "stepflow/asl/path.h"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -5,15 +7,14 @@
 #include <utility>
 
 #include "stepflow/asl/json.h"
-#include "stepflow/asl/path.h"
 
+using stepflow::asl::Array;
 using stepflow::asl::JsonError;
+using stepflow::asl::Object;
 using stepflow::asl::ParseJson;
 using stepflow::asl::Path;
 using stepflow::asl::ToJson;
 using stepflow::asl::Value;
-using stepflow::asl::Array;
-using stepflow::asl::Object;
 
 namespace {
 
@@ -60,7 +61,6 @@ std::string ParseError(const std::string& path) {
 
 }  // namespace
 
-
 const char* kStore = R"({
   "store": {
     "book": [
@@ -97,8 +97,8 @@ TEST_CASE("Parse reports the root: input, context object or variable") {
 }
 
 TEST_CASE("Only member names and single indexes make a path definite") {
-  for (const char* definite : {"$", "$.a", "$.a.b[0]", "$['a'][-1]", "$$.Map.Item.Value", "$v.x",
-                               "$[\"a b\"]"}) {
+  for (const char* definite :
+       {"$", "$.a", "$.a.b[0]", "$['a'][-1]", "$$.Map.Item.Value", "$v.x", "$[\"a b\"]"}) {
     CAPTURE(definite);
     CHECK(P(definite).is_definite());
   }
@@ -161,7 +161,8 @@ TEST_CASE("Malformed paths are rejected saying what and where") {
   CHECK(ParseError("$.a]") == "unexpected ']' at offset 3");
   CHECK(ParseError("$...a") == "unexpected '.' at offset 3");
   CHECK(ParseError("$.a b") == "unexpected 'b' at offset 4");
-  CHECK(ParseError("$. a") == "use bracket notation ['my prop'] for a name with blanks at offset 2");
+  CHECK(ParseError("$. a") ==
+        "use bracket notation ['my prop'] for a name with blanks at offset 2");
   CHECK(ParseError("$[]") == "empty '[]' at offset 2");
   CHECK(ParseError("$[abc]") == "unexpected 'a' at offset 2");
   CHECK(ParseError("$[1:2:3]") == "slice steps ([start:end:step]) are not supported at offset 5");
@@ -439,8 +440,8 @@ TEST_CASE("An indefinite existence check holds unless a member is missing, as in
       R"([{"n":1,"items":[{"ok":true}]},{"n":2,"items":[{"ok":false}]},{"n":3,"items":[]},{"n":4}])";
   // Jayway reads an empty match list as present: the nested filter does not filter.
   CHECK(Eval("$[?(@.items[?(@.ok == true)])].n", doc) == "[1,2,3]");
-  CHECK(Eval("$[?(@.items[*].ok)].n", R"([{"n":1,"items":[{"ok":1},{}]},{"n":2,"items":[{"ok":1}]}])") ==
-        "[2]");
+  CHECK(Eval("$[?(@.items[*].ok)].n",
+             R"([{"n":1,"items":[{"ok":1},{}]},{"n":2,"items":[{"ok":1}]}])") == "[2]");
 }
 
 // ---- Variables and the context object.
@@ -551,8 +552,9 @@ TEST_CASE("A path 10,000 steps long parses and evaluates without recursion") {
   Value out;
   std::string error;
   CHECK_FALSE(p.Evaluate(J(R"({"a":{"a":1}})"), &out, &error));
-  CHECK(error == "Expected to find an object with property ['a'] in path $['a']['a'] but found "
-                 "'java.lang.Integer'");
+  CHECK(error ==
+        "Expected to find an object with property ['a'] in path $['a']['a'] but found "
+        "'java.lang.Integer'");
   std::string scans = "$";
   for (int i = 0; i < 10000; ++i) scans += "..a[*]";
   Path q = P(scans);
