@@ -1,7 +1,8 @@
 // Indefinite JSONPath evaluation and filters, following Jayway JsonPath's token
 // semantics (PathToken, ScanPathToken, PredicatePathToken, EvaluatorFactory),
-// which AWS Step Functions uses. Evaluation never fails: what Jayway skips in
-// an indefinite path, we skip.
+// which AWS Step Functions uses. A path's own indefinite evaluation never fails
+// (AWS answers `$.missing[*]` with []); inside filters, operand paths fail
+// where Jayway throws, which makes them undefined or "not existing".
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

@@ -275,6 +275,17 @@ TEST_CASE("Wildcards list object members in order and array elements") {
   CHECK(Eval("$.*.x", R"({"p":{"x":1},"q":{"x":2}})") == "[1,2]");
 }
 
+TEST_CASE("Indefinite paths skip what is missing or of the wrong type") {
+  // Recorded from AWS: `$.items[:1].itemValue` on {} gives [].
+  CHECK(Eval("$.items[:1].itemValue", "{}") == "[]");
+  CHECK(Eval("$.item.items[1:5]", "{}") == "[]");
+  CHECK(Eval("$.a[?(@.x)]", "{}") == "[]");
+  CHECK(Eval("$.a.b[*]", R"({"a":"text"})") == "[]");
+  CHECK(Eval("$[?(@.a)]", "7") == "[]");
+  CHECK(Eval("$..*", "7") == "[]");
+  CHECK(Eval("$[0,1].x", R"([{"x":1},5,{"x":3}])") == "[1]");
+}
+
 TEST_CASE("Index and name unions keep the order they are written in") {
   CHECK(Eval("$[2,0,9,-1]", "[10,11,12]") == "[12,10,12]");
   CHECK(Eval("$['b','a'].v", R"({"a":{"v":1},"b":{"v":2}})") == "[2,1]");
