@@ -276,7 +276,7 @@ std::vector<Catcher> ReadCatch(const FieldReader& state, QueryLanguage language)
     r.CheckDuplicateMembers();
     Catcher catcher;
     ReadErrorEquals(r, i + 1 == items.size(), &catcher.error_equals);
-    if (auto next = r.String("Next", /*required=*/true)) catcher.next = *next;
+    if (auto next = r.StateName("Next", /*required=*/true)) catcher.next = *next;
     r.String("Comment");
     for (const auto& [key, value] : items[i].AsObject()) {
       if (key == "ErrorEquals" || key == "Next" || key == "Comment" || key == "Assign") continue;
@@ -490,7 +490,7 @@ void ReadMapFields(const FieldReader& r, QueryLanguage language, Context* contex
   }
 }
 
-// One state. `ok` is false when its Type is unknown (its fields are then unchecked).
+// One state. When its Type is missing or unknown, its other fields are left unchecked.
 State ParseState(const std::string& name, const Value& source, const std::string& location,
                  QueryLanguage machine_language, Context* context) {
   State s;
@@ -538,7 +538,7 @@ State ParseState(const std::string& name, const Value& source, const std::string
   }
 
   if (bit & kTransitioning) {
-    std::optional<std::string> next = r.String("Next");
+    std::optional<std::string> next = r.StateName("Next");
     std::optional<bool> end = r.Bool("End");
     if (next) s.next = *next;
     s.end = end.value_or(false);
@@ -599,7 +599,7 @@ State ParseState(const std::string& name, const Value& source, const std::string
       ReadTaskFields(r, language, &s);
       break;
     case StateType::kChoice: {
-      if (auto default_next = r.String("Default")) s.default_next = *default_next;
+      if (auto default_next = r.StateName("Default")) s.default_next = *default_next;
       const Value* choices = r.Array("Choices", /*required=*/true);
       if (choices != nullptr) {
         const Array& items = choices->AsArray();
@@ -667,7 +667,8 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
     if (auto version = r.String("Version")) m->version = *version;
     if (auto timeout = r.Integer("TimeoutSeconds", 1, kMaxSeconds)) m->timeout_seconds = *timeout;
   }
-  if (auto start_at = r.String("StartAt", /*required=*/true)) m->start_at = *start_at;
+  std::optional<std::string> start_at = r.StateName("StartAt", /*required=*/true);
+  if (start_at) m->start_at = *start_at;
 
   const Value* states = r.Object("States", /*required=*/true);
   // Where each state's fields are, for the transition checks below.
@@ -693,15 +694,13 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
     }
   }
 
-  if (!m->start_at.empty() || r.Has("StartAt")) {
-    if (r.Has("StartAt") && states != nullptr && !m->start_at.empty()) {
-      auto it = m->index_by_name.find(m->start_at);
-      if (it == m->index_by_name.end()) {
-        diagnostics->push_back({Diagnostic::Severity::kError, codes::kMissingTransitionTarget, r.Loc("StartAt"),
-                                "StartAt '" + m->start_at + "' is not a state of this state machine."});
-      } else {
-        m->start_index = it->second;
-      }
+  if (start_at && states != nullptr) {
+    auto it = m->index_by_name.find(m->start_at);
+    if (it == m->index_by_name.end()) {
+      diagnostics->push_back({Diagnostic::Severity::kError, codes::kMissingTransitionTarget, r.Loc("StartAt"),
+                              "StartAt '" + m->start_at + "' is not a state of this state machine."});
+    } else {
+      m->start_index = it->second;
     }
   }
 

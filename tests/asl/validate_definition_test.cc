@@ -804,3 +804,14 @@ TEST_CASE("Assign variable names must be identifiers") {
   Rejected(One(R"({"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Assign":{"$x":1},"Next":"Done"}]})"),
            "INVALID_VARIABLE_NAME", "/States/A/Choices/0/Assign/$x");
 }
+
+TEST_CASE("Empty state names in StartAt, Next, Default and Catch Next are rejected") {
+  Rejected(R"({"StartAt":"","States":{"A":{"Type":"Succeed"}}})", "MISSING_TRANSITION_TARGET", "/StartAt");
+  Rejected(One(R"({"Type":"Pass","Next":""})"), "MISSING_TRANSITION_TARGET", "/States/A/Next");
+  Rejected(ChoiceWith(R"({"Variable":"$.a","IsNull":true,"Next":"Done"})", R"(,"Default":"")"),
+           "MISSING_TRANSITION_TARGET", "/States/A/Default");
+  Rejected(ChoiceWith(R"({"Variable":"$.a","IsNull":true,"Next":""})"), "MISSING_TRANSITION_TARGET",
+           "/States/A/Choices/0/Next");
+  Rejected(TaskWith(R"("Catch":[{"ErrorEquals":["E"],"Next":""}])"), "MISSING_TRANSITION_TARGET",
+           "/States/A/Catch/0/Next");
+}
