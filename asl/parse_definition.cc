@@ -373,8 +373,24 @@ void ReadPathOrCall(const FieldReader& r, std::string_view field, std::optional<
   const Value* v = r.Find(field);
   if (v == nullptr) return;
   if (v->is_string() && IntrinsicCall::LooksLikeCall(v->AsString())) {
+    // AWS allows only the intrinsics that return a string here.
+    static constexpr std::string_view kStringFunctions[] = {
+        "States.Format",        "States.JsonToString",  "States.ArrayGetItem", "States.Base64Encode",
+        "States.Base64Decode", "States.Hash",          "States.UUID"};
+    const std::string& text = v->AsString();
+    std::string_view name = std::string_view(text).substr(0, text.find('('));
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    bool allowed = false;
+    for (std::string_view f : kStringFunctions) allowed = allowed || f == name;
+    if (!allowed) {
+      r.Error(r.Loc(field), "The field '" + std::string(field) + "' accepts only an intrinsic function that returns a "
+                                "string (States.Format, States.JsonToString, States.ArrayGetItem, States.Base64Encode, "
+                                "States.Base64Decode, States.Hash, States.UUID), not '" + std::string(name) + "'.",
+              codes::kInvalidIntrinsic);
+      return;
+    }
     IntrinsicCall parsed;
-    if (ReadIntrinsic(v->AsString(), r.Loc(field), field, &parsed, r.diagnostics())) *call = std::move(parsed);
+    if (ReadIntrinsic(text, r.Loc(field), field, &parsed, r.diagnostics())) *call = std::move(parsed);
     return;
   }
   *path = r.JsonPath(field, /*reference=*/true);
@@ -458,10 +474,10 @@ void ReadMapFields(const FieldReader& r, QueryLanguage language, Context* contex
     if (r.Has("ItemSelector")) s->parameters = ReadTemplate(r, "ItemSelector");
   } else {
     if (const Value* items = r.Find("Items")) {
-      if (items->is_array() || IsJsonataExpression(*items)) {
+      if (items->is_array() || items->is_object() || IsJsonataExpression(*items)) {
         s->jsonata_items = *items;
       } else {
-        r.Error(r.Loc("Items"), "The field 'Items' must be an array or a JSONata expression \"{% ... %}\".");
+        r.Error(r.Loc("Items"), "The field 'Items' must be an array, an object or a JSONata expression \"{% ... %}\".");
       }
     }
     if (const Value* selector = r.Find("ItemSelector")) {
