@@ -7,7 +7,6 @@
 
 #include "intrinsic_ast.h"
 #include "stepflow/asl/errors.h"
-#include "stepflow/asl/json.h"
 
 namespace stepflow::asl {
 namespace intrinsic {

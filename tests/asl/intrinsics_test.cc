@@ -817,6 +817,7 @@ TEST_CASE("States.MathAdd adds integers and rounds decimals half up") {
   CHECK(EvalJson("States.MathAdd(2.5, 0)") == "3");
   CHECK(EvalJson("States.MathAdd(-2.5, 0)") == "-2");
   CHECK(EvalJson("States.MathAdd(-0.5, 0.5)") == "1");
+  CHECK(EvalJson("States.MathAdd(0.49999999999999994, 0)") == "0");  // as Java's Math.round
   CHECK(EvalJson("States.MathAdd($.v, -1)", R"({"v": 111})") == "110");
   CHECK(EvalJson("States.MathAdd(2147483647, -2147483648)") == "-1");
   CHECK(EvalJson("States.MathAdd('1', 1)") ==
