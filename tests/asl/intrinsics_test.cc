@@ -921,3 +921,9 @@ TEST_CASE("Intrinsic parse reports a bad path") {
   e = ParseError("States.Array($.)");
   CHECK(e.starts_with("invalid path '$.': "));
 }
+
+TEST_CASE("Intrinsic path arguments accept AWS's documented bracket form for odd names") {
+  // "$.abc.['def ghi']" is the example in AWS's documentation.
+  CHECK(EvalJson("States.Array($.abc.['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
+  CHECK(EvalJson("States.Array($.abc['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
+}
