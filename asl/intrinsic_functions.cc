@@ -4,10 +4,9 @@
 
 #include <openssl/evp.h>
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -90,7 +89,10 @@ class Checker {
       return true;
     }
     if (!v.is_number()) return FailArg(i, "a number");
-    double r = std::floor(v.AsDouble() + 0.5);
+    // floor(d + 0.5) would round 0.49999999999999994 up; d - floor(d) is exact.
+    double d = v.AsDouble();
+    double r = std::floor(d);
+    if (d - r >= 0.5) r += 1;
     if (!(std::fabs(r) < 9.2e18)) return FailArg(i, "a number in the range of a 64-bit integer");
     *out = static_cast<int64_t>(r);
     return true;
@@ -191,8 +193,9 @@ bool StringSplit(Checker& check, Value* out) {
 bool ArrayPartition(Checker& check, Value* out) {
   const Array* items = check.GetArray(0);
   if (items == nullptr) return false;
+  // AWS documents that a non-integer chunk size is rounded to the nearest integer.
   int64_t size = 0;
-  if (!check.Integer(1, &size)) return false;
+  if (!check.Rounded(1, &size)) return false;
   if (size <= 0) return check.Fail("the chunk size must be greater than 0, but was " + std::to_string(size));
   Array chunks;
   for (size_t start = 0; start < items->size(); start += static_cast<size_t>(size)) {
@@ -219,8 +222,9 @@ bool ArrayContains(const std::vector<Value>& args, Checker& check, Value* out) {
 }
 
 bool ArrayRange(Checker& check, Value* out) {
+  // AWS documents that non-integer arguments are rounded to the nearest integer.
   int64_t start = 0, end = 0, step = 0;
-  if (!check.Integer(0, &start) || !check.Integer(1, &end) || !check.Integer(2, &step)) return false;
+  if (!check.Rounded(0, &start) || !check.Rounded(1, &end) || !check.Rounded(2, &step)) return false;
   if (step == 0) return check.Fail("the step must not be 0");
   // Counted in long double so no int64 arithmetic can overflow on hostile bounds.
   long double span = static_cast<long double>(end) - static_cast<long double>(start);
@@ -378,6 +382,13 @@ bool JsonMerge(const std::vector<Value>& args, Checker& check, Value* out) {
 bool MathAdd(Checker& check, Value* out) {
   int64_t a = 0, b = 0;
   if (!check.Rounded(0, &a) || !check.Rounded(1, &b)) return false;
+  // AWS documents the operands' range as that of a Java int.
+  for (int64_t v : {a, b}) {
+    if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
+      return check.Fail("the value " + std::to_string(v) +
+                        " is outside the range -2147483648 to 2147483647");
+    }
+  }
   *out = Value::Int(a + b);
   return true;
 }
@@ -387,23 +398,57 @@ std::mt19937_64& FallbackRandom() {
   return random;
 }
 
+// java.util.Random: a seeded draw is a function of the seed alone, as AWS
+// documents; this is the generator a Java service seeds with `new Random(seed)`.
+class JavaRandom {
+ public:
+  explicit JavaRandom(int64_t seed) : seed_((static_cast<uint64_t>(seed) ^ kMultiplier) & kMask) {}
+
+  // Random.nextInt(bound). REQUIRES: bound > 0.
+  int32_t NextInt(int32_t bound) {
+    int32_t r = Next31();
+    int32_t m = bound - 1;
+    if ((bound & m) == 0) return static_cast<int32_t>((static_cast<int64_t>(bound) * r) >> 31);
+    for (int32_t u = r; static_cast<int64_t>(u) - (r = u % bound) + m > std::numeric_limits<int32_t>::max();
+         u = Next31()) {
+    }
+    return r;
+  }
+
+ private:
+  static constexpr uint64_t kMultiplier = 0x5DEECE66DULL;
+  static constexpr uint64_t kMask = (1ULL << 48) - 1;
+
+  int32_t Next31() {
+    seed_ = (seed_ * kMultiplier + 0xBULL) & kMask;
+    return static_cast<int32_t>(seed_ >> 17);
+  }
+
+  uint64_t seed_;
+};
+
 bool MathRandom(const std::vector<Value>& args, const EvalEnv& env, Checker& check, Value* out) {
+  // AWS documents that non-integer bounds are rounded, the start is inclusive
+  // and the end exclusive.
   int64_t start = 0, end = 0;
   if (!check.Rounded(0, &start) || !check.Rounded(1, &end)) return false;
   if (end <= start) {
     return check.Fail("the end (" + std::to_string(end) + ") must be greater than the start (" +
                       std::to_string(start) + ")");
   }
-  // The start is inclusive and the end exclusive, as with Java's Random.nextInt.
-  std::uniform_int_distribution<int64_t> dist(start, end - 1);
   if (args.size() == 3) {
     int64_t seed = 0;
     if (!check.Rounded(2, &seed)) return false;
-    // A seed makes the result a function of the seed alone, as in AWS.
+    if (end - start <= std::numeric_limits<int32_t>::max()) {
+      JavaRandom random(seed);
+      *out = Value::Int(start + random.NextInt(static_cast<int32_t>(end - start)));
+      return true;
+    }
     std::mt19937_64 seeded(static_cast<uint64_t>(seed));
-    *out = Value::Int(dist(seeded));
+    *out = Value::Int(std::uniform_int_distribution<int64_t>(start, end - 1)(seeded));
     return true;
   }
+  std::uniform_int_distribution<int64_t> dist(start, end - 1);
   *out = Value::Int(dist(env.random != nullptr ? *env.random : FallbackRandom()));
   return true;
 }

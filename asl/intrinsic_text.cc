@@ -286,26 +286,45 @@ std::string EncodeBase64(std::string_view bytes) {
 }
 
 bool DecodeBase64(std::string_view text, std::string* bytes) {
-  // Padding, when present, must complete the last quantum (Java rejects "QQ=").
-  size_t data_len = text.size();
-  while (data_len > 0 && text[data_len - 1] == '=') --data_len;
-  size_t padding = text.size() - data_len;
-  if (padding > 2) return false;
-  if (padding > 0 && text.size() % 4 != 0) return false;
-  if (data_len % 4 == 1) return false;
+  // Java's MIME decoder, step by step: characters outside the alphabet are
+  // skipped; `=` ends the data and must complete a quantum ("xy==" or "xyz=");
+  // after it only skipped characters may follow.
+  auto sextet = [](char c) -> int {
+    const char* p = std::char_traits<char>::find(kBase64, 64, c);
+    return p == nullptr ? -1 : static_cast<int>(p - kBase64);
+  };
   bytes->clear();
-  bytes->reserve(data_len * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < data_len; ++i) {
-    const char* p = std::char_traits<char>::find(kBase64, 64, text[i]);
-    if (p == nullptr) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(p - kBase64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes->push_back(static_cast<char>((acc >> bits) & 0xff));
+  bytes->reserve(text.size() * 3 / 4);
+  int shift = 18;
+  uint32_t bits = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i++];
+    if (c == '=') {
+      if (shift == 18 || (shift == 6 && (i == text.size() || text[i++] != '='))) return false;
+      break;
     }
+    int v = sextet(c);
+    if (v < 0) continue;
+    bits |= static_cast<uint32_t>(v) << shift;
+    shift -= 6;
+    if (shift < 0) {
+      bytes->push_back(static_cast<char>((bits >> 16) & 0xff));
+      bytes->push_back(static_cast<char>((bits >> 8) & 0xff));
+      bytes->push_back(static_cast<char>(bits & 0xff));
+      shift = 18;
+      bits = 0;
+    }
+  }
+  if (shift == 12) return false;  // a lone sextet carries no whole byte
+  if (shift == 6) {
+    bytes->push_back(static_cast<char>((bits >> 16) & 0xff));
+  } else if (shift == 0) {
+    bytes->push_back(static_cast<char>((bits >> 16) & 0xff));
+    bytes->push_back(static_cast<char>((bits >> 8) & 0xff));
+  }
+  for (; i < text.size(); ++i) {
+    if (sextet(text[i]) >= 0) return false;
   }
   return true;
 }

@@ -38,8 +38,9 @@ std::string ToValidUtf8(std::string_view bytes);
 
 // RFC 4648 Base64 with padding.
 std::string EncodeBase64(std::string_view bytes);
-// Decodes like Java's Base64.getDecoder(): padding optional, nothing outside the
-// alphabet allowed. False on invalid input.
+// Decodes like Java's Base64.getMimeDecoder() (AWS documents MIME Base64):
+// padding optional, characters outside the alphabet (line breaks) skipped.
+// False on a misplaced `=` or a dangling sextet.
 bool DecodeBase64(std::string_view text, std::string* bytes);
 
 // A hash consistent with Value's operator== (numbers by value, objects unordered).

@@ -7,7 +7,6 @@
 
 #include "intrinsic_ast.h"
 #include "stepflow/asl/errors.h"
-#include "stepflow/asl/json.h"
 
 namespace stepflow::asl {
 namespace intrinsic {
@@ -219,7 +218,7 @@ class Parser {
   // (filters such as `$.a[?(@.b == 'x,y')]` contain both).
   bool ParsePath(Arg* arg) {
     size_t start = pos_;
-    int depth = 0;
+    std::string open;  // the brackets and parentheses not yet closed
     char quote = '\0';
     while (!AtEnd()) {
       char c = text_[pos_];
@@ -235,16 +234,19 @@ class Parser {
       if (c == '\'' || c == '"') {
         quote = c;
       } else if (c == '[' || c == '(') {
-        ++depth;
+        open.push_back(c);
       } else if (c == ']' || c == ')') {
-        if (depth == 0) break;
-        --depth;
-      } else if (depth == 0 && (c == ',' || IsSpace(c))) {
+        if (open.empty()) break;  // the ')' closing the call
+        if (open.back() != (c == ']' ? '[' : '(')) {
+          return FailAt(std::string("unbalanced '") + c + "' in path");
+        }
+        open.pop_back();
+      } else if (open.empty() && (c == ',' || IsSpace(c))) {
         break;
       }
       ++pos_;
     }
-    if (quote != '\0' || depth != 0) {
+    if (quote != '\0' || !open.empty()) {
       return Fail("unterminated path starting at offset " + std::to_string(start));
     }
     std::string_view text = text_.substr(start, pos_ - start);

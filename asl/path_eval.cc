@@ -1,7 +1,8 @@
 // Indefinite JSONPath evaluation and filters, following Jayway JsonPath's token
 // semantics (PathToken, ScanPathToken, PredicatePathToken, EvaluatorFactory),
-// which AWS Step Functions uses. Evaluation never fails: what Jayway skips in
-// an indefinite path, we skip.
+// which AWS Step Functions uses. A path's own indefinite evaluation never fails
+// (AWS answers `$.missing[*]` with []); inside filters, operand paths fail
+// where Jayway throws, which makes them undefined or "not existing".
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -23,6 +24,11 @@ struct Work {
   uint32_t step;
 };
 
+// Which misses end an evaluation: none (a path's own indefinite evaluation, per
+// our contract), those Jayway's default configuration throws on (operand paths
+// in filters), or also every missing member (existence checks).
+enum class Mode : uint8_t { kLenient, kDefault, kRequireProperties };
+
 // ---- Filter operands: Jayway's ValueNode kinds, without copying the document.
 
 struct Node {
@@ -43,8 +49,9 @@ class Evaluator {
 
   // Appends every match of `list` from `start` to `out`. Depth-first over an
   // explicit stack: items come out in Jayway's order (each match runs through
-  // the remaining steps before the next match is considered).
-  void Collect(const StepList& list, const Value& start, Array* out) {
+  // the remaining steps before the next match is considered). Returns false
+  // where Jayway would throw PathNotFoundException under `mode`.
+  bool Collect(const StepList& list, const Value& start, Mode mode, Array* out) {
     const uint32_t n = static_cast<uint32_t>(list.steps.size());
     std::vector<Work> stack{{&start, 0}};
     std::vector<Work> batch;
@@ -56,7 +63,7 @@ class Evaluator {
         continue;
       }
       batch.clear();
-      Apply(list, w, &batch, out);
+      if (!Apply(list, w, mode, &batch, out)) return false;
       bool all_leaves = true;
       for (const Work& b : batch) all_leaves = all_leaves && b.step == n;
       if (all_leaves) {
@@ -65,6 +72,7 @@ class Evaluator {
         for (auto it = batch.rbegin(); it != batch.rend(); ++it) stack.push_back(*it);
       }
     }
+    return true;
   }
 
   bool Accept(uint32_t expr_index, const Value& item) {
@@ -95,14 +103,6 @@ class Evaluator {
   }
 
  private:
-  static bool ResolveIndex(const Value& array, int64_t index, size_t* out) {
-    const int64_t size = static_cast<int64_t>(array.AsArray().size());
-    int64_t i = index < 0 ? size + index : index;
-    if (i < 0 || i >= size) return false;
-    *out = static_cast<size_t>(i);
-    return true;
-  }
-
   static void PushIndex(const Value& v, int64_t index, uint32_t next, std::vector<Work>* batch) {
     size_t i;
     if (ResolveIndex(v, index, &i)) batch->push_back({&v.AsArray()[i], next});
@@ -134,60 +134,79 @@ class Evaluator {
     for (int64_t i = from; i < to; ++i) PushIndex(v, i, next, batch);
   }
 
-  // Applies step `w.step` of `list` to `w.value`.
-  void Apply(const StepList& list, const Work& w, std::vector<Work>* batch, Array* out) {
+  // Applies step `w.step` of `list` to `w.value`. Returns false where Jayway
+  // would throw: a step that meets the wrong type, or a missing member, while
+  // everything before it named a single value (Jayway's PropertyPathToken,
+  // PathToken.handleObjectProperty and ArrayPathToken.checkArrayModel).
+  bool Apply(const StepList& list, const Work& w, Mode mode, std::vector<Work>* batch, Array* out) {
     const Step& s = list.steps[w.step];
     const Value& v = *w.value;
     const uint32_t next = w.step + 1;
     const bool leaf = next == list.steps.size();
+    const bool strict = mode != Mode::kLenient && w.step <= list.definite_prefix;
+    const bool require = mode == Mode::kRequireProperties;
     switch (s.kind) {
-      case StepKind::kName:
-        if (const Value* m = v.Find(s.name)) batch->push_back({m, next});
-        return;
+      case StepKind::kName: {
+        if (!v.is_object()) return !strict;
+        const Value* m = v.Find(s.name);
+        if (m == nullptr) return !(require || (strict && !leaf));
+        batch->push_back({m, next});
+        return true;
+      }
       case StepKind::kNames:
-        if (!v.is_object()) return;
+        if (!v.is_object()) return !strict;
+        if (require) {
+          for (const std::string& name : s.names) {
+            if (v.Find(name) == nullptr) return false;
+          }
+        }
         if (leaf) {
           // Jayway's multi-property leaf: one object of the members present. It
           // is emitted now; nothing queued before it is still pending.
           out->push_back(Merge(s, v));
-          return;
+          return true;
         }
         for (const std::string& name : s.names) {
           if (const Value* m = v.Find(name)) batch->push_back({m, next});
         }
-        return;
+        return true;
       case StepKind::kIndex:
-        if (v.is_array()) PushIndex(v, s.index, next, batch);
-        return;
+        if (!v.is_array()) return !strict;
+        PushIndex(v, s.index, next, batch);
+        return true;
       case StepKind::kIndexes:
-        if (!v.is_array()) return;
+        if (!v.is_array()) return !strict;
         for (int32_t i : s.indexes) PushIndex(v, i, next, batch);
-        return;
+        return true;
       case StepKind::kSlice:
-        if (v.is_array()) Slice(s, v, next, batch);
-        return;
+        if (!v.is_array()) return !strict;
+        Slice(s, v, next, batch);
+        return true;
       case StepKind::kWildcard:
         if (v.is_object()) {
           for (const Member& m : v.AsObject()) batch->push_back({&m.second, next});
         } else if (v.is_array()) {
           for (const Value& e : v.AsArray()) batch->push_back({&e, next});
         }
-        return;
+        return true;
       case StepKind::kFilter:
         // Jayway PredicatePathToken: an object is tested itself, an array per
-        // element; a primitive yields nothing.
+        // element; a primitive yields nothing (Jayway throws if upstream is definite).
         if (v.is_object()) {
           if (Accept(s.filter, v)) batch->push_back({&v, next});
         } else if (v.is_array()) {
           for (const Value& e : v.AsArray()) {
             if (Accept(s.filter, e)) batch->push_back({&e, next});
           }
+        } else {
+          return !strict;
         }
-        return;
+        return true;
       case StepKind::kScan:
         Scan(list, w, batch);
-        return;
+        return true;
     }
+    return true;
   }
 
   static Value Merge(const Step& s, const Value& v) {
@@ -301,7 +320,7 @@ class Evaluator {
           return;
         }
         Array matches;
-        Collect(list, start, &matches);
+        if (!Collect(list, start, Mode::kDefault, &matches)) return;  // undefined
         if (list.jayway_definite) {  // a merge: one object, or undefined
           if (matches.empty()) return;
           node->owned = matches[0];
@@ -316,14 +335,14 @@ class Evaluator {
   }
 
   // Jayway evaluates an existence check with REQUIRE_PROPERTIES: a definite
-  // path exists when it resolves (even to null); an indefinite one when it
-  // matches something.
+  // path exists when it resolves (even to null); an indefinite one unless a
+  // member is missing along the way. An empty list still "exists": in Jayway
+  // `[?(@.items[?(@.ok)])]` keeps every item whose `items` is an array.
   bool Exists(const StepList& list, const Value& item) {
     const Value& start = list.relative ? item : root_;
     if (list.jayway_definite && !EndsWithMerge(list)) return Lookup(list, start) != nullptr;
     Array matches;
-    Collect(list, start, &matches);
-    return !matches.empty();
+    return Collect(list, start, Mode::kRequireProperties, &matches);
   }
 
   // ---- Jayway's EvaluatorFactory.
@@ -347,7 +366,8 @@ class Evaluator {
   }
 
   static int CompareNumbers(const Value& a, const Value& b) {
-    if (a.is_int() && b.is_int()) return a.AsInt() < b.AsInt() ? -1 : (a.AsInt() > b.AsInt() ? 1 : 0);
+    if (a.is_int() && b.is_int())
+      return a.AsInt() < b.AsInt() ? -1 : (a.AsInt() > b.AsInt() ? 1 : 0);
     double x = a.AsDouble(), y = b.AsDouble();
     return x < y ? -1 : (x > y ? 1 : 0);
   }
@@ -356,7 +376,7 @@ class Evaluator {
   // across types (a number by its text, a string parsed as a decimal).
   static bool NodeEquals(const Node& l, const Node& r) {
     if (l.is_json() && r.is_json()) return *l.value == *r.value;
-    if (l.kind == Node::Kind::kUndefined) return r.kind == Node::Kind::kUndefined;
+    if (l.kind == Node::Kind::kUndefined) return false;  // Jayway: undefined equals nothing
     if (l.kind == Node::Kind::kPattern) return r.kind == Node::Kind::kPattern && l.regex == r.regex;
     if (r.kind != Node::Kind::kValue) return false;
     const Value& a = *l.value;
@@ -406,9 +426,11 @@ class Evaluator {
     return n;
   }
 
-  static std::string RegexInput(const Node& n) {
+  // Jayway RegexpEvaluator.getInput: strings and numbers by their text,
+  // booleans as true/false, anything else as "". `buffer` backs number text.
+  static std::string_view RegexInput(const Node& n, std::string* buffer) {
     if (n.is(Value::Type::kString)) return n.value->AsString();
-    if (n.is_number()) return NumberText(*n.value);
+    if (n.is_number()) return *buffer = NumberText(*n.value);
     if (n.is(Value::Type::kBool)) return n.value->AsBool() ? "true" : "false";
     return "";
   }
@@ -421,10 +443,10 @@ class Evaluator {
         return !NodeEquals(l, r);
       case RelOp::kStrictEq:
       case RelOp::kStrictNe: {
-        bool same_kind = l.kind == r.kind &&
-                         (l.kind != Node::Kind::kValue ||
-                          (l.value->is_number() && r.value->is_number()) ||
-                          (l.is_json() && r.is_json()) || l.value->type() == r.value->type());
+        bool same_kind =
+            l.kind == r.kind &&
+            (l.kind != Node::Kind::kValue || (l.value->is_number() && r.value->is_number()) ||
+             (l.is_json() && r.is_json()) || l.value->type() == r.value->type());
         bool eq = same_kind && NodeEquals(l, r);
         return op == RelOp::kStrictEq ? eq : !eq;
       }
@@ -448,7 +470,9 @@ class Evaluator {
       case RelOp::kRegex: {
         bool lp = l.kind == Node::Kind::kPattern, rp = r.kind == Node::Kind::kPattern;
         if (lp == rp) return false;
-        return lp ? l.regex->FullMatch(RegexInput(r)) : r.regex->FullMatch(RegexInput(l));
+        std::string buffer;
+        return lp ? l.regex->FullMatch(RegexInput(r, &buffer))
+                  : r.regex->FullMatch(RegexInput(l, &buffer));
       }
       case RelOp::kIn:
       case RelOp::kNin: {
@@ -474,7 +498,8 @@ class Evaluator {
         if (!r.is_number()) return false;
         int64_t expected = static_cast<int64_t>(r.value->AsDouble());
         if (l.is(Value::Type::kString)) return Utf16Length(l.value->AsString()) == expected;
-        if (l.is(Value::Type::kArray)) return static_cast<int64_t>(l.value->AsArray().size()) == expected;
+        if (l.is(Value::Type::kArray))
+          return static_cast<int64_t>(l.value->AsArray().size()) == expected;
         if (l.is(Value::Type::kObject)) return expected == -1;  // Jayway: not an array
         return false;
       }
@@ -525,7 +550,8 @@ struct MatchResources {
 
 void CollectMatches(const Program& program, const StepList& list, const Value& start,
                     const Value& root, Array* out) {
-  Evaluator(program, root).Collect(list, start, out);
+  // Lenient never fails.
+  (void)Evaluator(program, root).Collect(list, start, Mode::kLenient, out);
 }
 
 std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const std::string& flags,
@@ -534,12 +560,24 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
   uint32_t options = PCRE2_UTF;
   for (char f : flags) {
     switch (f) {
-      case 'i': options |= PCRE2_CASELESS; break;
-      case 'm': options |= PCRE2_MULTILINE; break;
-      case 's': options |= PCRE2_DOTALL; break;
-      case 'x': options |= PCRE2_EXTENDED; break;
-      case 'u': case 'U': options |= PCRE2_UCP; break;
-      case 'd': break;  // UNIX_LINES: PCRE2's default newline is already \n
+      case 'i':
+        options |= PCRE2_CASELESS;
+        break;
+      case 'm':
+        options |= PCRE2_MULTILINE;
+        break;
+      case 's':
+        options |= PCRE2_DOTALL;
+        break;
+      case 'x':
+        options |= PCRE2_EXTENDED;
+        break;
+      case 'u':
+      case 'U':
+        options |= PCRE2_UCP;
+        break;
+      case 'd':
+        break;  // UNIX_LINES: PCRE2's default newline is already \n
       default:
         *error = std::string("unknown regular expression flag '") + f + "'";
         return nullptr;
@@ -552,8 +590,8 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(code_error, message, sizeof(message));
-    *error = "invalid regular expression /" + pattern + "/: " +
-             reinterpret_cast<const char*>(message);
+    *error =
+        "invalid regular expression /" + pattern + "/: " + reinterpret_cast<const char*>(message);
     return nullptr;
   }
   std::shared_ptr<Regex> regex(new Regex());
@@ -563,7 +601,7 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
 
 Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
-bool Regex::FullMatch(const std::string& input) const {
+bool Regex::FullMatch(std::string_view input) const {
   thread_local MatchResources resources;
   int rc = pcre2_match(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(input.data()),
                        input.size(), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, resources.data,

@@ -1,7 +1,10 @@
 #include "execution.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 
 #include "stepflow/asl/choice.h"
 #include "stepflow/asl/errors.h"
@@ -284,6 +287,16 @@ bool Execution::ResolveNumber(Frame& f, const asl::NumberField& field, const Val
   if (!ApplyPathField(f, pf, input, &v, &detail)) {
     *error = detail;
     return false;
+  }
+  // AWS also takes a number written as a string ("1"), as Java's parseInt would.
+  if (v.is_string()) {
+    const std::string& text = v.AsString();
+    char* end = nullptr;
+    errno = 0;
+    double parsed = integer ? static_cast<double>(std::strtoll(text.c_str(), &end, 10)) : std::strtod(text.c_str(), &end);
+    if (!text.empty() && errno == 0 && end == text.c_str() + text.size() && !std::isspace(text[0])) {
+      v = Value::Number(parsed);
+    }
   }
   if (!v.is_number() || (integer && !v.is_int())) {
     *error = std::string("The ") + name + "Path field refers to value \"" +
@@ -598,7 +611,7 @@ Execution::Flow Execution::ExecuteFail(Frame& f, const State& s) {
   asl::EvalEnv env = Env(f);
   Failure failure;
   auto resolve = [&](const std::optional<std::string>& literal, const std::optional<asl::Path>& path,
-                     const std::optional<asl::PayloadTemplate>& call, std::string* out) -> bool {
+                     const std::optional<asl::IntrinsicCall>& call, std::string* out) -> bool {
     if (literal) {
       *out = *literal;
       return true;
@@ -624,9 +637,9 @@ Execution::Flow Execution::ExecuteFail(Frame& f, const State& s) {
     return true;
   };
   std::string error, cause;
-  bool has_error = s.error || s.error_path || s.error_intrinsic;
-  if (!resolve(s.error, s.error_path, s.error_intrinsic, &error) ||
-      !resolve(s.cause, s.cause_path, s.cause_intrinsic, &cause)) {
+  bool has_error = s.error || s.error_path || s.error_call;
+  if (!resolve(s.error, s.error_path, s.error_call, &error) ||
+      !resolve(s.cause, s.cause_path, s.cause_call, &cause)) {
     return FailFrame(f, failure);
   }
   // A Fail state without Error reports no error at all, as AWS records.
@@ -737,7 +750,7 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
       }
       join->results[i] = output;
       if (--join->remaining > 0) return;
-      Emit(f.get(), EventType::kParallelStateSucceeded, "", nullptr, Value());
+      // AWS records no ParallelStateSucceeded: the join goes straight to ParallelStateExited.
       if (CompleteWithResult(*f, *state, Value::MakeArray(std::move(join->results)), true) == Flow::kContinue) {
         Post(f);
       }

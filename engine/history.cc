@@ -12,17 +12,13 @@ std::string EventTypeName(EventType type, const char* state_type) {
     case EventType::kStateEntered: return std::string(state_type) + "StateEntered";
     case EventType::kStateExited: return std::string(state_type) + "StateExited";
     case EventType::kParallelStateStarted: return "ParallelStateStarted";
-    case EventType::kParallelStateSucceeded: return "ParallelStateSucceeded";
     case EventType::kParallelStateFailed: return "ParallelStateFailed";
-    case EventType::kParallelStateAborted: return "ParallelStateAborted";
     case EventType::kMapStateStarted: return "MapStateStarted";
     case EventType::kMapStateSucceeded: return "MapStateSucceeded";
     case EventType::kMapStateFailed: return "MapStateFailed";
-    case EventType::kMapStateAborted: return "MapStateAborted";
     case EventType::kMapIterationStarted: return "MapIterationStarted";
     case EventType::kMapIterationSucceeded: return "MapIterationSucceeded";
     case EventType::kMapIterationFailed: return "MapIterationFailed";
-    case EventType::kMapIterationAborted: return "MapIterationAborted";
     case EventType::kMapRunStarted: return "MapRunStarted";
     case EventType::kMapRunSucceeded: return "MapRunSucceeded";
     case EventType::kMapRunFailed: return "MapRunFailed";
@@ -30,8 +26,6 @@ std::string EventTypeName(EventType type, const char* state_type) {
     case EventType::kTaskStarted: return "TaskStarted";
     case EventType::kTaskSucceeded: return "TaskSucceeded";
     case EventType::kTaskFailed: return "TaskFailed";
-    case EventType::kTaskTimedOut: return "TaskTimedOut";
-    case EventType::kWaitStateAborted: return "WaitStateAborted";
   }
   return "Unknown";
 }

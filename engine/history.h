@@ -14,17 +14,13 @@ enum class EventType {
   kStateEntered,  // "<Type>StateEntered"
   kStateExited,   // "<Type>StateExited"
   kParallelStateStarted,
-  kParallelStateSucceeded,
   kParallelStateFailed,
-  kParallelStateAborted,
   kMapStateStarted,
   kMapStateSucceeded,
   kMapStateFailed,
-  kMapStateAborted,
   kMapIterationStarted,
   kMapIterationSucceeded,
   kMapIterationFailed,
-  kMapIterationAborted,
   kMapRunStarted,
   kMapRunSucceeded,
   kMapRunFailed,
@@ -32,8 +28,6 @@ enum class EventType {
   kTaskStarted,
   kTaskSucceeded,
   kTaskFailed,
-  kTaskTimedOut,
-  kWaitStateAborted,
 };
 
 // The event type's name; kStateEntered/kStateExited take the state type name

@@ -652,6 +652,8 @@ TEST_CASE("States.Array builds an array of its arguments") {
 TEST_CASE("States.ArrayPartition splits into chunks of the given size") {
   CHECK(EvalJson("States.ArrayPartition(States.Array(1, 2, 3, 4, 5), 2)") == "[[1,2],[3,4],[5]]");
   CHECK(EvalJson("States.ArrayPartition(States.Array(1, 2), 2.0)") == "[[1,2]]");
+  // AWS documents that a non-integer chunk size is rounded to the nearest integer.
+  CHECK(EvalJson("States.ArrayPartition(States.Array(1, 2, 3), 1.5)") == "[[1,2],[3]]");
 }
 
 TEST_CASE("States.ArrayPartition rejects a chunk size that is not a positive integer") {
@@ -659,8 +661,10 @@ TEST_CASE("States.ArrayPartition rejects a chunk size that is not a positive int
         "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was 0");
   CHECK(EvalJson("States.ArrayPartition(States.Array(1), -1)") ==
         "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was -1");
-  CHECK(EvalJson("States.ArrayPartition(States.Array(1), 1.5)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: argument 2 must be an integer, but was number 1.5");
+  CHECK(EvalJson("States.ArrayPartition(States.Array(1), 0.4)") ==
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was 0");
+  CHECK(EvalJson("States.ArrayPartition(States.Array(1), 'x')") ==
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: argument 2 must be a number, but was string \"x\"");
   CHECK(EvalJson("States.ArrayPartition('abc', 1)") ==
         "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: argument 1 must be an array, but was string \"abc\"");
 }
@@ -681,17 +685,19 @@ TEST_CASE("States.ArrayRange counts from start to end by step") {
   CHECK(EvalJson("States.ArrayRange(0, 999, 1)").size() > 3000);  // 1000 items is allowed
 }
 
-TEST_CASE("States.ArrayRange rejects a zero step, non-integers and more than 1000 items") {
+TEST_CASE("States.ArrayRange rounds decimals as AWS documents") {
+  CHECK(EvalJson("States.ArrayRange(0.5, 4.4, 1.5)") == "[1,3]");
+}
+
+TEST_CASE("States.ArrayRange rejects a zero step, non-numbers and more than 1000 items") {
   CHECK(EvalJson("States.ArrayRange(1, 9, 0)") ==
         "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the step must not be 0");
   CHECK(EvalJson("States.ArrayRange(0, 1000, 1)") ==
         "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the range would have 1001 items; at most 1000 are allowed");
   CHECK(EvalJson("States.ArrayRange(-9223372036854775807, 9223372036854775807, 1)").starts_with(
       "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the range would have"));
-  CHECK(EvalJson("States.ArrayRange(1.5, 9, 1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: argument 1 must be an integer, but was number 1.5");
   CHECK(EvalJson("States.ArrayRange(1, '9', 1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: argument 2 must be an integer, but was string \"9\"");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: argument 2 must be a number, but was string \"9\"");
 }
 
 TEST_CASE("States.ArrayGetItem returns the item at a zero-based index") {
@@ -743,14 +749,21 @@ TEST_CASE("States.Base64Encode and Base64Decode round-trip UTF-8") {
   CHECK(EvalJson("States.Base64Decode('/w==')") == R"("�")");  // invalid UTF-8 decodes as U+FFFD
 }
 
-TEST_CASE("States.Base64Decode rejects text outside the Base64 alphabet") {
-  const char* bad[] = {"States.Base64Decode('ab$d')", "States.Base64Decode('Y===')", "States.Base64Decode('Y')",
-                       "States.Base64Decode('YQ= =')", "States.Base64Decode('Y Q==')", "States.Base64Decode('YQ=')"};
+TEST_CASE("States.Base64Decode skips characters outside the alphabet, as MIME Base64 does") {
+  CHECK(EvalJson("States.Base64Decode($)", R"("RGF0YSB0\r\nbyBlbmNvZGU=")") == R"("Data to encode")");
+  CHECK(EvalJson("States.Base64Decode('Y Q==')") == R"("a")");
+  CHECK(EvalJson("States.Base64Decode('YW$I')") == R"("ab")");
+}
+
+TEST_CASE("States.Base64Decode rejects misplaced padding and a dangling character") {
+  const char* bad[] = {"States.Base64Decode('Y===')", "States.Base64Decode('Y')", "States.Base64Decode('YQ= =')",
+                       "States.Base64Decode('YQ=')", "States.Base64Decode('=')", "States.Base64Decode('YQ==YQ==')"};
   for (const char* text : bad) {
     CHECK_MESSAGE(EvalJson(text) ==
                       "States.IntrinsicFailure: Invalid arguments in States.Base64Decode: the input is not valid Base64",
                   std::string(text));
   }
+  CHECK(EvalJson("States.Base64Decode('YQ==\n')") == R"("a")");
 }
 
 TEST_CASE("States.Base64Encode, Base64Decode and Hash take at most 10,000 characters") {
@@ -804,9 +817,18 @@ TEST_CASE("States.MathAdd adds integers and rounds decimals half up") {
   CHECK(EvalJson("States.MathAdd(2.5, 0)") == "3");
   CHECK(EvalJson("States.MathAdd(-2.5, 0)") == "-2");
   CHECK(EvalJson("States.MathAdd(-0.5, 0.5)") == "1");
-  CHECK(EvalJson("States.MathAdd($.v, 1)", R"({"v": 111})") == "112");
+  CHECK(EvalJson("States.MathAdd(0.49999999999999994, 0)") == "0");  // as Java's Math.round
+  CHECK(EvalJson("States.MathAdd($.v, -1)", R"({"v": 111})") == "110");
+  CHECK(EvalJson("States.MathAdd(2147483647, -2147483648)") == "-1");
   CHECK(EvalJson("States.MathAdd('1', 1)") ==
         "States.IntrinsicFailure: Invalid arguments in States.MathAdd: argument 1 must be a number, but was string \"1\"");
+}
+
+TEST_CASE("States.MathAdd rejects operands outside the range of a Java int") {
+  CHECK(EvalJson("States.MathAdd(2147483648, 0)") ==
+        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: the value 2147483648 is outside the range -2147483648 to 2147483647");
+  CHECK(EvalJson("States.MathAdd(0, -2147483649)") ==
+        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: the value -2147483649 is outside the range -2147483648 to 2147483647");
 }
 
 TEST_CASE("States.MathRandom draws from start inclusive to end exclusive") {
@@ -830,6 +852,11 @@ TEST_CASE("States.MathRandom with a seed always gives the same number") {
   REQUIRE(first.ok);
   REQUIRE(second.ok);
   CHECK(first.value == second.value);
+  // As java.util.Random draws (checked with a JDK): new Random(3).nextInt(999) is
+  // 239 and new Random(42).nextInt(10) is 0.
+  CHECK(first.value.AsInt() == 239);
+  CHECK(EvalJson("States.MathRandom(10, 20, 42)") == "10");
+  CHECK(EvalJson("States.MathRandom(0.6, 2.4, 7)") == "1");  // bounds round to [1, 2)
 }
 
 TEST_CASE("States.MathRandom without a seed draws from the execution's random source") {
@@ -877,4 +904,26 @@ TEST_CASE("Java's Double.toString layout is reproduced") {
   CHECK(JavaDoubleToString(-0.0) == "-0.0");
   CHECK(JavaDoubleToString(123.456) == "123.456");
   CHECK(JavaDoubleToString(0.1 + 0.2) == "0.30000000000000004");
+}
+
+TEST_CASE("Intrinsic path arguments may use brackets, wildcards and filters") {
+  Value input = Json(R"j({"items": [{"id": "a", "n": 1}, {"id": "b", "n": 5}], "odd key": ",)"})j");
+  CHECK(EvalJson("States.Array($.items[0].id, $['odd key'], $.items[1]['n'])", ToJson(input)) == R"j(["a",",)",5])j");
+  CHECK(EvalJson("States.ArrayLength($.items[*].id)", ToJson(input)) == "2");
+  CHECK(EvalJson("States.Array($.items[?(@.n > 2)].id)", ToJson(input)) == R"([["b"]])");
+  CHECK(EvalJson("States.Array($..id)", ToJson(input)) == R"([["a","b"]])");
+}
+
+TEST_CASE("Intrinsic parse reports a bad path") {
+  CHECK(ParseError("States.Array($.a[)") == "unbalanced ')' in path at offset 17");
+  CHECK(ParseError("States.Array($.a['x)") == "unterminated path starting at offset 13");
+  std::string e;
+  e = ParseError("States.Array($.)");
+  CHECK(e.starts_with("invalid path '$.': "));
+}
+
+TEST_CASE("Intrinsic path arguments accept AWS's documented bracket form for odd names") {
+  // "$.abc.['def ghi']" is the example in AWS's documentation.
+  CHECK(EvalJson("States.Array($.abc.['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
+  CHECK(EvalJson("States.Array($.abc['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
 }

@@ -71,10 +71,10 @@ struct Harness {
 TEST_CASE("A one-year Wait finishes at once on a manual clock, a year later") {
   Harness h;
   Instant start = h.clock.Now();
-  auto result = h.Run(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31536000,"End":true}}})",
-                      R"({"a":1})");
+  auto result = h.Run(R"j({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31536000,"End":true}}})j",
+                      R"j({"a":1})j");
   CHECK(result.status == ExecutionStatus::kSucceeded);
-  CHECK(*result.output == Json(R"({"a":1})"));
+  CHECK(*result.output == Json(R"j({"a":1})j"));
   CHECK(h.clock.Now() - start == 31536000LL * kNanosPerSecond);
   CHECK(h.EventTypes() == std::vector<std::string>{"ExecutionStarted", "WaitStateEntered", "WaitStateExited",
                                                    "ExecutionSucceeded"});
@@ -84,20 +84,20 @@ TEST_CASE("Retry waits IntervalSeconds times BackoffRate to the power of the att
   EngineOptions options;
   std::vector<Instant> attempts;
   ManualClock* clock = nullptr;
-  options.task_handlers.emplace_back("flaky", [&](const TaskInvocation&, std::function<void(TaskOutcome)> done) {
+  options.task_handlers.emplace_back("arn:aws:lambda:us-east-1:000000000000:function:flaky", [&](const TaskInvocation&, std::function<void(TaskOutcome)> done) {
     attempts.push_back(clock->Now());
     if (attempts.size() < 3) {
       done(TaskOutcome{false, Value(), {"Flaky.Error", "try again"}});
     } else {
-      done(TaskOutcome{true, Json(R"({"ok":true})"), {}});
+      done(TaskOutcome{true, Json(R"j({"ok":true})j"), {}});
     }
   });
   Harness h(std::move(options));
   clock = &h.clock;
-  auto result = h.Run(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"flaky",
+  auto result = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:flaky",
       "Retry":[{"ErrorEquals":["Other"],"MaxAttempts":5},
                {"ErrorEquals":["States.ALL"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":2}],
-      "End":true}}})");
+      "End":true}}})j");
   CHECK(result.status == ExecutionStatus::kSucceeded);
   REQUIRE(attempts.size() == 3);
   CHECK(attempts[1] - attempts[0] == 2 * kNanosPerSecond);
@@ -107,26 +107,26 @@ TEST_CASE("Retry waits IntervalSeconds times BackoffRate to the power of the att
 TEST_CASE("Retry exhausted falls through to Catch, whose ResultPath keeps the state input") {
   EngineOptions options;
   int calls = 0;
-  options.task_handlers.emplace_back("broken", [&](const TaskInvocation&, std::function<void(TaskOutcome)> done) {
+  options.task_handlers.emplace_back("arn:aws:lambda:us-east-1:000000000000:function:broken", [&](const TaskInvocation&, std::function<void(TaskOutcome)> done) {
     ++calls;
     done(TaskOutcome{false, Value(), {"Broken", "always"}});
   });
   Harness h(std::move(options));
-  auto result = h.Run(R"({"StartAt":"T","States":{
-      "T":{"Type":"Task","Resource":"broken","Retry":[{"ErrorEquals":["Broken"],"MaxAttempts":1}],
+  auto result = h.Run(R"j({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:broken","Retry":[{"ErrorEquals":["Broken"],"MaxAttempts":1}],
            "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Done"}],"End":true},
-      "Done":{"Type":"Pass","End":true}}})",
-                      R"({"keep":"me"})");
+      "Done":{"Type":"Pass","End":true}}})j",
+                      R"j({"keep":"me"})j");
   CHECK(calls == 2);
   CHECK(result.status == ExecutionStatus::kSucceeded);
-  CHECK(*result.output == Json(R"({"keep":"me","error":{"Error":"Broken","Cause":"always"}})"));
+  CHECK(*result.output == Json(R"j({"keep":"me","error":{"Error":"Broken","Cause":"always"}})j"));
 }
 
 TEST_CASE("States.Runtime is neither retried nor caught") {
   Harness h;
-  auto result = h.Run(R"({"StartAt":"P","States":{
+  auto result = h.Run(R"j({"StartAt":"P","States":{
       "P":{"Type":"Pass","InputPath":"$.missing","Next":"Q"},
-      "Q":{"Type":"Pass","End":true}}})");
+      "Q":{"Type":"Pass","End":true}}})j");
   CHECK(result.status == ExecutionStatus::kFailed);
   CHECK(*result.error == "States.Runtime");
   CHECK(*result.cause ==
@@ -136,7 +136,7 @@ TEST_CASE("States.Runtime is neither retried nor caught") {
 
 TEST_CASE("Execution TimeoutSeconds times the execution out with States.Timeout") {
   Harness h;
-  auto result = h.Run(R"({"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})");
+  auto result = h.Run(R"j({"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})j");
   CHECK(result.status == ExecutionStatus::kTimedOut);
   CHECK(*result.error == "States.Timeout");
   CHECK(h.EventTypes().back() == "ExecutionTimedOut");
@@ -145,7 +145,7 @@ TEST_CASE("Execution TimeoutSeconds times the execution out with States.Timeout"
 TEST_CASE("Stopping an execution aborts it and records ExecutionAborted") {
   Harness h;
   auto started = h.engine->StartExecution(
-      Machine(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})"), "test", "stop-me",
+      Machine(R"j({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})j"), "test", "stop-me",
       Json("{}"));
   REQUIRE(started.ok());
   h.arn = *started;
@@ -158,9 +158,9 @@ TEST_CASE("Stopping an execution aborts it and records ExecutionAborted") {
 
 TEST_CASE("A failing Parallel branch fails the state with the branch's own error") {
   Harness h;
-  auto result = h.Run(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+  auto result = h.Run(R"j({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
       {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
-      {"StartAt":"B","States":{"B":{"Type":"Fail","Error":"BranchBroke","Cause":"b"}}}]}}})");
+      {"StartAt":"B","States":{"B":{"Type":"Fail","Error":"BranchBroke","Cause":"b"}}}]}}})j");
   CHECK(result.status == ExecutionStatus::kFailed);
   CHECK(*result.error == "BranchBroke");
   CHECK(*result.cause == "b");
@@ -171,7 +171,7 @@ TEST_CASE("Map keeps results in item order and never runs more than MaxConcurren
   int running = 0, peak = 0;
   std::vector<std::function<void()>> parked;
   ManualClock* clock = nullptr;
-  options.task_handlers.emplace_back("slow", [&](const TaskInvocation& call, std::function<void(TaskOutcome)> done) {
+  options.task_handlers.emplace_back("arn:aws:lambda:us-east-1:000000000000:function:slow", [&](const TaskInvocation& call, std::function<void(TaskOutcome)> done) {
     ++running;
     peak = std::max(peak, running);
     // Completes on a timer, so iterations overlap.
@@ -182,8 +182,8 @@ TEST_CASE("Map keeps results in item order and never runs more than MaxConcurren
   });
   Harness h(std::move(options));
   clock = &h.clock;
-  auto result = h.Run(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
-      "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"slow","End":true}}}}}})",
+  auto result = h.Run(R"j({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":3,"End":true,
+      "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:slow","End":true}}}}}})j",
                       "[1,2,3,4,5,6,7,8]");
   CHECK(result.status == ExecutionStatus::kSucceeded);
   CHECK(*result.output == Json("[10,20,30,40,50,60,70,80]"));
@@ -192,22 +192,22 @@ TEST_CASE("Map keeps results in item order and never runs more than MaxConcurren
 
 TEST_CASE("Map with a tolerated failure count succeeds with the failures in place") {
   Harness h;
-  auto result = h.Run(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"End":true,
+  auto result = h.Run(R"j({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"End":true,
       "ItemProcessor":{"StartAt":"C","States":{
         "C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"F"}],"Default":"P"},
         "F":{"Type":"Fail","Error":"Two","Cause":"no twos"},
-        "P":{"Type":"Pass","End":true}}}}}})",
+        "P":{"Type":"Pass","End":true}}}}}})j",
                       "[1,2,3]");
   CHECK(result.status == ExecutionStatus::kSucceeded);
-  CHECK(*result.output == Json(R"([1,{"Error":"Two","Cause":"no twos"},3])"));
+  CHECK(*result.output == Json(R"j([1,{"Error":"Two","Cause":"no twos"},3])j"));
 }
 
 TEST_CASE("Variables assigned in one state are read by later states") {
   Harness h;
-  auto result = h.Run(R"({"StartAt":"A","States":{
+  auto result = h.Run(R"j({"StartAt":"A","States":{
       "A":{"Type":"Pass","Assign":{"greeting":"hello","who.$":"$.name"},"Next":"B"},
-      "B":{"Type":"Pass","Parameters":{"text.$":"States.Format('{} {}', $greeting, $who)"},"End":true}}})",
-                      R"({"name":"ada"})");
+      "B":{"Type":"Pass","Parameters":{"text.$":"States.Format('{} {}', $greeting, $who)"},"End":true}}})j",
+                      R"j({"name":"ada"})j");
   CHECK(result.status == ExecutionStatus::kSucceeded);
-  CHECK(*result.output == Json(R"({"text":"hello ada"})"));
+  CHECK(*result.output == Json(R"j({"text":"hello ada"})j"));
 }

@@ -130,10 +130,7 @@ struct State {
   // Fail.
   std::optional<std::string> error, cause;
   std::optional<Path> error_path, cause_path;
-  std::optional<PayloadTemplate> error_intrinsic, cause_intrinsic;  // ErrorPath: "States.Format(...)"
-  // ErrorPath / CausePath given as an intrinsic call: the parsed call, whose result
-  // is the error (cause) string. The parser fills these, not error_intrinsic /
-  // cause_intrinsic (a PayloadTemplate treats a bare string as a literal).
+  // ErrorPath / CausePath given as an intrinsic call ("States.Format(...)").
   std::optional<IntrinsicCall> error_call, cause_call;
   std::optional<Value> jsonata_error, jsonata_cause;
 

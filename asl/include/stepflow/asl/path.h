@@ -38,6 +38,7 @@ class Path {
   bool is_root_only() const;
 
   // Evaluates against `root` (the value `$`, `$$` or `$name` stands for).
+  // Evaluate and Assign are const: one Path may serve many threads at once.
   // Definite path: the value it names, or false with `error` in Jayway's words:
   //   "No results for path: $['a']['b']" when the last step is missing,
   //   "Missing property in path $['a']" when an intermediate step is missing.
