@@ -542,6 +542,8 @@ TEST_CASE("Intrinsic literal arguments keep their types") {
   CHECK(EvalJson("States.Array('s', 1, -2, 1.5, -0.25, 1e3, true, false, null)") ==
         R"(["s",1,-2,1.5,-0.25,1000.0,true,false,null])");
   CHECK(EvalJson("States.Array()") == "[]");
+  CHECK(EvalJson("States.Array(99999999999999999999)") == "[100000000000000000000.0]");  // past int64: a double
+  CHECK(ParseError("States.Array(1e999)") == "number out of range at offset 13");
 }
 
 TEST_CASE("Intrinsic string literals apply backslash escapes") {
