@@ -66,6 +66,16 @@ std::optional<std::string> FieldReader::String(std::string_view field, bool requ
   return v->AsString();
 }
 
+std::optional<std::string> FieldReader::StateName(std::string_view field, bool required) const {
+  std::optional<std::string> name = String(field, required);
+  if (name && name->empty()) {
+    Error(Loc(field), "The field " + Quote(field) + " must name a state; it is empty.",
+          codes::kMissingTransitionTarget);
+    return std::nullopt;
+  }
+  return name;
+}
+
 std::optional<bool> FieldReader::Bool(std::string_view field, bool required) const {
   const Value* v = Find(field);
   if (v == nullptr) {

@@ -64,6 +64,8 @@ class FieldReader {
   void Missing(std::string_view field) const;
 
   std::optional<std::string> String(std::string_view field, bool required = false) const;
+  // A state name (StartAt, Next, Default): a non-empty string.
+  std::optional<std::string> StateName(std::string_view field, bool required = false) const;
   std::optional<bool> Bool(std::string_view field, bool required = false) const;
   std::optional<double> Number(std::string_view field, bool required = false) const;
   // An integral number in [min, max].

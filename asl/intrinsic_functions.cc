@@ -4,10 +4,9 @@
 
 #include <openssl/evp.h>
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -90,7 +89,10 @@ class Checker {
       return true;
     }
     if (!v.is_number()) return FailArg(i, "a number");
-    double r = std::floor(v.AsDouble() + 0.5);
+    // floor(d + 0.5) would round 0.49999999999999994 up; d - floor(d) is exact.
+    double d = v.AsDouble();
+    double r = std::floor(d);
+    if (d - r >= 0.5) r += 1;
     if (!(std::fabs(r) < 9.2e18)) return FailArg(i, "a number in the range of a 64-bit integer");
     *out = static_cast<int64_t>(r);
     return true;

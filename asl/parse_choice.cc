@@ -227,7 +227,7 @@ ChoiceRule ParseChoiceRule(const Value& source, const std::string& location, Que
   }
   r.String("Comment");
   if (top_level) {
-    if (std::optional<std::string> next = r.String("Next", /*required=*/true)) rule.next = *next;
+    if (std::optional<std::string> next = r.StateName("Next", /*required=*/true)) rule.next = *next;
   }
   return rule;
 }

@@ -276,7 +276,7 @@ std::vector<Catcher> ReadCatch(const FieldReader& state, QueryLanguage language)
     r.CheckDuplicateMembers();
     Catcher catcher;
     ReadErrorEquals(r, i + 1 == items.size(), &catcher.error_equals);
-    if (auto next = r.String("Next", /*required=*/true)) catcher.next = *next;
+    if (auto next = r.StateName("Next", /*required=*/true)) catcher.next = *next;
     r.String("Comment");
     for (const auto& [key, value] : items[i].AsObject()) {
       if (key == "ErrorEquals" || key == "Next" || key == "Comment" || key == "Assign") continue;
@@ -373,8 +373,24 @@ void ReadPathOrCall(const FieldReader& r, std::string_view field, std::optional<
   const Value* v = r.Find(field);
   if (v == nullptr) return;
   if (v->is_string() && IntrinsicCall::LooksLikeCall(v->AsString())) {
+    // AWS allows only the intrinsics that return a string here.
+    static constexpr std::string_view kStringFunctions[] = {
+        "States.Format",        "States.JsonToString",  "States.ArrayGetItem", "States.Base64Encode",
+        "States.Base64Decode", "States.Hash",          "States.UUID"};
+    const std::string& text = v->AsString();
+    std::string_view name = std::string_view(text).substr(0, text.find('('));
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    bool allowed = false;
+    for (std::string_view f : kStringFunctions) allowed = allowed || f == name;
+    if (!allowed) {
+      r.Error(r.Loc(field), "The field '" + std::string(field) + "' accepts only an intrinsic function that returns a "
+                                "string (States.Format, States.JsonToString, States.ArrayGetItem, States.Base64Encode, "
+                                "States.Base64Decode, States.Hash, States.UUID), not '" + std::string(name) + "'.",
+              codes::kInvalidIntrinsic);
+      return;
+    }
     IntrinsicCall parsed;
-    if (ReadIntrinsic(v->AsString(), r.Loc(field), field, &parsed, r.diagnostics())) *call = std::move(parsed);
+    if (ReadIntrinsic(text, r.Loc(field), field, &parsed, r.diagnostics())) *call = std::move(parsed);
     return;
   }
   *path = r.JsonPath(field, /*reference=*/true);
@@ -458,10 +474,10 @@ void ReadMapFields(const FieldReader& r, QueryLanguage language, Context* contex
     if (r.Has("ItemSelector")) s->parameters = ReadTemplate(r, "ItemSelector");
   } else {
     if (const Value* items = r.Find("Items")) {
-      if (items->is_array() || IsJsonataExpression(*items)) {
+      if (items->is_array() || items->is_object() || IsJsonataExpression(*items)) {
         s->jsonata_items = *items;
       } else {
-        r.Error(r.Loc("Items"), "The field 'Items' must be an array or a JSONata expression \"{% ... %}\".");
+        r.Error(r.Loc("Items"), "The field 'Items' must be an array, an object or a JSONata expression \"{% ... %}\".");
       }
     }
     if (const Value* selector = r.Find("ItemSelector")) {
@@ -490,7 +506,7 @@ void ReadMapFields(const FieldReader& r, QueryLanguage language, Context* contex
   }
 }
 
-// One state. `ok` is false when its Type is unknown (its fields are then unchecked).
+// One state. When its Type is missing or unknown, its other fields are left unchecked.
 State ParseState(const std::string& name, const Value& source, const std::string& location,
                  QueryLanguage machine_language, Context* context) {
   State s;
@@ -538,7 +554,7 @@ State ParseState(const std::string& name, const Value& source, const std::string
   }
 
   if (bit & kTransitioning) {
-    std::optional<std::string> next = r.String("Next");
+    std::optional<std::string> next = r.StateName("Next");
     std::optional<bool> end = r.Bool("End");
     if (next) s.next = *next;
     s.end = end.value_or(false);
@@ -599,7 +615,7 @@ State ParseState(const std::string& name, const Value& source, const std::string
       ReadTaskFields(r, language, &s);
       break;
     case StateType::kChoice: {
-      if (auto default_next = r.String("Default")) s.default_next = *default_next;
+      if (auto default_next = r.StateName("Default")) s.default_next = *default_next;
       const Value* choices = r.Array("Choices", /*required=*/true);
       if (choices != nullptr) {
         const Array& items = choices->AsArray();
@@ -667,7 +683,8 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
     if (auto version = r.String("Version")) m->version = *version;
     if (auto timeout = r.Integer("TimeoutSeconds", 1, kMaxSeconds)) m->timeout_seconds = *timeout;
   }
-  if (auto start_at = r.String("StartAt", /*required=*/true)) m->start_at = *start_at;
+  std::optional<std::string> start_at = r.StateName("StartAt", /*required=*/true);
+  if (start_at) m->start_at = *start_at;
 
   const Value* states = r.Object("States", /*required=*/true);
   // Where each state's fields are, for the transition checks below.
@@ -693,15 +710,13 @@ std::shared_ptr<StateMachine> ParseMachine(const Value& source, const std::strin
     }
   }
 
-  if (!m->start_at.empty() || r.Has("StartAt")) {
-    if (r.Has("StartAt") && states != nullptr && !m->start_at.empty()) {
-      auto it = m->index_by_name.find(m->start_at);
-      if (it == m->index_by_name.end()) {
-        diagnostics->push_back({Diagnostic::Severity::kError, codes::kMissingTransitionTarget, r.Loc("StartAt"),
-                                "StartAt '" + m->start_at + "' is not a state of this state machine."});
-      } else {
-        m->start_index = it->second;
-      }
+  if (start_at && states != nullptr) {
+    auto it = m->index_by_name.find(m->start_at);
+    if (it == m->index_by_name.end()) {
+      diagnostics->push_back({Diagnostic::Severity::kError, codes::kMissingTransitionTarget, r.Loc("StartAt"),
+                              "StartAt '" + m->start_at + "' is not a state of this state machine."});
+    } else {
+      m->start_index = it->second;
     }
   }
 

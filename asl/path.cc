@@ -14,6 +14,7 @@ using path_internal::ExprKind;
 using path_internal::Operand;
 using path_internal::Program;
 using path_internal::RelOp;
+using path_internal::ResolveIndex;
 using path_internal::SliceKind;
 using path_internal::Step;
 using path_internal::StepKind;
@@ -54,9 +55,22 @@ bool IsNameChar(char c, bool in_filter) {
   if (u >= 0x80) return true;  // UTF-8 bytes of non-ASCII names
   if (u <= 0x20 || u == 0x7f) return false;
   switch (c) {
-    case '.': case '[': case ']': case '(': case ')': case '\'': case '"': case ',':
+    case '.':
+    case '[':
+    case ']':
+    case '(':
+    case ')':
+    case '\'':
+    case '"':
+    case ',':
       return false;
-    case '<': case '>': case '=': case '!': case '~': case '&': case '|':
+    case '<':
+    case '>':
+    case '=':
+    case '!':
+    case '~':
+    case '&':
+    case '|':
       return !in_filter;
     default:
       return true;
@@ -107,12 +121,7 @@ class Parser {
     if (!ParseSteps(&list, /*in_filter=*/false)) return false;
     while (pos_ < t_.size() && IsSpace(t_[pos_])) ++pos_;
     if (pos_ < t_.size()) return Unexpected();
-    program_->paths.insert(program_->paths.begin(), std::move(list));
-    // Operand paths were numbered before the main path took slot 0.
-    for (Expr& e : program_->exprs) {
-      if (e.left.kind == Operand::Kind::kPath) ++e.left.index;
-      if (e.right.kind == Operand::Kind::kPath) ++e.right.index;
-    }
+    program_->paths[0] = std::move(list);  // slot 0 was kept for the path itself
     return true;
   }
 
@@ -161,8 +170,7 @@ class Parser {
           list->steps.push_back(std::move(s));
         }
         if (AtEnd() || (in_filter && !IsNameChar(Peek(), true) && Peek() != '*' && Peek() != '[')) {
-          return Fail(dot, scan ? "a path must not end with '..'"
-                                : "a path must not end with '.'");
+          return Fail(dot, scan ? "a path must not end with '..'" : "a path must not end with '.'");
         }
         if (Peek() == '.') return Fail(pos_, "unexpected '.'");
         if (Peek() == '[') {
@@ -182,8 +190,7 @@ class Parser {
             return Unexpected();
           }
           if (Peek() == '(') {
-            return Fail(start, "functions such as " +
-                                   std::string(t_.substr(start, pos_ - start)) +
+            return Fail(start, "functions such as " + std::string(t_.substr(start, pos_ - start)) +
                                    "() are not supported");
           }
           Step s;
@@ -236,7 +243,7 @@ class Parser {
       std::vector<std::string> names;
       for (;;) {
         std::string name;
-        if (!ParseQuoted(&name)) return false;
+        if (!ParseQuoted(/*unescape=*/false, &name)) return false;
         names.push_back(std::move(name));
         SkipSpaces();
         if (Peek() != ',') break;
@@ -263,7 +270,8 @@ class Parser {
     }
     SkipSpaces();
     if (AtEnd()) return Fail(open, "unterminated '['");
-    if (t_[pos_] != ']') return Fail(pos_, std::string("expected ']' but found '") + t_[pos_] + "'");
+    if (t_[pos_] != ']')
+      return Fail(pos_, std::string("expected ']' but found '") + t_[pos_] + "'");
     ++pos_;
     list->steps.push_back(std::move(s));
     return true;
@@ -331,9 +339,12 @@ class Parser {
     return true;
   }
 
-  // A '...' or "..." string with JSON-style escapes (plus \' ), as Jayway's
-  // Utils.unescape reads it; an unknown escape stands for the character itself.
-  bool ParseQuoted(std::string* out) {
+  // A '...' or "..." string. A backslash always protects the next character
+  // from ending the string. With `unescape` (filter literals) escapes are decoded
+  // as Jayway's Utils.unescape does, an unknown one standing for the character
+  // itself; without it (bracket names) the text is kept verbatim, backslashes
+  // included: AWS reads `$['Test\\""Name"']` as the member `Test\""Name"`.
+  bool ParseQuoted(bool unescape, std::string* out) {
     size_t start = pos_;
     char quote = t_[pos_++];
     for (;;) {
@@ -346,12 +357,27 @@ class Parser {
       }
       if (AtEnd()) return Fail(start, "unterminated string");
       char e = t_[pos_++];
+      if (!unescape) {
+        out->push_back('\\');
+        out->push_back(e);
+        continue;
+      }
       switch (e) {
-        case 'b': out->push_back('\b'); break;
-        case 'f': out->push_back('\f'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case 't': out->push_back('\t'); break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
         case 'u': {
           uint32_t cp = 0;
           if (!ParseHex4(&cp)) return false;
@@ -369,7 +395,9 @@ class Parser {
           AppendUtf8(cp, out);
           break;
         }
-        default: out->push_back(e); break;
+        default:
+          out->push_back(e);
+          break;
       }
     }
   }
@@ -380,10 +408,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       char c = t_[pos_ + i];
       v <<= 4;
-      if (IsDigit(c)) v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else return Fail(pos_, "expected four hex digits after \\u");
+      if (IsDigit(c))
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return Fail(pos_, "expected four hex digits after \\u");
     }
     pos_ += 4;
     *out = v;
@@ -511,10 +543,9 @@ class Parser {
       std::string word(t_.substr(start, pos_ - start));
       for (char& ch : word) ch = static_cast<char>(ch | 0x20);  // Jayway ignores case
       static const std::pair<const char*, RelOp> kWords[] = {
-          {"in", RelOp::kIn},           {"nin", RelOp::kNin},
-          {"subsetof", RelOp::kSubsetOf}, {"anyof", RelOp::kAnyOf},
-          {"noneof", RelOp::kNoneOf},   {"size", RelOp::kSize},
-          {"empty", RelOp::kEmpty},     {"contains", RelOp::kContains},
+          {"in", RelOp::kIn},       {"nin", RelOp::kNin},           {"subsetof", RelOp::kSubsetOf},
+          {"anyof", RelOp::kAnyOf}, {"noneof", RelOp::kNoneOf},     {"size", RelOp::kSize},
+          {"empty", RelOp::kEmpty}, {"contains", RelOp::kContains},
       };
       for (const auto& [name, value] : kWords) {
         if (word == name) {
@@ -528,9 +559,9 @@ class Parser {
     while (!AtEnd() && std::string_view("<>=!~").find(t_[pos_]) != std::string_view::npos) ++pos_;
     std::string_view sym = t_.substr(start, pos_ - start);
     static const std::pair<std::string_view, RelOp> kSymbols[] = {
-        {"==", RelOp::kEq},  {"!=", RelOp::kNe},  {"===", RelOp::kStrictEq},
-        {"!==", RelOp::kStrictNe}, {"<", RelOp::kLt}, {"<=", RelOp::kLe},
-        {">", RelOp::kGt},   {">=", RelOp::kGe},  {"=~", RelOp::kRegex},
+        {"==", RelOp::kEq},        {"!=", RelOp::kNe}, {"===", RelOp::kStrictEq},
+        {"!==", RelOp::kStrictNe}, {"<", RelOp::kLt},  {"<=", RelOp::kLe},
+        {">", RelOp::kGt},         {">=", RelOp::kGe}, {"=~", RelOp::kRegex},
     };
     for (const auto& [name, value] : kSymbols) {
       if (sym == name) {
@@ -569,7 +600,7 @@ class Parser {
     o->kind = Operand::Kind::kLiteral;
     if (c == '\'' || c == '"') {
       std::string s;
-      if (!ParseQuoted(&s)) return false;
+      if (!ParseQuoted(/*unescape=*/true, &s)) return false;
       o->literal = Value::String(std::move(s));
       return true;
     }
@@ -578,10 +609,14 @@ class Parser {
       size_t start = pos_;
       while (!AtEnd() && IsLetter(t_[pos_])) ++pos_;
       std::string_view word = t_.substr(start, pos_ - start);
-      if (word == "true") o->literal = Value::Bool(true);
-      else if (word == "false") o->literal = Value::Bool(false);
-      else if (word == "null") o->literal = Value();
-      else return Fail(start, "unexpected '" + std::string(word) + "' in filter");
+      if (word == "true")
+        o->literal = Value::Bool(true);
+      else if (word == "false")
+        o->literal = Value::Bool(false);
+      else if (word == "null")
+        o->literal = Value();
+      else
+        return Fail(start, "unexpected '" + std::string(word) + "' in filter");
       return true;
     }
     if (c == '/') return ParsePattern(o);
@@ -658,7 +693,7 @@ class Parser {
       char c = t_[pos_];
       if (c == '\'' || c == '"') {
         std::string s;
-        if (!ParseQuoted(&s)) return false;
+        if (!ParseQuoted(/*unescape=*/true, &s)) return false;
         AppendJson(Value::String(std::move(s)), &json);
         continue;
       }
@@ -697,7 +732,7 @@ std::string RenderPrefix(const PathData& impl, size_t count) {
   std::string out;
   AppendRoot(impl, &out);
   for (size_t i = 0; i < count; ++i) {
-    path_internal::AppendStepFragment(impl.program, impl.steps().steps[i], &out);
+    path_internal::AppendStepFragment(impl.steps().steps[i], &out);
   }
   return out;
 }
@@ -707,7 +742,7 @@ std::string ContextText(const Value& v) { return v.is_string() ? v.AsString() : 
 
 std::string NotAnObject(const PathData& impl, size_t step, const Value& found) {
   std::string fragment;
-  path_internal::AppendStepFragment(impl.program, impl.steps().steps[step], &fragment);
+  path_internal::AppendStepFragment(impl.steps().steps[step], &fragment);
   return "Expected to find an object with property " + fragment + " in path " +
          RenderPrefix(impl, step) + " but found '" + path_internal::JavaClassName(found) + "'";
 }
@@ -718,18 +753,10 @@ std::string NotAnArray(const PathData& impl, size_t step, const Value& found) {
   std::string rest;
   const auto& steps = impl.steps().steps;
   for (size_t i = step; i < steps.size(); ++i) {
-    path_internal::AppendStepFragment(impl.program, steps[i], &rest);
+    path_internal::AppendStepFragment(steps[i], &rest);
   }
-  return "Filter: " + rest + " can only be applied to arrays. Current context is: " +
-         ContextText(found);
-}
-
-bool ResolveIndex(const Value& array, int32_t index, size_t* out) {
-  const size_t size = array.AsArray().size();
-  int64_t i = index < 0 ? static_cast<int64_t>(size) + index : index;
-  if (i < 0 || i >= static_cast<int64_t>(size)) return false;
-  *out = static_cast<size_t>(i);
-  return true;
+  return "Filter: " + rest +
+         " can only be applied to arrays. Current context is: " + ContextText(found);
 }
 
 // Jayway evaluation of a definite path: every step names one value, and each
@@ -827,8 +854,7 @@ Path::Path(Path&& other) noexcept = default;
 Path& Path::operator=(Path&& other) noexcept = default;
 
 bool Path::Parse(std::string_view text, Path* out, std::string* error) {
-  auto impl = std::make_unique<Impl>();
-  impl->program.paths.clear();
+  auto impl = std::make_unique<Impl>();  // program.paths[0]: the (empty) main path
   Parser parser(text, &impl->program);
   if (!parser.ParsePath(impl.get())) {
     *error = parser.error;
@@ -844,13 +870,9 @@ bool Path::Parse(std::string_view text, Path* out, std::string* error) {
 
 const std::string& Path::text() const { return DataOf(impl_).text; }
 Path::Root Path::root() const { return DataOf(impl_).root; }
-const std::string& Path::variable_name() const {
-  return DataOf(impl_).variable;
-}
+const std::string& Path::variable_name() const { return DataOf(impl_).variable; }
 bool Path::is_definite() const { return DataOf(impl_).definite; }
-bool Path::is_root_only() const {
-  return DataOf(impl_).steps().steps.empty();
-}
+bool Path::is_root_only() const { return DataOf(impl_).steps().steps.empty(); }
 
 std::string Path::BracketNotation() const {
   const PathData& impl = DataOf(impl_);
@@ -893,15 +915,15 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
       cur = next;
     } else {
       if (!cur->is_array()) {
-        *error = "Expected to find an array with index [" + std::to_string(s.index) +
-                 "] in path " + RenderPrefix(impl, found) + " but found '" +
-                 path_internal::JavaClassName(*cur) + "'";
+        *error = "Expected to find an array with index [" + std::to_string(s.index) + "] in path " +
+                 RenderPrefix(impl, found) + " but found '" + path_internal::JavaClassName(*cur) +
+                 "'";
         return false;
       }
       if (!ResolveIndex(*cur, s.index, &indexes[found])) {
         *error = "Index [" + std::to_string(s.index) + "] is out of bounds in path " +
-                 RenderPrefix(impl, found) + " (length " +
-                 std::to_string(cur->AsArray().size()) + ")";
+                 RenderPrefix(impl, found) + " (length " + std::to_string(cur->AsArray().size()) +
+                 ")";
         return false;
       }
       cur = &cur->AsArray()[indexes[found]];
@@ -911,8 +933,8 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
   // Steps after the first missing member become new objects, innermost first.
   for (size_t k = steps.size(); found < steps.size() && k-- > found + 1;) {
     if (steps[k].kind != StepKind::kName) {
-      *error = "Cannot create array element [" + std::to_string(steps[k].index) +
-               "] in path " + RenderPrefix(impl, k) + ": the array does not exist";
+      *error = "Cannot create array element [" + std::to_string(steps[k].index) + "] in path " +
+               RenderPrefix(impl, k) + ": the array does not exist";
       return false;
     }
     Object members;
@@ -928,8 +950,7 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
 
 namespace path_internal {
 
-void AppendStepFragment(const Program& program, const Step& step, std::string* out) {
-  (void)program;
+void AppendStepFragment(const Step& step, std::string* out) {
   switch (step.kind) {
     case StepKind::kName:
       out->append("['").append(step.name).append("']");

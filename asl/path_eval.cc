@@ -1,7 +1,8 @@
 // Indefinite JSONPath evaluation and filters, following Jayway JsonPath's token
 // semantics (PathToken, ScanPathToken, PredicatePathToken, EvaluatorFactory),
-// which AWS Step Functions uses. Evaluation never fails: what Jayway skips in
-// an indefinite path, we skip.
+// which AWS Step Functions uses. A path's own indefinite evaluation never fails
+// (AWS answers `$.missing[*]` with []); inside filters, operand paths fail
+// where Jayway throws, which makes them undefined or "not existing".
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -102,14 +103,6 @@ class Evaluator {
   }
 
  private:
-  static bool ResolveIndex(const Value& array, int64_t index, size_t* out) {
-    const int64_t size = static_cast<int64_t>(array.AsArray().size());
-    int64_t i = index < 0 ? size + index : index;
-    if (i < 0 || i >= size) return false;
-    *out = static_cast<size_t>(i);
-    return true;
-  }
-
   static void PushIndex(const Value& v, int64_t index, uint32_t next, std::vector<Work>* batch) {
     size_t i;
     if (ResolveIndex(v, index, &i)) batch->push_back({&v.AsArray()[i], next});
@@ -145,8 +138,7 @@ class Evaluator {
   // would throw: a step that meets the wrong type, or a missing member, while
   // everything before it named a single value (Jayway's PropertyPathToken,
   // PathToken.handleObjectProperty and ArrayPathToken.checkArrayModel).
-  bool Apply(const StepList& list, const Work& w, Mode mode, std::vector<Work>* batch,
-             Array* out) {
+  bool Apply(const StepList& list, const Work& w, Mode mode, std::vector<Work>* batch, Array* out) {
     const Step& s = list.steps[w.step];
     const Value& v = *w.value;
     const uint32_t next = w.step + 1;
@@ -374,7 +366,8 @@ class Evaluator {
   }
 
   static int CompareNumbers(const Value& a, const Value& b) {
-    if (a.is_int() && b.is_int()) return a.AsInt() < b.AsInt() ? -1 : (a.AsInt() > b.AsInt() ? 1 : 0);
+    if (a.is_int() && b.is_int())
+      return a.AsInt() < b.AsInt() ? -1 : (a.AsInt() > b.AsInt() ? 1 : 0);
     double x = a.AsDouble(), y = b.AsDouble();
     return x < y ? -1 : (x > y ? 1 : 0);
   }
@@ -433,9 +426,11 @@ class Evaluator {
     return n;
   }
 
-  static std::string RegexInput(const Node& n) {
+  // Jayway RegexpEvaluator.getInput: strings and numbers by their text,
+  // booleans as true/false, anything else as "". `buffer` backs number text.
+  static std::string_view RegexInput(const Node& n, std::string* buffer) {
     if (n.is(Value::Type::kString)) return n.value->AsString();
-    if (n.is_number()) return NumberText(*n.value);
+    if (n.is_number()) return *buffer = NumberText(*n.value);
     if (n.is(Value::Type::kBool)) return n.value->AsBool() ? "true" : "false";
     return "";
   }
@@ -448,10 +443,10 @@ class Evaluator {
         return !NodeEquals(l, r);
       case RelOp::kStrictEq:
       case RelOp::kStrictNe: {
-        bool same_kind = l.kind == r.kind &&
-                         (l.kind != Node::Kind::kValue ||
-                          (l.value->is_number() && r.value->is_number()) ||
-                          (l.is_json() && r.is_json()) || l.value->type() == r.value->type());
+        bool same_kind =
+            l.kind == r.kind &&
+            (l.kind != Node::Kind::kValue || (l.value->is_number() && r.value->is_number()) ||
+             (l.is_json() && r.is_json()) || l.value->type() == r.value->type());
         bool eq = same_kind && NodeEquals(l, r);
         return op == RelOp::kStrictEq ? eq : !eq;
       }
@@ -475,7 +470,9 @@ class Evaluator {
       case RelOp::kRegex: {
         bool lp = l.kind == Node::Kind::kPattern, rp = r.kind == Node::Kind::kPattern;
         if (lp == rp) return false;
-        return lp ? l.regex->FullMatch(RegexInput(r)) : r.regex->FullMatch(RegexInput(l));
+        std::string buffer;
+        return lp ? l.regex->FullMatch(RegexInput(r, &buffer))
+                  : r.regex->FullMatch(RegexInput(l, &buffer));
       }
       case RelOp::kIn:
       case RelOp::kNin: {
@@ -501,7 +498,8 @@ class Evaluator {
         if (!r.is_number()) return false;
         int64_t expected = static_cast<int64_t>(r.value->AsDouble());
         if (l.is(Value::Type::kString)) return Utf16Length(l.value->AsString()) == expected;
-        if (l.is(Value::Type::kArray)) return static_cast<int64_t>(l.value->AsArray().size()) == expected;
+        if (l.is(Value::Type::kArray))
+          return static_cast<int64_t>(l.value->AsArray().size()) == expected;
         if (l.is(Value::Type::kObject)) return expected == -1;  // Jayway: not an array
         return false;
       }
@@ -562,12 +560,24 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
   uint32_t options = PCRE2_UTF;
   for (char f : flags) {
     switch (f) {
-      case 'i': options |= PCRE2_CASELESS; break;
-      case 'm': options |= PCRE2_MULTILINE; break;
-      case 's': options |= PCRE2_DOTALL; break;
-      case 'x': options |= PCRE2_EXTENDED; break;
-      case 'u': case 'U': options |= PCRE2_UCP; break;
-      case 'd': break;  // UNIX_LINES: PCRE2's default newline is already \n
+      case 'i':
+        options |= PCRE2_CASELESS;
+        break;
+      case 'm':
+        options |= PCRE2_MULTILINE;
+        break;
+      case 's':
+        options |= PCRE2_DOTALL;
+        break;
+      case 'x':
+        options |= PCRE2_EXTENDED;
+        break;
+      case 'u':
+      case 'U':
+        options |= PCRE2_UCP;
+        break;
+      case 'd':
+        break;  // UNIX_LINES: PCRE2's default newline is already \n
       default:
         *error = std::string("unknown regular expression flag '") + f + "'";
         return nullptr;
@@ -580,8 +590,8 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
   if (code == nullptr) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(code_error, message, sizeof(message));
-    *error = "invalid regular expression /" + pattern + "/: " +
-             reinterpret_cast<const char*>(message);
+    *error =
+        "invalid regular expression /" + pattern + "/: " + reinterpret_cast<const char*>(message);
     return nullptr;
   }
   std::shared_ptr<Regex> regex(new Regex());
@@ -591,7 +601,7 @@ std::shared_ptr<const Regex> Regex::Compile(const std::string& pattern, const st
 
 Regex::~Regex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
 
-bool Regex::FullMatch(const std::string& input) const {
+bool Regex::FullMatch(std::string_view input) const {
   thread_local MatchResources resources;
   int rc = pcre2_match(static_cast<pcre2_code*>(code_), reinterpret_cast<PCRE2_SPTR>(input.data()),
                        input.size(), 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, resources.data,

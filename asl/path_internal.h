@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stepflow/asl/path.h"
@@ -37,9 +38,9 @@ enum class SliceKind : uint8_t { kFrom, kTo, kBetween };
 struct Step {
   StepKind kind = StepKind::kName;
   SliceKind slice = SliceKind::kFrom;
-  int32_t index = 0;  // kIndex; kSlice: from
-  int32_t to = 0;     // kSlice
-  uint32_t filter = 0;  // kFilter: index into Program::exprs
+  int32_t index = 0;               // kIndex; kSlice: from
+  int32_t to = 0;                  // kSlice
+  uint32_t filter = 0;             // kFilter: index into Program::exprs
   std::string name;                // kName
   std::vector<std::string> names;  // kNames
   std::vector<int32_t> indexes;    // kIndexes
@@ -59,8 +60,23 @@ struct StepList {
 };
 
 enum class RelOp : uint8_t {
-  kEq, kNe, kStrictEq, kStrictNe, kLt, kLe, kGt, kGe, kRegex,
-  kIn, kNin, kSubsetOf, kAnyOf, kNoneOf, kSize, kEmpty, kContains,
+  kEq,
+  kNe,
+  kStrictEq,
+  kStrictNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kRegex,
+  kIn,
+  kNin,
+  kSubsetOf,
+  kAnyOf,
+  kNoneOf,
+  kSize,
+  kEmpty,
+  kContains,
 };
 
 struct Operand {
@@ -84,11 +100,11 @@ struct Expr {
 class Regex {
  public:
   // Returns nullptr and sets `error` when `pattern` does not compile.
-  static std::shared_ptr<const Regex> Compile(const std::string& pattern,
-                                              const std::string& flags, std::string* error);
+  static std::shared_ptr<const Regex> Compile(const std::string& pattern, const std::string& flags,
+                                              std::string* error);
   ~Regex();
   // Java Matcher.matches(): the whole input must match.
-  bool FullMatch(const std::string& input) const;
+  bool FullMatch(std::string_view input) const;
 
  private:
   Regex() = default;
@@ -108,7 +124,17 @@ void CollectMatches(const Program& program, const StepList& list, const Value& s
                     const Value& root, Array* out);
 
 // Bracket notation of one step, as Jayway prints it: ['a'] [0] ['a','b'] [*] ..
-void AppendStepFragment(const Program& program, const Step& step, std::string* out);
+void AppendStepFragment(const Step& step, std::string* out);
+
+// Jayway's index lookup: a negative index counts from the end. False when the
+// position is outside `array`. REQUIRES: array.is_array().
+inline bool ResolveIndex(const Value& array, int64_t index, size_t* out) {
+  const int64_t size = static_cast<int64_t>(array.AsArray().size());
+  const int64_t i = index < 0 ? size + index : index;
+  if (i < 0 || i >= size) return false;
+  *out = static_cast<size_t>(i);
+  return true;
+}
 
 // "java.lang.String" etc.: the class Jayway's json-smart provider would report.
 const char* JavaClassName(const Value& value);

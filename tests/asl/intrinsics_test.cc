@@ -542,6 +542,8 @@ TEST_CASE("Intrinsic literal arguments keep their types") {
   CHECK(EvalJson("States.Array('s', 1, -2, 1.5, -0.25, 1e3, true, false, null)") ==
         R"(["s",1,-2,1.5,-0.25,1000.0,true,false,null])");
   CHECK(EvalJson("States.Array()") == "[]");
+  CHECK(EvalJson("States.Array(99999999999999999999)") == "[100000000000000000000.0]");  // past int64: a double
+  CHECK(ParseError("States.Array(1e999)") == "number out of range at offset 13");
 }
 
 TEST_CASE("Intrinsic string literals apply backslash escapes") {
@@ -817,6 +819,7 @@ TEST_CASE("States.MathAdd adds integers and rounds decimals half up") {
   CHECK(EvalJson("States.MathAdd(2.5, 0)") == "3");
   CHECK(EvalJson("States.MathAdd(-2.5, 0)") == "-2");
   CHECK(EvalJson("States.MathAdd(-0.5, 0.5)") == "1");
+  CHECK(EvalJson("States.MathAdd(0.49999999999999994, 0)") == "0");  // as Java's Math.round
   CHECK(EvalJson("States.MathAdd($.v, -1)", R"({"v": 111})") == "110");
   CHECK(EvalJson("States.MathAdd(2147483647, -2147483648)") == "-1");
   CHECK(EvalJson("States.MathAdd('1', 1)") ==
@@ -903,6 +906,11 @@ TEST_CASE("Java's Double.toString layout is reproduced") {
   CHECK(JavaDoubleToString(-0.0) == "-0.0");
   CHECK(JavaDoubleToString(123.456) == "123.456");
   CHECK(JavaDoubleToString(0.1 + 0.2) == "0.30000000000000004");
+  // Integral values in [2^53, 2^63) keep the digits JDK 17 prints (checked with a JDK).
+  CHECK(JavaDoubleToString(2549094512998156800.0) == "2.5490945129981568E18");
+  CHECK(JavaDoubleToString(625956146413041920.0) == "6.2595614641304192E17");
+  CHECK(JavaDoubleToString(98355670230429024.0) == "9.8355670230429024E16");
+  CHECK(JavaDoubleToString(1e17) == "1.0E17");
 }
 
 TEST_CASE("Intrinsic path arguments may use brackets, wildcards and filters") {
@@ -919,4 +927,10 @@ TEST_CASE("Intrinsic parse reports a bad path") {
   std::string e;
   e = ParseError("States.Array($.)");
   CHECK(e.starts_with("invalid path '$.': "));
+}
+
+TEST_CASE("Intrinsic path arguments accept AWS's documented bracket form for odd names") {
+  // "$.abc.['def ghi']" is the example in AWS's documentation.
+  CHECK(EvalJson("States.Array($.abc.['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
+  CHECK(EvalJson("States.Array($.abc['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
 }

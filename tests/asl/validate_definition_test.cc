@@ -706,11 +706,13 @@ TEST_CASE("JSONata numbers take an expression or a literal, nothing else") {
   Accepted(Jsonata(R"({"Type":"Wait","Timestamp":"{% $now() %}","Next":"Done"})"));
 }
 
-TEST_CASE("JSONata Map Items must be an array or an expression") {
+TEST_CASE("JSONata Map Items must be an array, an object or an expression") {
   const std::string map = R"({"Type":"Map","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"Next":"Done",)";
   Accepted(Jsonata(map + R"("Items":[1,2]})"));
   Accepted(Jsonata(map + R"("Items":"{% [1,2] %}"})"));
-  Rejected(Jsonata(map + R"("Items":{"a":1}})"), "SCHEMA_VALIDATION_FAILED", "/States/A/Items");
+  Accepted(Jsonata(map + R"("Items":{"a":"{% [1] %}"}})"));
+  Rejected(Jsonata(map + R"("Items":"a,b"})"), "SCHEMA_VALIDATION_FAILED", "/States/A/Items");
+  Rejected(Jsonata(map + R"("Items":7})"), "SCHEMA_VALIDATION_FAILED", "/States/A/Items");
 }
 
 TEST_CASE("JSONata Catch takes Output, not ResultPath") {
@@ -803,4 +805,24 @@ TEST_CASE("Assign variable names must be identifiers") {
            "/States/A/Assign/my var");
   Rejected(One(R"({"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Assign":{"$x":1},"Next":"Done"}]})"),
            "INVALID_VARIABLE_NAME", "/States/A/Choices/0/Assign/$x");
+}
+
+TEST_CASE("Empty state names in StartAt, Next, Default and Catch Next are rejected") {
+  Rejected(R"({"StartAt":"","States":{"A":{"Type":"Succeed"}}})", "MISSING_TRANSITION_TARGET", "/StartAt");
+  Rejected(One(R"({"Type":"Pass","Next":""})"), "MISSING_TRANSITION_TARGET", "/States/A/Next");
+  Rejected(ChoiceWith(R"({"Variable":"$.a","IsNull":true,"Next":"Done"})", R"(,"Default":"")"),
+           "MISSING_TRANSITION_TARGET", "/States/A/Default");
+  Rejected(ChoiceWith(R"({"Variable":"$.a","IsNull":true,"Next":""})"), "MISSING_TRANSITION_TARGET",
+           "/States/A/Choices/0/Next");
+  Rejected(TaskWith(R"("Catch":[{"ErrorEquals":["E"],"Next":""}])"), "MISSING_TRANSITION_TARGET",
+           "/States/A/Catch/0/Next");
+}
+
+TEST_CASE("ErrorPath and CausePath accept only the intrinsics that return a string") {
+  Accepted(OneEnd(R"J({"Type":"Fail","ErrorPath":"States.JsonToString($.e)","CausePath":"States.UUID()"})J"));
+  Accepted(OneEnd(R"J({"Type":"Fail","CausePath":"States.ArrayGetItem($.a, 0)"})J"));
+  Rejected(OneEnd(R"J({"Type":"Fail","CausePath":"States.Array($.a)"})J"), "INVALID_INTRINSIC_FUNCTION",
+           "/States/A/CausePath");
+  Rejected(OneEnd(R"J({"Type":"Fail","ErrorPath":"States.MathAdd(1, 2)"})J"), "INVALID_INTRINSIC_FUNCTION",
+           "/States/A/ErrorPath");
 }

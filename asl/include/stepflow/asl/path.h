@@ -38,12 +38,14 @@ class Path {
   bool is_root_only() const;
 
   // Evaluates against `root` (the value `$`, `$$` or `$name` stands for).
+  // Evaluate and Assign are const: one Path may serve many threads at once.
   // Definite path: the value it names, or false with `error` in Jayway's words:
   //   "No results for path: $['a']['b']" when the last step is missing,
   //   "Missing property in path $['a']" when an intermediate step is missing.
   // Indefinite path: always true; `out` is an array of every match (maybe empty).
   // As in Jayway, a path whose only indefinite step is a final name union
-  // (`$.a['x','y']`) yields one object holding the named members that exist.
+  // (`$.a['x','y']`) yields one object holding the named members that exist,
+  // and fails like a definite path when a step before the union misses.
   bool Evaluate(const Value& root, Value* out, std::string* error) const;
 
   // For ResultPath: returns `root` with `value` placed where this definite path
