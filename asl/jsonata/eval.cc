@@ -252,7 +252,7 @@ static void Stringify(const Val& v, bool pretty, int indent, std::string* out) {
       break;
     case Kind::kNum:
       if (!std::isfinite(v.num())) {
-        *out += "null";
+        Fail("D1001", "Number out of range");
       } else {
         *out += NumberToJs(Precision15(v.num()));
       }
@@ -847,7 +847,8 @@ Val Evaluator::EvalFilter(const Node* pred, const Val& input_in, const FramePtr&
     if (index < 0) index = n + index;
     if (index >= 0 && index < n) {
       const Val& item = items[static_cast<size_t>(index)];
-      if (item.is_arr()) {
+      if (item.undef()) {
+      } else if (item.is_arr()) {
         results = item;
       } else {
         results.arr()->items.push_back(item);

@@ -188,10 +188,10 @@ std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args
 std::string FormatNumberPicture(double value, const std::string& picture, const Val& options);
 std::string FormatInteger(double value, const std::string& picture);
 std::optional<double> ParseInteger(const std::string& value, const std::string& picture);
-std::string FormatDateTime(double millis, const std::string& picture, const std::string& timezone);
-std::optional<double> ParseDateTime(const std::string& timestamp, const std::string& picture);
+std::string FormatDateTime(double millis, const std::optional<std::string>& picture,
+                           const std::optional<std::string>& timezone);
+std::optional<double> ParseDateTime(const std::string& timestamp, const std::string& picture, double now_ms);
 std::optional<double> ParseIso8601(const std::string& timestamp);
-std::string MillisToIso(double millis);
 std::string FormatBase(double value, int radix);
 
 // UTF-8 helpers

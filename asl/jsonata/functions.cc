@@ -978,17 +978,17 @@ BuiltinTable MakeStandard() {
     return result;
   });
   // ---- date/time
-  Reg(&t, "now", "<s?s?:s>", 2, [](Call& c) -> Val {
-    if (c.Arg(0).undef() && c.Arg(1).undef()) return Str(MillisToIso(c.ev->now_ms()));
-    return Str(FormatDateTime(c.ev->now_ms(), c.Arg(0).undef() ? "" : c.Arg(0).str(),
-                              c.Arg(1).undef() ? "" : c.Arg(1).str()));
+  auto opt = [](const Val& v) -> std::optional<std::string> {
+    if (v.undef()) return std::nullopt;
+    return v.str();
+  };
+  Reg(&t, "now", "<s?s?:s>", 2, [opt](Call& c) -> Val {
+    return Str(FormatDateTime(c.ev->now_ms(), opt(c.Arg(0)), opt(c.Arg(1))));
   });
   Reg(&t, "millis", "<:n>", 0, [](Call& c) -> Val { return Num(c.ev->now_ms()); });
-  Reg(&t, "fromMillis", "<n-s?s?:s>", 3, [](Call& c) -> Val {
+  Reg(&t, "fromMillis", "<n-s?s?:s>", 3, [opt](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
-    if (c.Arg(1).undef() && c.Arg(2).undef()) return Str(MillisToIso(c.Arg(0).num()));
-    return Str(FormatDateTime(c.Arg(0).num(), c.Arg(1).undef() ? "" : c.Arg(1).str(),
-                              c.Arg(2).undef() ? "" : c.Arg(2).str()));
+    return Str(FormatDateTime(c.Arg(0).num(), opt(c.Arg(1)), opt(c.Arg(2))));
   });
   Reg(&t, "toMillis", "<s-s?:n>", 2, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
@@ -997,7 +997,7 @@ BuiltinTable MakeStandard() {
       if (!r) Fail("D3110", "The timestamp cannot be parsed: " + c.Arg(0).str());
       return Num(*r);
     }
-    auto r = ParseDateTime(c.Arg(0).str(), c.Arg(1).str());
+    auto r = ParseDateTime(c.Arg(0).str(), c.Arg(1).str(), c.ev->now_ms());
     return r ? Num(*r) : Val();
   });
   Reg(&t, "eval", "<sx?:x>", 2, [](Call& c) -> Val {
