@@ -152,12 +152,48 @@ const RegexData* RegexOf(const Val& v) {
   return nullptr;
 }
 
-// Calls a user function given as a regex-like matcher; only real regex values
-// are supported as matchers.
-std::vector<RegexMatch> Matches(const Val& pattern, const std::string& str, double limit) {
-  const RegexData* re = RegexOf(pattern);
-  if (!re) Fail("T1010", "The matcher function argument passed to function does not return the correct object structure");
-  return AllMatches(*re, str, limit);
+size_t ByteOffset(const std::string& s, double code_points) {
+  size_t i = 0;
+  double n = 0;
+  while (i < s.size() && n < code_points) {
+    i++;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) i++;
+    n++;
+  }
+  return i;
+}
+
+// Matches of a regex, or of a user-defined matcher function returning
+// {match, start, end, groups, next} objects.
+std::vector<RegexMatch> Matches(Call& c, const Val& pattern, const std::string& str, double limit) {
+  if (const RegexData* re = RegexOf(pattern)) return AllMatches(*re, str, limit);
+  std::vector<RegexMatch> out;
+  Val m = c.ev->Apply(pattern, {Val::Str(str)}, Val(), c.env);
+  while (!m.undef() && (limit < 0 || static_cast<double>(out.size()) < limit)) {
+    const Val* match = m.is_obj() ? m.obj()->Find("match") : nullptr;
+    const Val* start = m.is_obj() ? m.obj()->Find("start") : nullptr;
+    const Val* end = m.is_obj() ? m.obj()->Find("end") : nullptr;
+    if (!match || !start || !end || !match->is_str() || !start->is_num() || !end->is_num()) {
+      Fail("T1010", "The matcher function argument passed to function does not return the correct object structure");
+    }
+    RegexMatch r;
+    r.match = match->str();
+    r.start = static_cast<size_t>(start->num());
+    r.end = static_cast<size_t>(end->num());
+    r.byte_start = ByteOffset(str, start->num());
+    r.byte_end = ByteOffset(str, end->num());
+    if (const Val* groups = m.obj()->Find("groups"); groups && groups->is_arr()) {
+      for (auto& g : groups->arr()->items) {
+        if (g.is_str()) r.groups.emplace_back(g.str());
+        else r.groups.emplace_back(std::nullopt);
+      }
+    }
+    out.push_back(r);
+    const Val* next = m.obj()->Find("next");
+    if (!next || !next->is_func()) break;
+    m = c.ev->Apply(*next, {}, Val(), c.env);
+  }
+  return out;
 }
 
 std::string Base64Encode(const std::string& in) {
@@ -486,7 +522,7 @@ BuiltinTable MakeStandard() {
     if (c.Arg(0).undef()) return Val();
     const std::string& s = c.Arg(0).str();
     if (c.Arg(1).is_str()) return Val::Bool(s.find(c.Arg(1).str()) != std::string::npos);
-    return Val::Bool(!Matches(c.Arg(1), s, 1).empty());
+    return Val::Bool(!Matches(c, c.Arg(1), s, 1).empty());
   });
   Reg(&t, "split", "<s-(sf)n?:a<s>>", 3, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
@@ -520,7 +556,7 @@ BuiltinTable MakeStandard() {
       if (limit >= 0 && static_cast<double>(items.size()) > limit) items.resize(static_cast<size_t>(limit));
       return out;
     }
-    auto ms = Matches(c.Arg(1), s, limit);
+    auto ms = Matches(c, c.Arg(1), s, limit);
     if (ms.empty()) {
       items.push_back(c.Arg(0));
       return out;
@@ -554,7 +590,7 @@ BuiltinTable MakeStandard() {
     }
     Val out = NewSeq();
     if (limit == 0) return out;
-    for (auto& m : Matches(c.Arg(1), c.Arg(0).str(), limit)) {
+    for (auto& m : Matches(c, c.Arg(1), c.Arg(0).str(), limit)) {
       out.arr()->items.push_back(MatchObject(m, false));
     }
     return out;
@@ -636,7 +672,7 @@ BuiltinTable MakeStandard() {
       result += s.substr(position);
       return Str(result);
     }
-    auto ms = Matches(c.Arg(1), s, limit);
+    auto ms = Matches(c, c.Arg(1), s, limit);
     if (ms.empty()) return c.Arg(0);
     size_t position = 0;
     for (auto& m : ms) {
