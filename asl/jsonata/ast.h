@@ -4,6 +4,7 @@
 // builds it and the post-processing pass (jsonata-js "processAST") that turns
 // dotted steps into paths, predicates into stages and resolves parent slots.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,20 @@ struct JError {
   int position = -1;
   std::string token;
 };
+
+// Native stack budget for the recursive parser and evaluator. A StackScope
+// records the current stack position; CheckStack() fails with U1001 once the
+// recursion below it uses more than `budget` bytes.
+class StackScope {
+ public:
+  explicit StackScope(size_t budget);
+  ~StackScope();
+
+ private:
+  uintptr_t saved_base_;
+  size_t saved_budget_;
+};
+void CheckStack();
 
 [[noreturn]] void Fail(const char* code, std::string message, int position = -1,
                        std::string token = std::string());

@@ -11,6 +11,24 @@
 
 namespace stepflow::asl::jsonata::internal {
 
+// ---------------------------------------------------------------- values
+
+void DestroyHeap(Heap* h) {
+  thread_local std::vector<Heap*>* pending = nullptr;
+  if (pending) {
+    pending->push_back(h);
+    return;
+  }
+  std::vector<Heap*> list{h};
+  pending = &list;
+  while (!list.empty()) {
+    Heap* x = list.back();
+    list.pop_back();
+    delete x;  // may push the children it releases
+  }
+  pending = nullptr;
+}
+
 // ---------------------------------------------------------------- ObjData
 
 const Val* ObjData::Find(std::string_view key) const {
@@ -129,6 +147,7 @@ std::optional<bool> Boolean(const Val& v) {
 }
 
 bool DeepEqual(const Val& a, const Val& b) {
+  CheckStack();
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
     case Kind::kUndef:
@@ -237,6 +256,7 @@ static void AppendJsonString(std::string* out, const std::string& s) {
 }
 
 static void Stringify(const Val& v, bool pretty, int indent, std::string* out) {
+  CheckStack();
   auto newline = [&](int level) {
     if (!pretty) return;
     out->push_back('\n');
@@ -356,6 +376,7 @@ bool IsArrayOfStrings(const Val& v) {
 }
 
 static void FlattenInto(const Val& v, std::vector<Val>* out) {
+  CheckStack();
   if (v.is_arr()) {
     for (auto& i : v.arr()->items) FlattenInto(i, out);
   } else {
@@ -425,6 +446,12 @@ Evaluator::Evaluator(const EvalOptions& options, const BuiltinTable* extra)
   rng_.seed(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
 }
 
+Evaluator::~Evaluator() {
+  // Closures stored in the frames they capture form reference cycles; results
+  // never carry functions out of an evaluation, so cut every cycle here.
+  for (auto& c : closures_) c.func()->env.reset();
+}
+
 const Builtin* Evaluator::FindBuiltin(const std::string& name) const {
   if (extra_) {
     auto it = extra_->find(name);
@@ -445,8 +472,7 @@ const Val* Evaluator::Lookup(const FramePtr& env, const std::string& name) const
 }
 
 Val Evaluator::Run(const Node* ast, const Val& input, const FramePtr& env) {
-  char marker;
-  stack_base_ = reinterpret_cast<uintptr_t>(&marker);
+  StackScope scope(options_.max_stack_bytes);
   env->Bind("$", input);
   Val in = input;
   if (input.is_arr() && !input.arr()->sequence) {
@@ -462,14 +488,7 @@ void Evaluator::Enter(const Node* expr) {
                   "Consider rewriting as tail-recursive.",
          expr->position);
   }
-  char marker;
-  uintptr_t here = reinterpret_cast<uintptr_t>(&marker);
-  uintptr_t used = stack_base_ > here ? stack_base_ - here : here - stack_base_;
-  if (used > options_.max_stack_bytes) {
-    Fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  "
-                  "Consider rewriting as tail-recursive.",
-         expr->position);
-  }
+  CheckStack();
   if (has_deadline_ && (++ticks_ & 255) == 0 && std::chrono::steady_clock::now() > deadline_) {
     Fail("U1001", "Expression evaluation timeout: Check for infinite loop", expr->position);
   }
@@ -552,6 +571,7 @@ Val Evaluator::Eval(const Node* expr, const Val& input, const FramePtr& env) {
       if (!input.undef()) {
         Val seq = NewSeq();
         std::function<void(const Val&)> rec = [&](const Val& v) {
+          CheckStack();
           if (!v.is_arr()) seq.arr()->items.push_back(v);
           if (v.is_arr()) {
             for (auto& x : v.arr()->items) rec(x);
@@ -635,6 +655,7 @@ Val Evaluator::Eval(const Node* expr, const Val& input, const FramePtr& env) {
       f->sig = expr->signature;
       f->thunk = expr->thunk;
       result = Val::Func(f);
+      if (!f->thunk) closures_.push_back(result);
       break;
     }
     case NT::kPartial:
@@ -1316,7 +1337,9 @@ Val Evaluator::EvalPartial(const Node* expr, const Val& input, const FramePtr& e
       }
     }
     p->env = frame;
-    return Val::Func(p);
+    Val pv = Val::Func(p);
+    closures_.push_back(pv);
+    return pv;
   }
   auto* p = new FuncData;
   p->type = FuncData::Type::kPartialNative;
@@ -1353,10 +1376,13 @@ Val Evaluator::EvalTransform(const Node* expr, const Val& input, const FramePtr&
   f->env = env;
   f->sig = ParseSignature("<(oa):o>");
   (void)input;
-  return Val::Func(f);
+  Val fv = Val::Func(f);
+  closures_.push_back(fv);
+  return fv;
 }
 
 static Val DeepClone(const Val& v) {
+  CheckStack();
   if (v.is_arr()) {
     auto* a = new ArrData;
     Val r = Val::Arr(a);

@@ -104,6 +104,9 @@ const BuiltinTable& AwsLibrary();
 class Evaluator {
  public:
   Evaluator(const EvalOptions& options, const BuiltinTable* extra);
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
 
   Val Run(const Node* ast, const Val& input, const FramePtr& env);
 
@@ -148,10 +151,10 @@ class Evaluator {
   uint64_t ticks_ = 0;
   std::chrono::steady_clock::time_point deadline_;
   bool has_deadline_ = false;
-  uintptr_t stack_base_ = 0;
   double now_ms_ = 0;
   std::mt19937_64 rng_;
-  std::vector<std::shared_ptr<Node>> eval_asts_;  // keeps $eval'd expressions alive
+  std::vector<std::shared_ptr<Node>> eval_asts_;
+  std::vector<Val> closures_;  // lambdas created by this evaluation  // keeps $eval'd expressions alive
 };
 
 // ---- helpers shared with the library

@@ -91,6 +91,9 @@ std::string Slice(const std::vector<uint32_t>& cps, double start, double end) {
   return FromCodePoints(cps, static_cast<size_t>(start), static_cast<size_t>(end));
 }
 
+// Longest string a function may build from a count it is given.
+constexpr double kMaxStringLength = 1 << 28;
+
 double JsRound(double arg) { return std::floor(arg + 0.5); }
 
 double RoundHalfEven(double arg, double precision) {
@@ -511,11 +514,10 @@ BuiltinTable MakeStandard() {
     auto cps = ToCodePoints(c.Arg(0).str());
     double pad_len = std::fabs(ToInteger(width)) - static_cast<double>(cps.size());
     if (pad_len <= 0) return c.Arg(0);
-    std::string padding;
+    if (pad_len > kMaxStringLength) Fail("U1001", "The result of $pad is too long");
     auto chs = ToCodePoints(ch);
-    std::vector<uint32_t> pcs;
-    for (size_t i = 0; i < static_cast<size_t>(pad_len); i++) pcs.push_back(chs[i % chs.size()]);
-    padding = FromCodePoints(pcs, 0, pcs.size());
+    std::string padding;
+    for (size_t i = 0; i < static_cast<size_t>(pad_len); i++) AppendUtf8(&padding, chs[i % chs.size()]);
     return Str(width > 0 ? c.Arg(0).str() + padding : padding + c.Arg(0).str());
   });
   Reg(&t, "contains", "<s-(sf):b>", 2, [](Call& c) -> Val {

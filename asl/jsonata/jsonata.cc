@@ -33,6 +33,7 @@ Expression& Expression::operator=(Expression&&) noexcept = default;
 namespace {
 
 Val ToVal(const Value& v) {
+  internal::CheckStack();
   switch (v.type()) {
     case Value::Type::kNull: return Val::Null();
     case Value::Type::kBool: return Val::Bool(v.AsBool());
@@ -59,6 +60,7 @@ Val ToVal(const Value& v) {
 // array items become null, as JSON.stringify does.
 std::optional<Value> FromVal(const Val& v, int depth) {
   if (depth > 2000) internal::Fail("U1001", "Result nesting is too deep");
+  internal::CheckStack();
   switch (v.kind()) {
     case Kind::kUndef: return std::nullopt;
     case Kind::kNull: return Value();
@@ -136,6 +138,7 @@ bool Expression::Evaluate(const Value* input, const Bindings& bindings, const Li
     return false;
   }
   try {
+    internal::StackScope scope(limits.max_stack_bytes);
     internal::EvalOptions options;
     options.max_depth = limits.max_depth;
     options.timelimit_ms = limits.timelimit_ms;

@@ -23,6 +23,10 @@ struct Heap {
 
 enum class Kind : uint8_t { kUndef, kNull, kBool, kNum, kStr, kArr, kObj, kFunc };
 
+// Deletes a heap value without recursing through nested values, so that
+// dropping a deeply nested array cannot overflow the native stack.
+void DestroyHeap(Heap* h);
+
 struct StrData;
 struct ArrData;
 struct ObjData;
@@ -103,7 +107,7 @@ class Val {
   }
   void Release() {
     if (kind_ >= Kind::kStr && u_.p) {
-      if (u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete u_.p;
+      if (u_.p->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) DestroyHeap(u_.p);
     }
   }
   Kind kind_;

@@ -2,6 +2,7 @@
 // structure follows jsonata-js src/parser.js so that error codes and the shape
 // of paths, stages, tuple steps and parent slots match the reference.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,41 @@
 #include "jsonata/eval.h"
 
 namespace stepflow::asl::jsonata::internal {
+
+namespace {
+thread_local uintptr_t stack_base = 0;
+thread_local size_t stack_budget = 0;
+}  // namespace
+
+StackScope::StackScope(size_t budget) : saved_base_(stack_base), saved_budget_(stack_budget) {
+  char marker;
+  uintptr_t here = reinterpret_cast<uintptr_t>(&marker);
+  if (stack_base == 0) {
+    stack_base = here;
+    stack_budget = budget;
+  } else {
+    // nested scope ($eval, host calls): never widen the outer budget
+    uintptr_t used = stack_base > here ? stack_base - here : here - stack_base;
+    size_t remaining = used < stack_budget ? stack_budget - used : 0;
+    stack_base = here;
+    stack_budget = std::min(budget, remaining);
+  }
+}
+
+StackScope::~StackScope() {
+  stack_base = saved_base_;
+  stack_budget = saved_budget_;
+}
+
+void CheckStack() {
+  if (stack_base == 0) return;
+  char marker;
+  uintptr_t here = reinterpret_cast<uintptr_t>(&marker);
+  uintptr_t used = stack_base > here ? stack_base - here : here - stack_base;
+  if (used > stack_budget) {
+    Fail("U1001", "Stack overflow error: the expression or its data is nested too deeply");
+  }
+}
 
 void Fail(const char* code, std::string message, int position, std::string token) {
   JError e;
@@ -319,6 +355,7 @@ class Parser {
   Parser(std::string_view src, const ParseLimits& limits) : src_(src), lexer_(src), limits_(limits) {}
 
   NodeP Parse() {
+    StackScope scope(2 * 1024 * 1024);
     Advance(nullptr, false);
     NodeP ast = Expression(0);
     if (node_.id != "(end)") Fail("S0201", "Syntax error: " + node_.value, node_.position, node_.value);
@@ -389,6 +426,7 @@ class Parser {
     if (++depth_ > limits_.max_depth) {
       Fail("U1001", "Expression nesting is too deep", node_.position);
     }
+    CheckStack();
     PNode t = node_;
     Advance(nullptr, true);
     NodeP left = Nud(t);
@@ -758,9 +796,7 @@ class Parser {
   }
 
   NodeP Process(NodeP expr) {
-    if (++depth_ > limits_.max_depth + 50) {
-      Fail("U1001", "Expression nesting is too deep", expr->position);
-    }
+    CheckStack();
     NodeP result;
     switch (expr->type) {
       case NT::kBinary: {
@@ -1035,7 +1071,6 @@ class Parser {
         Fail("S0206", "Unknown expression type: " + expr->value, expr->position, expr->value);
     }
     if (expr->keep_array) result->keep_array = true;
-    depth_--;
     return result;
   }
 
