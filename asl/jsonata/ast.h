@@ -58,6 +58,8 @@ struct Signature {
   std::shared_ptr<const void> compiled;  // pcre2_code of `regex`
 };
 std::shared_ptr<Signature> ParseSignature(std::string_view text);
+// Compiles sig->regex into sig->compiled (regex.cc).
+void CompileSignature(Signature* sig);
 
 struct Slot {
   std::string label;

@@ -189,6 +189,10 @@ std::string NumberToJs(double d) {
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
   if (d == 0) return "0";
   char buf[64];
+  if (std::fabs(d) < 1e18 && std::floor(d) == d) {
+    auto r = std::to_chars(buf, buf + sizeof(buf), static_cast<int64_t>(d));
+    return std::string(buf, r.ptr);
+  }
   auto res = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
   std::string sci(buf, res.ptr);
   // sci: [-]d[.ddd]e[+-]xx
@@ -226,6 +230,8 @@ std::string NumberToJs(double d) {
 }
 
 static double Precision15(double d) {
+  // integers below 1e15 already have at most 15 significant digits
+  if (std::fabs(d) < 1e15 && std::floor(d) == d) return d;
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.14e", d);
   return std::strtod(buf, nullptr);
@@ -390,6 +396,27 @@ Val Flatten(const Val& v) {
   return ValueOfItems(std::move(out), false);
 }
 
+Val LookupField(const Val& in, const std::string& key) {
+  if (in.is_arr()) {
+    Val seq = NewSeq();
+    for (auto& item : in.arr()->items) {
+      Val r = LookupField(item, key);
+      if (r.undef()) continue;
+      if (r.is_arr()) {
+        for (auto& x : r.arr()->items) seq.arr()->items.push_back(x);
+      } else {
+        seq.arr()->items.push_back(r);
+      }
+    }
+    return seq;
+  }
+  if (in.is_obj()) {
+    const Val* v = in.obj()->Find(key);
+    return v ? *v : Val();
+  }
+  return Val();
+}
+
 // Throws D1001 for infinities like jsonata-js isNumeric.
 static bool IsNumeric(const Val& v) {
   if (!v.is_num()) return false;
@@ -516,28 +543,7 @@ Val Evaluator::Eval(const Node* expr, const Val& input, const FramePtr& env) {
       result = EvalUnary(expr, input, env);
       break;
     case NT::kName: {
-      // fn.lookup
-      std::function<Val(const Val&)> lookup = [&](const Val& in) -> Val {
-        if (in.is_arr()) {
-          Val seq = NewSeq();
-          for (auto& item : in.arr()->items) {
-            Val r = lookup(item);
-            if (r.undef()) continue;
-            if (r.is_arr()) {
-              for (auto& x : r.arr()->items) seq.arr()->items.push_back(x);
-            } else {
-              seq.arr()->items.push_back(r);
-            }
-          }
-          return seq;
-        }
-        if (in.is_obj()) {
-          const Val* v = in.obj()->Find(expr->value);
-          return v ? *v : Val();
-        }
-        return Val();
-      };
-      result = lookup(input);
+      result = LookupField(input, expr->value);
       break;
     }
     case NT::kString:

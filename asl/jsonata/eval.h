@@ -169,6 +169,7 @@ std::string TypeLetter(const Val& v);
 bool IsArrayOfNumbers(const Val& v);
 bool IsArrayOfStrings(const Val& v);
 Val Flatten(const Val& v);
+Val LookupField(const Val& input, const std::string& key);  // fn.lookup
 Val ValueOfItems(std::vector<Val> items, bool sequence = true);
 const char* TypeOfName(const Val& v);  // "number", "object", ...
 

@@ -362,27 +362,6 @@ Val SortValues(Call& c, const Val& arr, const Val& comparator) {
   return ValueOfItems(std::move(items), false);
 }
 
-Val LookupKey(const Val& in, const std::string& key) {
-  if (in.is_arr()) {
-    Val seq = NewSeq();
-    for (auto& item : in.arr()->items) {
-      Val r = LookupKey(item, key);
-      if (r.undef()) continue;
-      if (r.is_arr()) {
-        for (auto& x : r.arr()->items) seq.arr()->items.push_back(x);
-      } else {
-        seq.arr()->items.push_back(r);
-      }
-    }
-    return seq;
-  }
-  if (in.is_obj()) {
-    const Val* v = in.obj()->Find(key);
-    return v ? *v : Val();
-  }
-  return Val();
-}
-
 Val FromJson(const asl::Value& v);
 
 Val ParseJsonText(const std::string& text) {
@@ -887,7 +866,7 @@ BuiltinTable MakeStandard() {
     }
     return out;
   });
-  Reg(&t, "lookup", "<x-s:x>", 2, [](Call& c) -> Val { return LookupKey(c.Arg(0), c.Arg(1).str()); });
+  Reg(&t, "lookup", "<x-s:x>", 2, [](Call& c) -> Val { return LookupField(c.Arg(0), c.Arg(1).str()); });
   Reg(&t, "spread", "<x-:a<o>>", 1, [](Call& c) -> Val {
     std::function<Val(const Val&)> spread = [&](const Val& a) -> Val {
       if (a.is_arr()) {

@@ -1189,6 +1189,7 @@ std::shared_ptr<Signature> ParseSignature(std::string_view signature) {
   for (auto& p : sig->params) re += "(" + p.regex + ")";
   re += "$";
   sig->regex = re;
+  CompileSignature(sig.get());
   return sig;
 }
 

@@ -131,10 +131,34 @@ SigMatch MatchSig(const std::string& regex, const std::string& subject) {
 
 }  // namespace
 
+void CompileSignature(Signature* sig) {
+  sig->compiled = std::static_pointer_cast<const void>(Compile(sig->regex, 0, 0));
+}
+
 std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args, const Val& context) {
   std::string supplied;
-  for (auto& a : args) supplied += TypeLetter(a);
-  SigMatch m = MatchSig(sig.regex, supplied);
+  supplied.reserve(args.size());
+  for (auto& a : args) supplied += TypeLetter(a)[0];
+  SigMatch m;
+  if (sig.compiled) {
+    auto* code = static_cast<pcre2_code*>(const_cast<void*>(sig.compiled.get()));
+    pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(supplied.data()), supplied.size(), 0, 0, md, nullptr);
+    if (rc >= 0) {
+      m.ok = true;
+      PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+      for (size_t i = 0; i <= sig.params.size(); i++) {
+        if (static_cast<int>(i) < rc && ov[2 * i] != PCRE2_UNSET) {
+          m.groups.push_back(supplied.substr(ov[2 * i], ov[2 * i + 1] - ov[2 * i]));
+        } else {
+          m.groups.push_back("");
+        }
+      }
+    }
+    pcre2_match_data_free(md);
+  } else {
+    m = MatchSig(sig.regex, supplied);
+  }
   if (!m.ok) {
     std::string partial = "^";
     size_t good_to = 0;
