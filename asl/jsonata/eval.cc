@@ -467,10 +467,13 @@ Evaluator::Evaluator(const EvalOptions& options, const BuiltinTable* extra)
     has_deadline_ = true;
     deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timelimit_ms);
   }
-  now_ms_ = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
-  rng_.seed(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  now_ms_ = options.now_ms ? *options.now_ms
+                           : static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                     .count());
+  rng_.seed(options.random_seed
+                ? *options.random_seed
+                : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
 }
 
 Evaluator::~Evaluator() {

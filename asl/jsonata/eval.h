@@ -94,6 +94,8 @@ struct EvalOptions {
   int64_t timelimit_ms = 0;  // 0 = none
   size_t max_stack_bytes = 4 * 1024 * 1024;
   bool step_functions = false;
+  std::optional<double> now_ms;         // default: system clock
+  std::optional<uint64_t> random_seed;  // default: steady clock
 };
 
 using BuiltinTable = std::unordered_map<std::string, Builtin>;

@@ -21,6 +21,8 @@ struct Expression::Impl {
   internal::NodeP ast;
   BuiltinTable extra;
   bool step_functions = false;
+  std::function<int64_t()> clock_ms;
+  std::function<uint64_t()> random_seed;
 };
 
 Expression::Expression() = default;
@@ -117,6 +119,8 @@ bool Expression::Compile(std::string_view text, Expression* out, Error* err, con
     auto impl = std::make_shared<Impl>();
     impl->ast = internal::ParseExpression(text, internal::ParseLimits());
     impl->step_functions = options.step_functions;
+    impl->clock_ms = options.clock_ms;
+    impl->random_seed = options.random_seed;
     if (options.step_functions) {
       for (auto& [name, b] : internal::AwsLibrary()) impl->extra.emplace(name, b);
     }
@@ -144,6 +148,8 @@ bool Expression::Evaluate(const Value* input, const Bindings& bindings, const Li
     options.timelimit_ms = limits.timelimit_ms;
     options.max_stack_bytes = limits.max_stack_bytes;
     options.step_functions = impl_->step_functions;
+    if (impl_->clock_ms) options.now_ms = static_cast<double>(impl_->clock_ms());
+    if (impl_->random_seed) options.random_seed = impl_->random_seed();
     internal::Evaluator ev(options, &impl_->extra);
     auto env = std::make_shared<internal::Frame>();
     for (auto& [name, value] : bindings) env->Bind(name, ToVal(value));

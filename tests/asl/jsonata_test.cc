@@ -228,3 +228,15 @@ TEST_CASE("A compiled expression can be evaluated concurrently") {
   for (auto& th : threads) th.join();
   for (auto& r : results) CHECK(r == "\"9 total\"");
 }
+
+TEST_CASE("The clock and the random seed can be injected") {
+  jsonata::Options options;
+  options.clock_ms = [] { return int64_t{1521801216617}; };
+  options.random_seed = [] { return uint64_t{42}; };
+  Outcome o = Run("$now()", nullptr, {}, {}, options);
+  REQUIRE(o.ok);
+  CHECK(ToJson(*o.value) == "\"2018-03-23T10:33:36.617Z\"");
+  CHECK(ToJson(*Run("$millis()", nullptr, {}, {}, options).value) == "1521801216617");
+  std::string first = ToJson(*Run("$random()", nullptr, {}, {}, options).value);
+  CHECK(ToJson(*Run("$random()", nullptr, {}, {}, options).value) == first);
+}

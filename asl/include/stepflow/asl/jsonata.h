@@ -63,6 +63,12 @@ struct Options {
     HostFunction fn;
   };
   std::map<std::string, Function, std::less<>> functions;
+  // Time source for $now() and $millis(), read once per evaluation, in
+  // milliseconds since the Unix epoch. Empty: the system clock.
+  std::function<int64_t()> clock_ms;
+  // Seed for $random, $shuffle and $uuid, drawn once per evaluation. Empty: a
+  // seed from the steady clock.
+  std::function<uint64_t()> random_seed;
 };
 
 class Expression {
