@@ -1,6 +1,8 @@
 // engine_bench: runs the shared benchmark workloads in-process and prints, per
 // workload, the median time per execution, state transitions per second and
-// peak RSS, next to a baseline (parse + serialise the workload's input JSON).
+// peak RSS, next to a baseline (parse + serialise the workload's input JSON):
+// the ratio per execution, and per transition (time per transition over one
+// parse + serialise of the input, since every transition writes JSON history).
 //
 //   engine_bench [--workloads DIR] [--only NAME] [--min-seconds S] [--in-process]
 //                [--max-payload-bytes N]
@@ -246,11 +248,12 @@ bool RunWorkload(const Workload& w, const Args& args) {
   std::printf(
       "%s: %lld transitions/exec, median %s ms/exec, %s transitions/s, peak RSS %lld MB"
       " (%zu execs, min %s ms; CPU median %s ms/exec = %s transitions/s;"
-      " baseline parse+serialise input %s ms/exec, ratio %.0fx)\n",
+      " baseline parse+serialise input %s ms, ratio %.0fx per exec, %.1fx per transition)\n",
       w.name.c_str(), static_cast<long long>(w.transitions), Millis(median).c_str(),
       Rate(transitions / median).c_str(), peak_rss / (1024 * 1024), exec_times.size(),
       Millis(*std::min_element(exec_times.begin(), exec_times.end())).c_str(), Millis(median_cpu).c_str(),
-      Rate(transitions / median_cpu).c_str(), Millis(baseline).c_str(), median / baseline);
+      Rate(transitions / median_cpu).c_str(), Millis(baseline).c_str(), median / baseline,
+      median / transitions / baseline);
   std::fflush(stdout);
   return true;
 }
