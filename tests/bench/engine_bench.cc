@@ -248,7 +248,7 @@ bool RunWorkload(const Workload& w, const Args& args) {
   std::printf(
       "%s: %lld transitions/exec, median %s ms/exec, %s transitions/s, peak RSS %lld MB"
       " (%zu execs, min %s ms; CPU median %s ms/exec = %s transitions/s;"
-      " baseline parse+serialise input %s ms, ratio %.0fx per exec, %.1fx per transition)\n",
+      " baseline parse+serialise input %s ms, ratio %.3gx per exec, %.3gx per transition)\n",
       w.name.c_str(), static_cast<long long>(w.transitions), Millis(median).c_str(),
       Rate(transitions / median).c_str(), peak_rss / (1024 * 1024), exec_times.size(),
       Millis(*std::min_element(exec_times.begin(), exec_times.end())).c_str(), Millis(median_cpu).c_str(),
