@@ -19,28 +19,6 @@ using asl::StateType;
 using asl::Value;
 namespace errors = asl::errors;
 
-// A thread of control: the top-level machine, one Parallel branch or one Map
-// iteration. Children report back through on_done; nothing here recurses per item.
-struct Frame : std::enable_shared_from_this<Frame> {
-  const asl::StateMachine* machine = nullptr;
-  int state_index = 0;
-  Value input;  // the current state's raw input
-  std::shared_ptr<asl::VariableScope> scope;
-  std::function<void(bool ok, const Value& output, const Failure& failure)> on_done;
-  bool silent = false;  // a distributed Map's children keep no events in this history
-  bool cancelled = false;
-  bool done = false;
-  int64_t last_event_id = 0;
-  int64_t entered_event_id = 0;
-  Instant entered_time = 0;
-  std::vector<int64_t> retry_attempts;
-  int64_t retry_count = 0;
-  Value map_item;  // {"Index","Value"} inside a Map iteration
-  Value context;   // $$ for the current state
-  std::vector<FramePtr> children;
-  std::shared_ptr<void> fanout;  // a running Map's bookkeeping, owned here
-};
-
 namespace {
 
 Value Str(std::string s) { return Value::String(std::move(s)); }
@@ -274,6 +252,22 @@ bool Execution::ResolveNumber(Frame& f, const asl::NumberField& field, const Val
     *out = field.value;
     return true;
   }
+  if (field.jsonata) {
+    const State& s = f.machine->states[f.state_index];
+    Value v;
+    Failure failure;
+    if (!EvalJsonata(f, s, *field.jsonata, name, nullptr, nullptr, &v, &failure, /*wrap=*/false)) {
+      *error = failure.cause;
+      return false;
+    }
+    if (!v.is_number() || (integer && !v.is_int())) {
+      *error = std::string("The ") + name + " field must evaluate to " + (integer ? "an integer" : "a number") +
+               ", but was: " + asl::ToJson(v);
+      return false;
+    }
+    *out = v.AsDouble();
+    return true;
+  }
   if (!field.path) {
     *out = std::nullopt;
     return true;
@@ -325,10 +319,8 @@ bool Execution::Assign(Frame& f, const asl::PayloadTemplate& assign, const Value
 }
 
 Execution::Flow Execution::Execute(const FramePtr& f, const State& s) {
-  if (s.query_language == asl::QueryLanguage::kJsonata) {
-    return FailFrame(*f, StateRuntimeError(*f, s, errors::kRuntime,
-                                           "QueryLanguage JSONata is not supported by this engine yet."));
-  }
+  bool jsonata_flow = s.type != StateType::kTask && s.type != StateType::kParallel && s.type != StateType::kMap;
+  if (s.query_language == asl::QueryLanguage::kJsonata && jsonata_flow) return ExecuteJsonata(f, s);
   switch (s.type) {
     case StateType::kPass:
       return ExecutePass(*f, s);
@@ -369,6 +361,7 @@ Execution::Flow Execution::ExecutePass(Frame& f, const State& s) {
 }
 
 Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Value& raw, bool apply_selector) {
+  if (s.query_language == asl::QueryLanguage::kJsonata) return CompleteJsonata(f, s, raw);
   FramePtr self = f.shared_from_this();
   asl::EvalEnv env = Env(f);
   Failure failure;
@@ -462,6 +455,18 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
     for (const asl::Catcher& c : s.catchers) {
       if (!ErrorMatches(c.error_equals, failure.error, is_task)) continue;
       Value error_output = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
+      if (s.query_language == asl::QueryLanguage::kJsonata) {
+        Value output = error_output;
+        Failure catch_failure;
+        if (c.jsonata_output &&
+            !EvalJsonata(*f, s, *c.jsonata_output, "Output", nullptr, &error_output, &output, &catch_failure)) {
+          return FailFrame(*f, catch_failure);
+        }
+        if (c.jsonata_assign && !AssignJsonata(*f, s, *c.jsonata_assign, nullptr, &error_output, &catch_failure)) {
+          return FailFrame(*f, catch_failure);
+        }
+        return ExitState(*f, s, std::move(output), c.next_index);
+      }
       Value output;
       switch (c.result_path.kind) {
         case asl::PathField::Kind::kDefault:
@@ -657,6 +662,9 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   if (s.parameters && !s.parameters->Evaluate(effective, env, &parameters, &failure)) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
   }
+  if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr, nullptr, &parameters, &failure)) {
+    return HandleFailure(f, s, failure);
+  }
   std::optional<double> timeout;
   if (!ResolveNumber(*f, s.timeout_seconds, effective, "TimeoutSeconds", true, &timeout, &error)) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
@@ -739,6 +747,9 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
   if (s.parameters && !s.parameters->Evaluate(effective, env, &branch_input, &failure)) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
   }
+  if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr, nullptr, &branch_input, &failure)) {
+    return HandleFailure(f, s, failure);
+  }
   Emit(f.get(), EventType::kParallelStateStarted, "", nullptr, Value());
   struct Join {
     std::vector<Value> results;
@@ -795,11 +806,26 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   Value items;
-  if (!ApplyPathField(*f, s.items_path, effective, &items, &error)) {
+  bool jsonata = s.query_language == asl::QueryLanguage::kJsonata;
+  Failure items_failure;
+  if (jsonata && s.jsonata_items) {
+    if (!EvalJsonata(*f, s, *s.jsonata_items, "Items", nullptr, nullptr, &items, &items_failure)) {
+      return HandleFailure(f, s, items_failure);
+    }
+    const std::string* text = jsonata_cache_[&*s.jsonata_items].whole_expression();
+    if (!items.is_array() && text != nullptr) {
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kQueryEvaluationError,
+                                                   "The JSONata expression '" + *text +
+                                                       "' specified for the field 'Items' returned an unexpected "
+                                                       "result type. Expected 'array', but was '" +
+                                                       asl::TypeName(items.type()) + "' for value: " +
+                                                       asl::ToJson(items)));
+    }
+  } else if (!ApplyPathField(*f, s.items_path, effective, &items, &error)) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   if (!items.is_array()) {
-    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+    return HandleFailure(f, s, StateRuntimeError(*f, s, jsonata ? errors::kQueryEvaluationError : errors::kRuntime,
                                                  "Map state input must be an array but was: " + asl::ToJson(items)));
   }
   std::optional<double> max_concurrency, tolerated_count, tolerated_percentage;
@@ -880,7 +906,18 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
       child->scope->parent = parent->scope.get();
       child->silent = parent->silent || state->distributed;
       Value input = list[index];
-      if (state->parameters) {
+      if (state->jsonata_item_selector) {
+        parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
+        Env(*parent);
+        Failure failure;
+        bool ok = EvalJsonata(*parent, *state, *state->jsonata_item_selector, "ItemSelector", nullptr, nullptr,
+                              &input, &failure);
+        parent->map_item = Value();
+        if (!ok) {
+          finish(&failure);
+          return;
+        }
+      } else if (state->parameters) {
         parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
         asl::EvalEnv env = Env(*parent);
         Failure failure;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <unordered_map>
 #include <functional>
 #include <memory>
 #include <random>
@@ -9,6 +10,7 @@
 
 #include "history.h"
 #include "stepflow/asl/eval.h"
+#include "stepflow/asl/jsonata_template.h"
 #include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
 
@@ -31,6 +33,28 @@ struct ExecutionHost {
 
 struct Frame;
 using FramePtr = std::shared_ptr<Frame>;
+
+// A thread of control: the top-level machine, one Parallel branch or one Map
+// iteration. Children report back through on_done; nothing here recurses per item.
+struct Frame : std::enable_shared_from_this<Frame> {
+  const asl::StateMachine* machine = nullptr;
+  int state_index = 0;
+  asl::Value input;  // the current state's raw input
+  std::shared_ptr<asl::VariableScope> scope;
+  std::function<void(bool ok, const asl::Value& output, const asl::Failure& failure)> on_done;
+  bool silent = false;  // a distributed Map's children keep no events in this history
+  bool cancelled = false;
+  bool done = false;
+  int64_t last_event_id = 0;
+  int64_t entered_event_id = 0;
+  Instant entered_time = 0;
+  std::vector<int64_t> retry_attempts;
+  int64_t retry_count = 0;
+  asl::Value map_item;  // {"Index","Value"} inside a Map iteration
+  asl::Value context;   // $$ for the current state
+  std::vector<FramePtr> children;
+  std::shared_ptr<void> fanout;  // a running Map's bookkeeping, owned here
+};
 
 // One execution in memory: interprets the model, appends AWS-shaped history and
 // writes it through the store at the end of every engine turn.
@@ -82,6 +106,17 @@ class Execution {
   bool ResolveNumber(Frame& f, const asl::NumberField& field, const asl::Value& input, const char* name,
                      bool integer, std::optional<double>* out, std::string* error);
 
+  // JSONata states: `field` is a raw field of the model ("{% %}" strings inside),
+  // compiled on first use and evaluated with $states (input, context, result,
+  // errorOutput) and the visible variables bound.
+  bool EvalJsonata(Frame& f, const asl::State& s, const asl::Value& field, const char* name, const asl::Value* result,
+                   const asl::Value* error_output, asl::Value* out, asl::Failure* failure, bool wrap = true);
+  bool AssignJsonata(Frame& f, const asl::State& s, const asl::Value& assign, const asl::Value* result,
+                     const asl::Value* error_output, asl::Failure* failure);
+  Flow ExecuteJsonata(const FramePtr& f, const asl::State& s);
+  Flow CompleteJsonata(Frame& f, const asl::State& s, const asl::Value& result);
+  void MergeVariables(Frame& f, const asl::Value& assigned);
+
   int64_t Emit(Frame* f, EventType type, const char* state_type, const char* details_key, asl::Value details);
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
@@ -98,6 +133,8 @@ class Execution {
   int64_t flushed_event_id_ = 0;
   bool row_dirty_ = false;
   std::vector<storage::HistoryEventRecord> pending_;
+  // Compiled JSONata fields, by the address of their value in the (immutable) model.
+  std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata_cache_;
 };
 
 }  // namespace stepflow::engine
