@@ -110,9 +110,9 @@ Val Append(const Val& a, const Val& b) {
   } else {
     out->items.push_back(b);
   }
-  // Array.prototype.concat keeps the sequence flag only when arg1 was
-  // wrapped by createSequence (a non-array).
-  out->sequence = !a.is_arr();
+  // Array.prototype.concat returns a plain array: the sequence flag is an
+  // own property of the original and is not copied.
+  out->sequence = false;
   return result;
 }
 
@@ -594,6 +594,8 @@ Val Evaluator::Eval(const Node* expr, const Val& input, const FramePtr& env) {
       }
       auto add = [&](const Val& value) {
         if (value.is_arr()) {
+          // fn.append concatenates into a plain (non-sequence) array
+          seq.arr()->sequence = false;
           Val flat = Flatten(value);
           for (auto& x : flat.arr()->items) seq.arr()->items.push_back(x);
         } else {
