@@ -34,6 +34,9 @@ Expression& Expression::operator=(Expression&&) noexcept = default;
 
 namespace {
 
+// Not a JSONata code: an unexpected failure inside the engine.
+constexpr const char* kInternalErrorCode = "X0001";
+
 Val ToVal(const Value& v) {
   internal::CheckStack();
   switch (v.type()) {
@@ -141,6 +144,8 @@ bool Expression::Compile(std::string_view text, Expression* out, Error* err,
     *err = Error{e.code, e.message, e.position};
   } catch (const std::bad_alloc&) {
     *err = Error{"U1001", "Out of memory while parsing", -1};
+  } catch (const std::exception& e) {
+    *err = Error{kInternalErrorCode, e.what(), -1};
   }
   return false;
 }
@@ -173,6 +178,8 @@ bool Expression::Evaluate(const Value* input, const Bindings& bindings, const Li
     *err = Error{"U1001", "Out of memory during evaluation", -1};
   } catch (const std::length_error&) {
     *err = Error{"U1001", "Out of memory during evaluation", -1};
+  } catch (const std::exception& e) {
+    *err = Error{kInternalErrorCode, e.what(), -1};
   }
   return false;
 }

@@ -197,7 +197,7 @@ TEST_CASE("Host functions can be registered with a signature") {
                                 }};
   options.functions["fail"] = {
       "", [](const std::vector<std::optional<Value>>&, std::optional<Value>*, jsonata::Error* err) {
-        err->code = "X0001";
+        err->code = "H0001";
         err->message = "nope";
         return false;
       }};
@@ -207,7 +207,7 @@ TEST_CASE("Host functions can be registered with a signature") {
   o = Run("$greet(1)", nullptr, {}, {}, options);
   CHECK(o.error.code == "T0410");
   o = Run("$fail()", nullptr, {}, {}, options);
-  CHECK(o.error.code == "X0001");
+  CHECK(o.error.code == "H0001");
 }
 
 TEST_CASE("A compiled expression can be evaluated concurrently") {
