@@ -551,7 +551,11 @@ void Evaluator::Enter(const Node* expr) {
          expr->position);
   }
   CheckStack();
-  if (has_deadline_ && (++ticks_ & 255) == 0 && std::chrono::steady_clock::now() > deadline_) {
+  if ((++ticks_ & 31) == 0) CheckDeadline(expr);
+}
+
+void Evaluator::CheckDeadline(const Node* expr) {
+  if (has_deadline_ && std::chrono::steady_clock::now() > deadline_) {
     Fail("U1001", "Expression evaluation timeout: Check for infinite loop", expr->position);
   }
 }
@@ -1043,6 +1047,8 @@ Val Evaluator::EvalBinary(const Node* expr, const Val& input, const FramePtr& en
            "The size of the sequence allocated by the range operator (..) must not exceed 1e7",
            expr->position, op);
     }
+    // a large range is costly enough to check the deadline for
+    if (size > 100000) CheckDeadline(expr);
     Val seq = NewSeq();
     auto& items = seq.arr()->items;
     items.reserve(static_cast<size_t>(size));

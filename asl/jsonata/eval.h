@@ -130,6 +130,7 @@ class Evaluator {
 
  private:
   void Enter(const Node* expr);
+  void CheckDeadline(const Node* expr);
   Val EvalPath(const Node* expr, const Val& input, const FramePtr& env);
   Val EvalStep(const Node* expr, const Val& input, const FramePtr& env, bool last);
   Val EvalTupleStep(const Node* expr, const Val& input, Val tuples, const FramePtr& env);
