@@ -35,8 +35,10 @@ std::string SanitizeUtf8(const std::string& s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; k++) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len == 3 && c == 0xED && (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0) ok = false;
+    for (size_t k = 1; ok && k < len; k++)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len == 3 && c == 0xED && (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0)
+      ok = false;
     if (ok) {
       out.append(s, i, len);
       i += len;

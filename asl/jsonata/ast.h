@@ -71,9 +71,31 @@ struct Node;
 using NodeP = std::shared_ptr<Node>;
 
 enum class NT {
-  kPath, kBinary, kUnary, kName, kString, kNumber, kValue, kWildcard, kDescendant,
-  kParent, kCondition, kBlock, kBind, kRegex, kFunction, kVariable, kLambda, kPartial,
-  kApply, kTransform, kSort, kOperator, kEnd, kFilter, kIndex
+  kPath,
+  kBinary,
+  kUnary,
+  kName,
+  kString,
+  kNumber,
+  kValue,
+  kWildcard,
+  kDescendant,
+  kParent,
+  kCondition,
+  kBlock,
+  kBind,
+  kRegex,
+  kFunction,
+  kVariable,
+  kLambda,
+  kPartial,
+  kApply,
+  kTransform,
+  kSort,
+  kOperator,
+  kEnd,
+  kFilter,
+  kIndex
 };
 
 struct SortTerm {
@@ -90,7 +112,7 @@ struct Node {
   NT type = NT::kEnd;
   std::string value;  // operator, name, string literal, variable name
   double num = 0;
-  Val literal;        // kValue (true/false/null), kString, kNumber
+  Val literal;  // kValue (true/false/null), kString, kNumber
   int position = 0;
   std::string regex_flags;
 

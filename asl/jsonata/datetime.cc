@@ -17,7 +17,8 @@ namespace {
 
 const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
                          "July",    "August",   "September", "October", "November", "December"};
-const char* kDays[] = {"", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+const char* kDays[] = {"",         "Monday", "Tuesday",  "Wednesday",
+                       "Thursday", "Friday", "Saturday", "Sunday"};
 constexpr double kDay = 86400000.0;
 
 // days since 1970-01-01 of a civil date (proleptic Gregorian)
@@ -38,7 +39,8 @@ Civil CivilFromDays(double z) {
   z += 719468;
   double era = std::floor(z / 146097);
   double doe = z - era * 146097;
-  double yoe = std::floor((doe - std::floor(doe / 1460) + std::floor(doe / 36524) - std::floor(doe / 146096)) / 365);
+  double yoe = std::floor(
+      (doe - std::floor(doe / 1460) + std::floor(doe / 36524) - std::floor(doe / 146096)) / 365);
   double y = yoe + era * 400;
   double doy = doe - (365 * yoe + std::floor(yoe / 4) - std::floor(yoe / 100));
   double mp = std::floor((5 * doy + 2) / 153);
@@ -48,7 +50,8 @@ Civil CivilFromDays(double z) {
 }
 
 // Date.UTC with month 0-based and overflow normalisation.
-double DateUtc(double y, double mon0, double d = 1, double h = 0, double mi = 0, double s = 0, double ms = 0) {
+double DateUtc(double y, double mon0, double d = 1, double h = 0, double mi = 0, double s = 0,
+               double ms = 0) {
   y += std::floor(mon0 / 12);
   mon0 = std::fmod(mon0, 12);
   if (mon0 < 0) mon0 += 12;
@@ -91,8 +94,12 @@ double DeltaWeeks(double start, double end) { return (end - start) / (kDay * 7) 
 
 struct YearMonth {
   double year, month;
-  YearMonth Next() const { return month == 11 ? YearMonth{year + 1, 0} : YearMonth{year, month + 1}; }
-  YearMonth Prev() const { return month == 0 ? YearMonth{year - 1, 11} : YearMonth{year, month - 1}; }
+  YearMonth Next() const {
+    return month == 11 ? YearMonth{year + 1, 0} : YearMonth{year, month + 1};
+  }
+  YearMonth Prev() const {
+    return month == 0 ? YearMonth{year - 1, 11} : YearMonth{year, month - 1};
+  }
 };
 
 struct Width {
@@ -113,8 +120,8 @@ struct Part {
 
 const std::map<char, std::string>& DefaultPresentation() {
   static const std::map<char, std::string> m = {
-      {'Y', "1"}, {'M', "1"}, {'D', "1"}, {'d', "1"}, {'F', "n"}, {'W', "1"}, {'w', "1"},
-      {'X', "1"}, {'x', "1"}, {'H', "1"}, {'h', "1"}, {'P', "n"}, {'m', "01"}, {'s', "01"},
+      {'Y', "1"}, {'M', "1"},     {'D', "1"},     {'d', "1"}, {'F', "n"}, {'W', "1"},  {'w', "1"},
+      {'X', "1"}, {'x', "1"},     {'H', "1"},     {'h', "1"}, {'P', "n"}, {'m', "01"}, {'s', "01"},
       {'f', "1"}, {'Z', "01:01"}, {'z', "01:01"}, {'C', "n"}, {'E', "n"}};
   return m;
 }
@@ -151,7 +158,8 @@ std::vector<Part> AnalyseDateTimePicture(const std::string& picture) {
       add_literal(start, pos);
       start = pos;
       pos = picture.find(']', start);
-      if (pos == std::string::npos) Fail("D3135", "No matching closing bracket ']' in date/time picture string");
+      if (pos == std::string::npos)
+        Fail("D3135", "No matching closing bracket ']' in date/time picture string");
       std::string raw = picture.substr(start + 1, pos - start - 1);
       std::string marker;
       for (char c : raw) {
@@ -199,14 +207,16 @@ std::vector<Part> AnalyseDateTimePicture(const std::string& picture) {
       } else {
         auto it = DefaultPresentation().find(def.component);
         if (it == DefaultPresentation().end()) {
-          Fail("D3132", std::string("Unknown component specifier ") + def.component + " in date/time picture string");
+          Fail("D3132", std::string("Unknown component specifier ") + def.component +
+                            " in date/time picture string");
         }
         def.presentation1 = it->second;
       }
       if (def.presentation1[0] == 'n') {
         def.names = TCase::kLower;
       } else if (def.presentation1[0] == 'N') {
-        def.names = def.presentation1.size() > 1 && def.presentation1[1] == 'n' ? TCase::kTitle : TCase::kUpper;
+        def.names = def.presentation1.size() > 1 && def.presentation1[1] == 'n' ? TCase::kTitle
+                                                                                : TCase::kUpper;
       } else if (def.component && std::strchr("YMDdFWwXxHhmsf", def.component)) {
         std::string pattern = def.presentation1;
         if (!def.presentation2.empty()) pattern += ";" + def.presentation2;
@@ -225,7 +235,8 @@ std::vector<Part> AnalyseDateTimePicture(const std::string& picture) {
           }
         }
       }
-      if (def.component == 'Z' || def.component == 'z') def.integer_format = AnalyseIntegerPicture(def.presentation1);
+      if (def.component == 'Z' || def.component == 'z')
+        def.integer_format = AnalyseIntegerPicture(def.presentation1);
       spec.push_back(def);
       start = pos + 1;
     }
@@ -244,15 +255,23 @@ struct Fragment {
 Fragment DateTimeFragment(const DateParts& d, char component) {
   Fragment f;
   switch (component) {
-    case 'Y': f.num = d.year; break;
-    case 'M': f.num = d.month0 + 1; break;
-    case 'D': f.num = d.day; break;
+    case 'Y':
+      f.num = d.year;
+      break;
+    case 'M':
+      f.num = d.month0 + 1;
+      break;
+    case 'D':
+      f.num = d.day;
+      break;
     case 'd': {
       double first = DateUtc(d.year, 0);
       f.num = std::floor((d.millis - first) / kDay) + 1;
       break;
     }
-    case 'F': f.num = d.weekday == 0 ? 7 : d.weekday; break;
+    case 'F':
+      f.num = d.weekday == 0 ? 7 : d.weekday;
+      break;
     case 'W': {
       YearMonth ym{d.year, 0};
       double start1 = StartOfFirstWeek(ym.year, ym.month);
@@ -285,9 +304,12 @@ Fragment DateTimeFragment(const DateParts& d, char component) {
     case 'X': {
       double start = StartOfFirstWeek(d.year, 0);
       double end = StartOfFirstWeek(d.year + 1, 0);
-      if (d.millis < start) f.num = d.year - 1;
-      else if (d.millis >= end) f.num = d.year + 1;
-      else f.num = d.year;
+      if (d.millis < start)
+        f.num = d.year - 1;
+      else if (d.millis >= end)
+        f.num = d.year + 1;
+      else
+        f.num = d.year;
       break;
     }
     case 'x': {
@@ -295,24 +317,42 @@ Fragment DateTimeFragment(const DateParts& d, char component) {
       double start = StartOfFirstWeek(ym.year, ym.month);
       YearMonth next = ym.Next();
       double end = StartOfFirstWeek(next.year, next.month);
-      if (d.millis < start) f.num = ym.Prev().month + 1;
-      else if (d.millis >= end) f.num = next.month + 1;
-      else f.num = ym.month + 1;
+      if (d.millis < start)
+        f.num = ym.Prev().month + 1;
+      else if (d.millis >= end)
+        f.num = next.month + 1;
+      else
+        f.num = ym.month + 1;
       break;
     }
-    case 'H': f.num = d.hours; break;
+    case 'H':
+      f.num = d.hours;
+      break;
     case 'h': {
       double h = std::fmod(d.hours, 12);
       f.num = h == 0 ? 12 : h;
       break;
     }
-    case 'P': f.str = d.hours >= 12 ? "pm" : "am"; break;
-    case 'm': f.num = d.minutes; break;
-    case 's': f.num = d.seconds; break;
-    case 'f': f.num = d.ms; break;
-    case 'C': f.str = "ISO"; break;
-    case 'E': f.str = "ISO"; break;
-    default: break;
+    case 'P':
+      f.str = d.hours >= 12 ? "pm" : "am";
+      break;
+    case 'm':
+      f.num = d.minutes;
+      break;
+    case 's':
+      f.num = d.seconds;
+      break;
+    case 'f':
+      f.num = d.ms;
+      break;
+    case 'C':
+      f.str = "ISO";
+      break;
+    case 'E':
+      f.str = "ISO";
+      break;
+    default:
+      break;
   }
   return f;
 }
@@ -346,7 +386,8 @@ std::string FormatDateTime(double millis, const std::optional<std::string>& pict
       offset_minutes = std::fmod(offset, 100);
     }
   }
-  static const std::vector<Part> kIso = AnalyseDateTimePicture("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]");
+  static const std::vector<Part> kIso =
+      AnalyseDateTimePicture("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]");
   std::vector<Part> spec = picture ? AnalyseDateTimePicture(*picture) : kIso;
   double offset = (offset_hours * 60 + offset_minutes) * 60 * 1000;
   DateParts date = Split(millis + offset);
@@ -368,7 +409,9 @@ std::string FormatDateTime(double millis, const std::optional<std::string>& pict
         } else if (c == 'F') {
           value = kDays[static_cast<int>(v)];
         } else {
-          Fail("D3133", std::string("The 'name' modifier can only be applied to months and days in the date/time picture string, not ") + c);
+          Fail("D3133", std::string("The 'name' modifier can only be applied to months and days in "
+                                    "the date/time picture string, not ") +
+                            c);
         }
         value = CaseOf(value, *part.names);
         if (part.width && part.width->max && static_cast<int>(value.size()) > *part.width->max) {
@@ -430,7 +473,8 @@ struct MatchPart {
 
 }  // namespace
 
-std::optional<double> ParseDateTime(const std::string& timestamp, const std::string& picture, double now_ms) {
+std::optional<double> ParseDateTime(const std::string& timestamp, const std::string& picture,
+                                    double now_ms) {
   std::vector<Part> spec = AnalyseDateTimePicture(picture);
   std::vector<MatchPart> parts;
   for (const Part& part : spec) {
@@ -442,7 +486,8 @@ std::optional<double> ParseDateTime(const std::string& timestamp, const std::str
       const IntegerFormat& fmt = *part.integer_format;
       if (!fmt.regular && !fmt.separators.empty()) separator = true;
       if (fmt.regular && !fmt.separators.empty()) separator = true;
-      res.regex = std::string(part.component == 'z' ? "GMT" : "") + "[-+][0-9]+" + (separator ? ":[0-9]+" : "");
+      res.regex = std::string(part.component == 'z' ? "GMT" : "") + "[-+][0-9]+" +
+                  (separator ? ":[0-9]+" : "");
       bool is_z = part.component == 'z';
       res.parse = [is_z, separator](const std::string& raw) -> std::optional<double> {
         std::string value = is_z ? raw.substr(3) : raw;
@@ -483,7 +528,9 @@ std::optional<double> ParseDateTime(const std::string& timestamp, const std::str
       } else if (part.component == 'P') {
         lookup = {{"am", 0}, {"AM", 0}, {"pm", 1}, {"PM", 1}};
       } else {
-        Fail("D3133", std::string("The 'name' modifier can only be applied to months and days in the date/time picture string, not ") + part.component);
+        Fail("D3133", std::string("The 'name' modifier can only be applied to months and days in "
+                                  "the date/time picture string, not ") +
+                          part.component);
       }
       res.parse = [lookup](const std::string& v) -> std::optional<double> {
         auto it = lookup.find(v);
@@ -499,11 +546,12 @@ std::optional<double> ParseDateTime(const std::string& timestamp, const std::str
   full += "$";
   int errcode;
   PCRE2_SIZE erroff;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(full.data()), full.size(), PCRE2_CASELESS | PCRE2_UTF,
-                                   &errcode, &erroff, nullptr);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(full.data()), full.size(),
+                                   PCRE2_CASELESS | PCRE2_UTF, &errcode, &erroff, nullptr);
   if (!code) return std::nullopt;
   pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
-  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(timestamp.data()), timestamp.size(), 0, 0, md, nullptr);
+  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(timestamp.data()), timestamp.size(), 0, 0,
+                       md, nullptr);
   std::vector<std::string> groups;
   if (rc >= 0) {
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
@@ -564,14 +612,29 @@ std::optional<double> ParseDateTime(const std::string& timestamp, const std::str
       v[c] = get(c);
     } else if (static_cast<int>(i) < first) {
       switch (c) {
-        case 'Y': v[c] = now.year; break;
-        case 'M': v[c] = now.month0 + 1; break;
-        case 'D': v[c] = now.day; break;
-        case 'd': v[c] = 1; break;
-        case 'H': v[c] = now.hours; break;
-        case 'm': v[c] = now.minutes; break;
-        case 's': v[c] = now.seconds; break;
-        default: v[c] = 0;
+        case 'Y':
+          v[c] = now.year;
+          break;
+        case 'M':
+          v[c] = now.month0 + 1;
+          break;
+        case 'D':
+          v[c] = now.day;
+          break;
+        case 'd':
+          v[c] = 1;
+          break;
+        case 'H':
+          v[c] = now.hours;
+          break;
+        case 'm':
+          v[c] = now.minutes;
+          break;
+        case 's':
+          v[c] = now.seconds;
+          break;
+        default:
+          v[c] = 0;
       }
     } else {
       v[c] = (c == 'M' || c == 'D' || c == 'd') ? 1 : 0;
@@ -579,12 +642,15 @@ std::optional<double> ParseDateTime(const std::string& timestamp, const std::str
   }
   double millis;
   if (day_of_year) {
-    millis = DateUtc(v['Y'], 0) + (v['d'] - 1) * kDay + v['H'] * 3600000 + v['m'] * 60000 + v['s'] * 1000 + v['f'];
+    millis = DateUtc(v['Y'], 0) + (v['d'] - 1) * kDay + v['H'] * 3600000 + v['m'] * 60000 +
+             v['s'] * 1000 + v['f'];
   } else {
     millis = DateUtc(v['Y'], v['M'] - 1, v['D'], v['H'], v['m'], v['s'], v['f']);
   }
-  if (has('Z')) millis -= get('Z') * 60 * 1000;
-  else if (has('z')) millis -= get('z') * 60 * 1000;
+  if (has('Z'))
+    millis -= get('Z') * 60 * 1000;
+  else if (has('z'))
+    millis -= get('z') * 60 * 1000;
   return millis;
 }
 

@@ -110,9 +110,9 @@ Val Append(const Val& a, const Val& b) {
   } else {
     out->items.push_back(b);
   }
-  // Array.prototype.concat keeps the sequence flag only when arg1 was
-  // wrapped by createSequence (a non-array).
-  out->sequence = !a.is_arr();
+  // Array.prototype.concat returns a plain array: the sequence flag is an
+  // own property of the original and is not copied.
+  out->sequence = false;
   return result;
 }
 
@@ -241,13 +241,27 @@ static void AppendJsonString(std::string* out, const std::string& s) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -340,28 +354,44 @@ std::string StringOf(const Val& v, bool pretty) {
 
 const char* TypeOfName(const Val& v) {
   switch (v.kind()) {
-    case Kind::kUndef: return "undefined";
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "boolean";
-    case Kind::kNum: return "number";
-    case Kind::kStr: return "string";
-    case Kind::kArr: return "array";
-    case Kind::kObj: return "object";
-    case Kind::kFunc: return "function";
+    case Kind::kUndef:
+      return "undefined";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kNum:
+      return "number";
+    case Kind::kStr:
+      return "string";
+    case Kind::kArr:
+      return "array";
+    case Kind::kObj:
+      return "object";
+    case Kind::kFunc:
+      return "function";
   }
   return "undefined";
 }
 
 std::string TypeLetter(const Val& v) {
   switch (v.kind()) {
-    case Kind::kFunc: return "f";
-    case Kind::kStr: return "s";
-    case Kind::kNum: return "n";
-    case Kind::kBool: return "b";
-    case Kind::kNull: return "l";
-    case Kind::kArr: return "a";
-    case Kind::kObj: return "o";
-    default: return "m";
+    case Kind::kFunc:
+      return "f";
+    case Kind::kStr:
+      return "s";
+    case Kind::kNum:
+      return "n";
+    case Kind::kBool:
+      return "b";
+    case Kind::kNull:
+      return "l";
+    case Kind::kArr:
+      return "a";
+    case Kind::kObj:
+      return "o";
+    default:
+      return "m";
   }
 }
 
@@ -467,13 +497,14 @@ Evaluator::Evaluator(const EvalOptions& options, const BuiltinTable* extra)
     has_deadline_ = true;
     deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timelimit_ms);
   }
-  now_ms_ = options.now_ms ? *options.now_ms
-                           : static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                     std::chrono::system_clock::now().time_since_epoch())
-                                                     .count());
-  rng_.seed(options.random_seed
-                ? *options.random_seed
-                : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  now_ms_ = options.now_ms
+                ? *options.now_ms
+                : static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  rng_.seed(options.random_seed ? *options.random_seed
+                                : static_cast<uint64_t>(
+                                      std::chrono::steady_clock::now().time_since_epoch().count()));
 }
 
 Evaluator::~Evaluator() {
@@ -514,12 +545,17 @@ Val Evaluator::Run(const Node* ast, const Val& input, const FramePtr& env) {
 
 void Evaluator::Enter(const Node* expr) {
   if (++depth_ > max_depth_) {
-    Fail("U1001", "Stack overflow error: Check for non-terminating recursive function.  "
-                  "Consider rewriting as tail-recursive.",
+    Fail("U1001",
+         "Stack overflow error: Check for non-terminating recursive function.  "
+         "Consider rewriting as tail-recursive.",
          expr->position);
   }
   CheckStack();
-  if (has_deadline_ && (++ticks_ & 255) == 0 && std::chrono::steady_clock::now() > deadline_) {
+  if ((++ticks_ & 31) == 0) CheckDeadline(expr);
+}
+
+void Evaluator::CheckDeadline(const Node* expr) {
+  if (has_deadline_ && std::chrono::steady_clock::now() > deadline_) {
     Fail("U1001", "Expression evaluation timeout: Check for infinite loop", expr->position);
   }
 }
@@ -562,6 +598,8 @@ Val Evaluator::Eval(const Node* expr, const Val& input, const FramePtr& env) {
       }
       auto add = [&](const Val& value) {
         if (value.is_arr()) {
+          // fn.append concatenates into a plain (non-sequence) array
+          seq.arr()->sequence = false;
           Val flat = Flatten(value);
           for (auto& x : flat.arr()->items) seq.arr()->items.push_back(x);
         } else {
@@ -909,8 +947,6 @@ Val Evaluator::EvalFilter(const Node* pred, const Val& input_in, const FramePtr&
   return results;
 }
 
-static double ToNum(const Val& v) { return v.num(); }
-
 Val Evaluator::EvalBinary(const Node* expr, const Val& input, const FramePtr& env) {
   const std::string& op = expr->value;
   Val lhs = Eval(expr->lhs.get(), input, env);
@@ -935,13 +971,23 @@ Val Evaluator::EvalBinary(const Node* expr, const Val& input, const FramePtr& en
            expr->position, op);
     }
     if (lhs.undef() || rhs.undef()) return Val();
-    double a = ToNum(lhs), b = ToNum(rhs), r = 0;
+    double a = lhs.num(), b = rhs.num(), r = 0;
     switch (c0) {
-      case '+': r = a + b; break;
-      case '-': r = a - b; break;
-      case '*': r = a * b; break;
-      case '/': r = a / b; break;
-      case '%': r = std::fmod(a, b); break;
+      case '+':
+        r = a + b;
+        break;
+      case '-':
+        r = a - b;
+        break;
+      case '*':
+        r = a * b;
+        break;
+      case '/':
+        r = a / b;
+        break;
+      case '%':
+        r = std::fmod(a, b);
+        break;
     }
     return Val::Num(r);
   }
@@ -954,13 +1000,15 @@ Val Evaluator::EvalBinary(const Node* expr, const Val& input, const FramePtr& en
     bool lc = lhs.undef() || lhs.is_str() || lhs.is_num();
     bool rc = rhs.undef() || rhs.is_str() || rhs.is_num();
     if (!lc || !rc) {
-      Fail("T2010", "The expressions either side of operator " + op +
-                        " must evaluate to numeric or string values",
+      Fail("T2010",
+           "The expressions either side of operator " + op +
+               " must evaluate to numeric or string values",
            expr->position, op);
     }
     if (lhs.undef() || rhs.undef()) return Val();
     if (lhs.kind() != rhs.kind()) {
-      Fail("T2009", "The values either side of the operator " + op + " must be of the same data type",
+      Fail("T2009",
+           "The values either side of the operator " + op + " must be of the same data type",
            expr->position, op);
     }
     int cmp;
@@ -979,7 +1027,9 @@ Val Evaluator::EvalBinary(const Node* expr, const Val& input, const FramePtr& en
     return Val::Str(l + r);
   }
   if (op == "..") {
-    auto is_int = [](const Val& v) { return v.is_num() && std::floor(v.num()) == v.num() && std::isfinite(v.num()); };
+    auto is_int = [](const Val& v) {
+      return v.is_num() && std::floor(v.num()) == v.num() && std::isfinite(v.num());
+    };
     if (!lhs.undef() && !is_int(lhs)) {
       Fail("T2003", "The left side of the range operator (..) must evaluate to an integer",
            expr->position, op);
@@ -993,9 +1043,12 @@ Val Evaluator::EvalBinary(const Node* expr, const Val& input, const FramePtr& en
     if (a > b) return Val();
     double size = b - a + 1;
     if (size > 1e7) {
-      Fail("D2014", "The size of the sequence allocated by the range operator (..) must not exceed 1e7",
+      Fail("D2014",
+           "The size of the sequence allocated by the range operator (..) must not exceed 1e7",
            expr->position, op);
     }
+    // a large range is costly enough to check the deadline for
+    if (size > 100000) CheckDeadline(expr);
     Val seq = NewSeq();
     auto& items = seq.arr()->items;
     items.reserve(static_cast<size_t>(size));
@@ -1007,11 +1060,16 @@ Val Evaluator::EvalBinary(const Node* expr, const Val& input, const FramePtr& en
     auto same = [&](const Val& x) {
       if (x.kind() != lhs.kind()) return false;
       switch (x.kind()) {
-        case Kind::kNum: return x.num() == lhs.num();
-        case Kind::kStr: return x.str() == lhs.str();
-        case Kind::kBool: return x.b() == lhs.b();
-        case Kind::kNull: return true;
-        default: return x.heap() == lhs.heap();
+        case Kind::kNum:
+          return x.num() == lhs.num();
+        case Kind::kStr:
+          return x.str() == lhs.str();
+        case Kind::kBool:
+          return x.b() == lhs.b();
+        case Kind::kNull:
+          return true;
+        default:
+          return x.heap() == lhs.heap();
       }
     };
     if (rhs.is_arr()) {
@@ -1082,7 +1140,8 @@ Val Evaluator::EvalGroup(const GroupSpec& group, const Val& input_in, const Fram
       if (it != index.end()) {
         Entry& e = groups[it->second].second;
         if (e.expr_index != pi) {
-          Fail("D1009", "Multiple key definitions evaluate to same key: " + key.str(), group.position);
+          Fail("D1009", "Multiple key definitions evaluate to same key: " + key.str(),
+               group.position);
         }
         e.data = Append(e.data, item);
       } else {
@@ -1150,7 +1209,8 @@ Val Evaluator::EvalSort(const Node* expr, const Val& input, const FramePtr& env)
       }
       if (bb.undef()) return -1;
       if (!(aa.is_str() || aa.is_num()) || !(bb.is_str() || bb.is_num())) {
-        Fail("T2008", "The expressions within an order-by clause must evaluate to numeric or string values",
+        Fail("T2008",
+             "The expressions within an order-by clause must evaluate to numeric or string values",
              expr->position);
       }
       if (aa.kind() != bb.kind()) {
@@ -1171,7 +1231,8 @@ Val Evaluator::EvalSort(const Node* expr, const Val& input, const FramePtr& env)
   };
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; i++) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return compare(a, b) < 0; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return compare(a, b) < 0; });
   auto* out = new ArrData;
   Val result = Val::Arr(out);
   out->sequence = true;
@@ -1203,7 +1264,8 @@ int Evaluator::Arity(const Val& func) const {
   return 1;
 }
 
-Val Evaluator::ApplyHof(const Val& func, const Val& v, const Val& i, const Val& arr, const FramePtr& env) {
+Val Evaluator::ApplyHof(const Val& func, const Val& v, const Val& i, const Val& arr,
+                        const FramePtr& env) {
   std::vector<Val> args{v};
   int arity = Arity(func);
   if (arity >= 2) args.push_back(i);
@@ -1211,8 +1273,8 @@ Val Evaluator::ApplyHof(const Val& func, const Val& v, const Val& i, const Val& 
   return Apply(func, std::move(args), Val(), env);
 }
 
-
-Val Evaluator::EvalFunction(const Node* expr, const Val& input, const FramePtr& env, const Val* applyto) {
+Val Evaluator::EvalFunction(const Node* expr, const Val& input, const FramePtr& env,
+                            const Val* applyto) {
   Val proc = Eval(expr->procedure.get(), input, env);
   if (proc.undef() && expr->procedure->type == NT::kPath && !expr->procedure->steps.empty()) {
     const std::string& name = expr->procedure->steps[0]->value;
@@ -1232,7 +1294,8 @@ Val Evaluator::EvalFunction(const Node* expr, const Val& input, const FramePtr& 
   }
 }
 
-Val Evaluator::Apply(const Val& proc, std::vector<Val> args, const Val& input, const FramePtr& env) {
+Val Evaluator::Apply(const Val& proc, std::vector<Val> args, const Val& input,
+                     const FramePtr& env) {
   Val result = ApplyInner(proc, std::move(args), input, env);
   while (result.is_func() && result.func()->thunk) {
     FuncData* t = result.func();
@@ -1246,7 +1309,8 @@ Val Evaluator::Apply(const Val& proc, std::vector<Val> args, const Val& input, c
   return result;
 }
 
-Val Evaluator::ApplyInner(const Val& proc, std::vector<Val> args, const Val& input, const FramePtr& env) {
+Val Evaluator::ApplyInner(const Val& proc, std::vector<Val> args, const Val& input,
+                          const FramePtr& env) {
   if (!proc.is_func()) {
     Fail("T1006", "Attempted to invoke a non-function");
   }
@@ -1260,9 +1324,6 @@ Val Evaluator::ApplyInner(const Val& proc, std::vector<Val> args, const Val& inp
         frame->vars.emplace_back(f->params[i], i < args.size() ? args[i] : Val());
       }
       FramePtr fp = frame;
-      if (f->thunk) {
-        return Eval(f->node->body.get(), f->input, fp);
-      }
       return Eval(f->node->body.get(), f->input, fp);
     }
     case FuncData::Type::kNative: {
@@ -1383,7 +1444,8 @@ Val Evaluator::EvalTransform(const Node* expr, const Val& input, const FramePtr&
   f->type = FuncData::Type::kTransform;
   f->node = expr;
   f->env = env;
-  f->sig = ParseSignature("<(oa):o>");
+  static const std::shared_ptr<Signature> kTransformSignature = ParseSignature("<(oa):o>");
+  f->sig = kTransformSignature;
   (void)input;
   Val fv = Val::Func(f);
   closures_.push_back(fv);
@@ -1425,7 +1487,8 @@ Val Evaluator::RunTransform(const FuncData* f, const Val& obj) {
     Val update = Eval(expr->update.get(), match, f->env);
     if (!update.undef()) {
       if (!update.is_obj()) {
-        Fail("T2011", "The insert/update clause of the transform expression must evaluate to an object",
+        Fail("T2011",
+             "The insert/update clause of the transform expression must evaluate to an object",
              expr->update->position);
       }
       if (match.is_obj()) {
@@ -1437,7 +1500,9 @@ Val Evaluator::RunTransform(const FuncData* f, const Val& obj) {
       if (!deletions.undef()) {
         Val dl = deletions.is_arr() ? deletions : SeqOf(deletions);
         if (!IsArrayOfStrings(dl)) {
-          Fail("T2012", "The delete clause of the transform expression must evaluate to a string or array of strings",
+          Fail("T2012",
+               "The delete clause of the transform expression must evaluate to a string or array "
+               "of strings",
                expr->del->position);
         }
         if (match.is_obj()) {

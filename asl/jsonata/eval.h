@@ -74,11 +74,11 @@ struct FuncData : Heap {
   std::shared_ptr<Signature> sig;
   bool thunk = false;
   const Builtin* builtin = nullptr;
-  Val target;                     // partial native: the function applied
-  std::vector<Val> bound;         // partial native: bound arguments
-  std::vector<bool> holes;        // partial native: which arguments are '?'
+  Val target;               // partial native: the function applied
+  std::vector<Val> bound;   // partial native: bound arguments
+  std::vector<bool> holes;  // partial native: which arguments are '?'
   std::shared_ptr<RegexData> regex;
-  Val f, g;                       // compose: g(f(x))
+  Val f, g;  // compose: g(f(x))
 };
 
 inline Val Val::Func(FuncData* f) {
@@ -130,6 +130,7 @@ class Evaluator {
 
  private:
   void Enter(const Node* expr);
+  void CheckDeadline(const Node* expr);
   Val EvalPath(const Node* expr, const Val& input, const FramePtr& env);
   Val EvalStep(const Node* expr, const Val& input, const FramePtr& env, bool last);
   Val EvalTupleStep(const Node* expr, const Val& input, Val tuples, const FramePtr& env);
@@ -156,16 +157,17 @@ class Evaluator {
   double now_ms_ = 0;
   std::mt19937_64 rng_;
   std::vector<std::shared_ptr<Node>> eval_asts_;
-  std::vector<Val> closures_;  // lambdas created by this evaluation  // keeps $eval'd expressions alive
+  std::vector<Val>
+      closures_;  // lambdas created by this evaluation  // keeps $eval'd expressions alive
 };
 
 // ---- helpers shared with the library
 bool IsSeq(const Val& v);
-Val SeqOf(const Val& v);          // createSequence(v)
+Val SeqOf(const Val& v);  // createSequence(v)
 Val Append(const Val& a, const Val& b);
 std::optional<bool> Boolean(const Val& v);  // nullopt = undefined
 bool DeepEqual(const Val& a, const Val& b);
-std::string NumberToJs(double d);      // JavaScript Number#toString
+std::string NumberToJs(double d);                         // JavaScript Number#toString
 std::string StringOf(const Val& v, bool pretty = false);  // $string
 std::string TypeLetter(const Val& v);
 bool IsArrayOfNumbers(const Val& v);
@@ -183,12 +185,14 @@ struct RegexMatch {
   size_t byte_start = 0, byte_end = 0;
   std::vector<std::optional<std::string>> groups;
 };
-std::shared_ptr<RegexData> CompileRegex(const std::string& pattern, const std::string& flags, int position);
+std::shared_ptr<RegexData> CompileRegex(const std::string& pattern, const std::string& flags,
+                                        int position);
 // Matches from byte offset `from`; false when no match. Throws D1004-like errors on limits.
 bool RegexFind(const RegexData& re, const std::string& subject, size_t from, RegexMatch* out);
 
 // Validates and fixes up arguments against a signature (jsonata-js signature.js).
-std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args, const Val& context);
+std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args,
+                              const Val& context);
 
 // ---- formatting (format.cc)
 std::string FormatNumberPicture(double value, const std::string& picture, const Val& options);
@@ -196,7 +200,8 @@ std::string FormatInteger(double value, const std::string& picture);
 std::optional<double> ParseInteger(const std::string& value, const std::string& picture);
 std::string FormatDateTime(double millis, const std::optional<std::string>& picture,
                            const std::optional<std::string>& timezone);
-std::optional<double> ParseDateTime(const std::string& timestamp, const std::string& picture, double now_ms);
+std::optional<double> ParseDateTime(const std::string& timestamp, const std::string& picture,
+                                    double now_ms);
 std::optional<double> ParseIso8601(const std::string& timestamp);
 std::string FormatBase(double value, int radix);
 

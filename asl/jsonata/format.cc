@@ -2,13 +2,13 @@
 // pictures), $formatInteger/$parseInteger (F&O 4.6 format-integer), $formatBase.
 // Pictures are processed as code points, like the JavaScript reference.
 
+#include "jsonata/format.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <numeric>
-
-#include "jsonata/format.h"
 
 namespace stepflow::asl::jsonata::internal {
 
@@ -47,22 +47,25 @@ const uint32_t kDecimalGroups[] = {0x30,   0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E
                                    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900,
                                    0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10};
 
-const char* kFew[] = {"Zero",     "One",       "Two",      "Three",    "Four",
-                      "Five",     "Six",       "Seven",    "Eight",    "Nine",
-                      "Ten",      "Eleven",    "Twelve",   "Thirteen", "Fourteen",
-                      "Fifteen",  "Sixteen",   "Seventeen", "Eighteen", "Nineteen"};
-const char* kOrdinals[] = {"Zeroth",     "First",      "Second",      "Third",      "Fourth",
-                           "Fifth",      "Sixth",      "Seventh",     "Eighth",     "Ninth",
-                           "Tenth",      "Eleventh",   "Twelfth",     "Thirteenth", "Fourteenth",
-                           "Fifteenth",  "Sixteenth",  "Seventeenth", "Eighteenth", "Nineteenth"};
-const char* kDecades[] = {"Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"};
+const char* kFew[] = {"Zero",    "One",     "Two",       "Three",    "Four",
+                      "Five",    "Six",     "Seven",     "Eight",    "Nine",
+                      "Ten",     "Eleven",  "Twelve",    "Thirteen", "Fourteen",
+                      "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
+const char* kOrdinals[] = {"Zeroth",    "First",     "Second",      "Third",      "Fourth",
+                           "Fifth",     "Sixth",     "Seventh",     "Eighth",     "Ninth",
+                           "Tenth",     "Eleventh",  "Twelfth",     "Thirteenth", "Fourteenth",
+                           "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth"};
+const char* kDecades[] = {"Twenty",  "Thirty", "Forty",  "Fifty",  "Sixty",
+                          "Seventy", "Eighty", "Ninety", "Hundred"};
 const char* kMagnitudes[] = {"Thousand", "Million", "Billion", "Trillion"};
 
 std::string NumberToWords(double value, bool ordinal) {
-  std::function<std::string(double, bool, bool)> lookup = [&](double num, bool prev, bool ord) -> std::string {
+  std::function<std::string(double, bool, bool)> lookup = [&](double num, bool prev,
+                                                              bool ord) -> std::string {
     std::string words;
     if (num <= 19) {
-      words = std::string(prev ? " and " : "") + (ord ? kOrdinals[static_cast<int>(num)] : kFew[static_cast<int>(num)]);
+      words = std::string(prev ? " and " : "") +
+              (ord ? kOrdinals[static_cast<int>(num)] : kFew[static_cast<int>(num)]);
     } else if (num < 100) {
       int tens = static_cast<int>(num / 10);
       int remainder = static_cast<int>(std::fmod(num, 10));
@@ -87,7 +90,8 @@ std::string NumberToWords(double value, bool ordinal) {
       double factor = std::pow(10, mag * 3);
       double mant = std::floor(num / factor);
       double remainder = num - mant * factor;
-      words = std::string(prev ? ", " : "") + lookup(mant, false, false) + " " + kMagnitudes[mag - 1];
+      words =
+          std::string(prev ? ", " : "") + lookup(mant, false, false) + " " + kMagnitudes[mag - 1];
       if (remainder > 0) {
         words += lookup(remainder, true, ord);
       } else if (ord) {
@@ -184,7 +188,8 @@ IntegerFormat AnalyseIntegerPicture(const std::string& picture_utf8) {
           if (zero_code < 0) {
             zero_code = group;
           } else if (group != zero_code) {
-            Fail("D3131", "In a decimal digit pattern, all digits must be from the same decimal group");
+            Fail("D3131",
+                 "In a decimal digit pattern, all digits must be from the same decimal group");
           }
           break;
         }
@@ -213,7 +218,8 @@ IntegerFormat AnalyseIntegerPicture(const std::string& picture_utf8) {
           regular = factor;
           for (size_t index = 1; index <= separators.size(); index++) {
             bool found = false;
-            for (auto& s : separators) found = found || s.position == static_cast<int>(index) * factor;
+            for (auto& s : separators)
+              found = found || s.position == static_cast<int>(index) * factor;
             if (!found) {
               regular = 0;
               break;
@@ -250,8 +256,10 @@ std::string FormatIntegerWith(double value, const IntegerFormat& format) {
       break;
     case IntegerFormat::Primary::kWords:
       out = NumberToWords(value, format.ordinal);
-      if (format.tcase == TCase::kUpper) out = Upper(out);
-      else if (format.tcase == TCase::kLower) out = Lower(out);
+      if (format.tcase == TCase::kUpper)
+        out = Upper(out);
+      else if (format.tcase == TCase::kLower)
+        out = Lower(out);
       break;
     case IntegerFormat::Primary::kDecimal: {
       std::u32string s = ToU32(NumberToJs(value));
@@ -415,7 +423,9 @@ IntegerMatcher IntegerMatcherFor(const IntegerFormat& format) {
       }
       re += "|and|[\\-, ])+";
       m.regex = re;
-      m.parse = [](const std::string& v) -> std::optional<double> { return WordsToNumber(Lower(v)); };
+      m.parse = [](const std::string& v) -> std::optional<double> {
+        return WordsToNumber(Lower(v));
+      };
       break;
     }
     case IntegerFormat::Primary::kDecimal: {
@@ -498,11 +508,17 @@ struct PictureVars {
 }  // namespace
 
 std::string FormatNumberPicture(double value, const std::string& picture_utf8, const Val& options) {
-  std::map<std::string, std::u32string> props = {
-      {"decimal-separator", U"."}, {"grouping-separator", U","}, {"exponent-separator", U"e"},
-      {"infinity", U"Infinity"},   {"minus-sign", U"-"},         {"NaN", U"NaN"},
-      {"percent", U"%"},           {"per-mille", U"\u2030"},     {"zero-digit", U"0"},
-      {"digit", U"#"},             {"pattern-separator", U";"}};
+  std::map<std::string, std::u32string> props = {{"decimal-separator", U"."},
+                                                 {"grouping-separator", U","},
+                                                 {"exponent-separator", U"e"},
+                                                 {"infinity", U"Infinity"},
+                                                 {"minus-sign", U"-"},
+                                                 {"NaN", U"NaN"},
+                                                 {"percent", U"%"},
+                                                 {"per-mille", U"\u2030"},
+                                                 {"zero-digit", U"0"},
+                                                 {"digit", U"#"},
+                                                 {"pattern-separator", U";"}};
   if (options.is_obj()) {
     for (auto& m : options.obj()->members) {
       if (m.second.is_str()) props[m.first] = ToU32(m.second.str());
@@ -542,7 +558,9 @@ std::string FormatNumberPicture(double value, const std::string& picture_utf8, c
       start = p + 1;
     }
   }
-  if (subs.size() > 2) Fail("D3080", "The format-number picture string must not contain more than one pattern separator");
+  if (subs.size() > 2)
+    Fail("D3080",
+         "The format-number picture string must not contain more than one pattern separator");
 
   auto split_parts = [&](const std::u32string& sp) {
     PictureParts parts;
@@ -564,14 +582,18 @@ std::string FormatNumberPicture(double value, const std::string& picture_utf8, c
     }
     if (prefix_len == sp.size()) suffix_start = sp.size();
     parts.suffix = sp.substr(suffix_start);
-    parts.active = prefix_len <= suffix_start ? sp.substr(prefix_len, suffix_start - prefix_len) : U"";
+    parts.active =
+        prefix_len <= suffix_start ? sp.substr(prefix_len, suffix_start - prefix_len) : U"";
     size_t exponent_position = sp.find(exponent_sep, prefix_len);
-    if (exponent_position == std::u32string::npos || exponent_position > sp.size() - parts.suffix.size()) {
+    if (exponent_position == std::u32string::npos ||
+        exponent_position > sp.size() - parts.suffix.size()) {
       parts.mantissa = parts.active;
       parts.has_exponent = false;
     } else {
       parts.mantissa = parts.active.substr(0, std::min(exponent_position, parts.active.size()));
-      parts.exponent = exponent_position + 1 <= parts.active.size() ? parts.active.substr(exponent_position + 1) : U"";
+      parts.exponent = exponent_position + 1 <= parts.active.size()
+                           ? parts.active.substr(exponent_position + 1)
+                           : U"";
       parts.has_exponent = true;
     }
     size_t decimal_position = parts.mantissa.find(decimal_sep);
@@ -592,7 +614,8 @@ std::string FormatNumberPicture(double value, const std::string& picture_utf8, c
     if (decimal_pos != sp.rfind(decimal_sep)) error = "D3081";
     if (sp.find(percent) != sp.rfind(percent)) error = "D3082";
     if (sp.find(per_mille) != sp.rfind(per_mille)) error = "D3083";
-    if (sp.find(percent) != std::u32string::npos && sp.find(per_mille) != std::u32string::npos) error = "D3084";
+    if (sp.find(percent) != std::u32string::npos && sp.find(per_mille) != std::u32string::npos)
+      error = "D3084";
     bool valid = false;
     for (char32_t c : parts.mantissa) {
       if (is_digit_family(c) || c == digit) {
@@ -658,8 +681,8 @@ std::string FormatNumberPicture(double value, const std::string& picture_utf8, c
       for (int p : v.integer_grouping) factor = std::gcd(factor, p);
       v.regular_grouping = factor;
       for (size_t index = 1; index <= v.integer_grouping.size(); index++) {
-        if (std::find(v.integer_grouping.begin(), v.integer_grouping.end(), static_cast<int>(index) * factor) ==
-            v.integer_grouping.end()) {
+        if (std::find(v.integer_grouping.begin(), v.integer_grouping.end(),
+                      static_cast<int>(index) * factor) == v.integer_grouping.end()) {
           v.regular_grouping = 0;
           break;
         }
@@ -680,7 +703,8 @@ std::string FormatNumberPicture(double value, const std::string& picture_utf8, c
         v.min_integer = 1;
       }
     }
-    if (parts.has_exponent && v.min_integer == 0 && parts.integer.find(digit) != std::u32string::npos) {
+    if (parts.has_exponent && v.min_integer == 0 &&
+        parts.integer.find(digit) != std::u32string::npos) {
       v.min_integer = 1;
     }
     if (v.min_integer == 0 && v.min_fraction == 0) v.min_fraction = 1;

@@ -177,7 +177,9 @@ std::vector<RegexMatch> Matches(Call& c, const Val& pattern, const std::string& 
     const Val* start = m.is_obj() ? m.obj()->Find("start") : nullptr;
     const Val* end = m.is_obj() ? m.obj()->Find("end") : nullptr;
     if (!match || !start || !end || !match->is_str() || !start->is_num() || !end->is_num()) {
-      Fail("T1010", "The matcher function argument passed to function does not return the correct object structure");
+      Fail("T1010",
+           "The matcher function argument passed to function does not return the correct object "
+           "structure");
     }
     RegexMatch r;
     r.match = match->str();
@@ -187,8 +189,10 @@ std::vector<RegexMatch> Matches(Call& c, const Val& pattern, const std::string& 
     r.byte_end = ByteOffset(str, end->num());
     if (const Val* groups = m.obj()->Find("groups"); groups && groups->is_arr()) {
       for (auto& g : groups->arr()->items) {
-        if (g.is_str()) r.groups.emplace_back(g.str());
-        else r.groups.emplace_back(std::nullopt);
+        if (g.is_str())
+          r.groups.emplace_back(g.str());
+        else
+          r.groups.emplace_back(std::nullopt);
       }
     }
     out.push_back(r);
@@ -204,7 +208,8 @@ std::string Base64Encode(const std::string& in) {
   std::string out;
   size_t i = 0;
   while (i + 2 < in.size()) {
-    uint32_t n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+    uint32_t n = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
                  static_cast<unsigned char>(in[i + 2]);
     out += tbl[(n >> 18) & 63];
     out += tbl[(n >> 12) & 63];
@@ -218,7 +223,8 @@ std::string Base64Encode(const std::string& in) {
     out += tbl[(n >> 12) & 63];
     out += "==";
   } else if (i + 2 == in.size()) {
-    uint32_t n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    uint32_t n =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += tbl[(n >> 18) & 63];
     out += tbl[(n >> 12) & 63];
     out += tbl[(n >> 6) & 63];
@@ -233,12 +239,18 @@ std::string Base64Decode(const std::string& in) {
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else continue;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else
+      continue;
     buf = (buf << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -298,7 +310,8 @@ std::string DecodeUri(const std::string& s, const char* reserved) {
   while (i < out.size()) {
     unsigned char c = static_cast<unsigned char>(out[i]);
     int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > out.size()) Fail("D3140", "Malformed URL passed to ${function}(): " + s);
+    if (len == 0 || i + len > out.size())
+      Fail("D3140", "Malformed URL passed to ${function}(): " + s);
     for (int k = 1; k < len; k++) {
       if ((static_cast<unsigned char>(out[i + k]) & 0xC0) != 0x80) {
         Fail("D3140", "Malformed URL passed to ${function}(): " + s);
@@ -313,13 +326,19 @@ std::string CaseMap(const std::string& s, bool upper) {
   std::vector<uint32_t> cps = ToCodePoints(s);
   for (auto& c : cps) {
     if (upper) {
-      if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7)) c -= 32;
-      else if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) c -= 32;
-      else if (c >= 0x430 && c <= 0x44F) c -= 32;
+      if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
+        c -= 32;
+      else if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2)
+        c -= 32;
+      else if (c >= 0x430 && c <= 0x44F)
+        c -= 32;
     } else {
-      if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7)) c += 32;
-      else if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) c += 32;
-      else if (c >= 0x410 && c <= 0x42F) c += 32;
+      if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7))
+        c += 32;
+      else if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+        c += 32;
+      else if (c >= 0x410 && c <= 0x42F)
+        c += 32;
     }
   }
   return FromCodePoints(cps, 0, cps.size());
@@ -332,7 +351,10 @@ Val SortValues(Call& c, const Val& arr, const Val& comparator) {
   std::function<bool(const Val&, const Val&)> swap;  // true: a goes after b
   if (comparator.undef()) {
     if (!IsArrayOfNumbers(arr) && !IsArrayOfStrings(arr)) {
-      Fail("D3070", "The single argument form of the sort function can only be applied to an array of strings or an array of numbers.  Use the second argument to specify a comparison function");
+      Fail("D3070",
+           "The single argument form of the sort function can only be applied to an array of "
+           "strings or an array of numbers.  Use the second argument to specify a comparison "
+           "function");
     }
     swap = [](const Val& a, const Val& b) {
       return a.is_num() ? a.num() > b.num() : a.str() > b.str();
@@ -351,8 +373,10 @@ Val SortValues(Call& c, const Val& arr, const Val& comparator) {
       size_t hi = std::min(lo + 2 * width, items.size());
       size_t i = lo, j = mid, k = lo;
       while (i < mid && j < hi) {
-        if (swap(items[i], items[j])) tmp[k++] = items[j++];
-        else tmp[k++] = items[i++];
+        if (swap(items[i], items[j]))
+          tmp[k++] = items[j++];
+        else
+          tmp[k++] = items[i++];
       }
       while (i < mid) tmp[k++] = items[i++];
       while (j < hi) tmp[k++] = items[j++];
@@ -373,11 +397,15 @@ Val ParseJsonText(const std::string& text) {
 
 Val FromJson(const asl::Value& v) {
   switch (v.type()) {
-    case asl::Value::Type::kNull: return Val::Null();
-    case asl::Value::Type::kBool: return Val::Bool(v.AsBool());
+    case asl::Value::Type::kNull:
+      return Val::Null();
+    case asl::Value::Type::kBool:
+      return Val::Bool(v.AsBool());
     case asl::Value::Type::kInt:
-    case asl::Value::Type::kDouble: return Val::Num(v.AsDouble());
-    case asl::Value::Type::kString: return Val::Str(v.AsString());
+    case asl::Value::Type::kDouble:
+      return Val::Num(v.AsDouble());
+    case asl::Value::Type::kString:
+      return Val::Str(v.AsString());
     case asl::Value::Type::kArray: {
       Val a = NewArr();
       for (auto& x : v.AsArray()) a.arr()->items.push_back(FromJson(x));
@@ -496,7 +524,8 @@ BuiltinTable MakeStandard() {
     if (pad_len > kMaxStringLength) Fail("U1001", "The result of $pad is too long");
     auto chs = ToCodePoints(ch);
     std::string padding;
-    for (size_t i = 0; i < static_cast<size_t>(pad_len); i++) AppendUtf8(&padding, chs[i % chs.size()]);
+    for (size_t i = 0; i < static_cast<size_t>(pad_len); i++)
+      AppendUtf8(&padding, chs[i % chs.size()]);
     return Str(width > 0 ? c.Arg(0).str() + padding : padding + c.Arg(0).str());
   });
   Reg(&t, "contains", "<s-(sf):b>", 2, [](Call& c) -> Val {
@@ -511,7 +540,8 @@ BuiltinTable MakeStandard() {
     double limit = -1;
     if (!c.Arg(2).undef()) {
       limit = c.Arg(2).num();
-      if (limit < 0) Fail("D3020", "Third argument of split function must evaluate to a positive number");
+      if (limit < 0)
+        Fail("D3020", "Third argument of split function must evaluate to a positive number");
       limit = std::floor(limit);
     }
     Val out = NewArr();
@@ -534,7 +564,8 @@ BuiltinTable MakeStandard() {
           pos = i + sep.size();
         }
       }
-      if (limit >= 0 && static_cast<double>(items.size()) > limit) items.resize(static_cast<size_t>(limit));
+      if (limit >= 0 && static_cast<double>(items.size()) > limit)
+        items.resize(static_cast<size_t>(limit));
       return out;
     }
     auto ms = Matches(c, c.Arg(1), s, limit);
@@ -567,7 +598,8 @@ BuiltinTable MakeStandard() {
     double limit = -1;
     if (!c.Arg(2).undef()) {
       limit = c.Arg(2).num();
-      if (limit < 0) Fail("D3040", "Third argument of match function must evaluate to a positive number");
+      if (limit < 0)
+        Fail("D3040", "Third argument of match function must evaluate to a positive number");
     }
     Val out = NewSeq();
     if (limit == 0) return out;
@@ -585,14 +617,16 @@ BuiltinTable MakeStandard() {
     double limit = -1;
     if (!c.Arg(3).undef()) {
       limit = c.Arg(3).num();
-      if (limit < 0) Fail("D3011", "Fourth argument of replace function must evaluate to a positive number");
+      if (limit < 0)
+        Fail("D3011", "Fourth argument of replace function must evaluate to a positive number");
     }
     const Val& replacement = c.Arg(2);
     if (limit == 0) return c.Arg(0);
     auto substitute = [&](const RegexMatch& m) -> std::string {
       if (!replacement.is_str()) {
         Val r = c.ev->Apply(replacement, {MatchObject(m, true)}, Val(), c.env);
-        if (!r.is_str()) Fail("D3012", "Attempted to replace a matched string with a non-string value");
+        if (!r.is_str())
+          Fail("D3012", "Attempted to replace a matched string with a non-string value");
         return r.str();
       }
       const std::string& rep = replacement.str();
@@ -611,7 +645,10 @@ BuiltinTable MakeStandard() {
           position++;
         } else {
           size_t ngroups = m.groups.size();
-          size_t max_digits = ngroups == 0 ? 1 : static_cast<size_t>(std::floor(std::log10(static_cast<double>(ngroups)))) + 1;
+          size_t max_digits =
+              ngroups == 0
+                  ? 1
+                  : static_cast<size_t>(std::floor(std::log10(static_cast<double>(ngroups)))) + 1;
           auto parse = [&](size_t digits) -> long {
             std::string sub = rep.substr(position, digits);
             size_t k = 0;
@@ -638,7 +675,8 @@ BuiltinTable MakeStandard() {
     };
     std::string result;
     if (c.Arg(1).is_str()) {
-      if (!replacement.is_str()) Fail("D3012", "Attempted to replace a matched string with a non-string value");
+      if (!replacement.is_str())
+        Fail("D3012", "Attempted to replace a matched string with a non-string value");
       const std::string& pat = c.Arg(1).str();
       size_t position = 0;
       double count = 0;
@@ -695,7 +733,8 @@ BuiltinTable MakeStandard() {
   Reg(&t, "formatBase", "<n-n?:s>", 2, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
     double radix = c.Arg(1).undef() ? 10 : c.Arg(1).num();
-    if (radix < 2 || radix > 36) Fail("D3100", "The radix of the formatBase function must be between 2 and 36");
+    if (radix < 2 || radix > 36)
+      Fail("D3100", "The radix of the formatBase function must be between 2 and 36");
     return Str(FormatBase(RoundHalfEven(c.Arg(0).num(), 0), static_cast<int>(radix)));
   });
   Reg(&t, "formatInteger", "<n-s:s>", 2, [](Call& c) -> Val {
@@ -742,15 +781,20 @@ BuiltinTable MakeStandard() {
       if (s.size() > 2 && s[0] == '0') {
         int base = 0;
         char p = s[1];
-        if (p == 'x' || p == 'X') base = 16;
-        else if (p == 'o' || p == 'O') base = 8;
-        else if (p == 'b' || p == 'B') base = 2;
+        if (p == 'x' || p == 'X')
+          base = 16;
+        else if (p == 'o' || p == 'O')
+          base = 8;
+        else if (p == 'b' || p == 'B')
+          base = 2;
         if (base) {
           bool good = true;
           double v = 0;
           for (size_t k = 2; k < s.size(); k++) {
             int dv = std::isdigit(static_cast<unsigned char>(s[k])) ? s[k] - '0'
-                     : std::isxdigit(static_cast<unsigned char>(s[k])) ? std::tolower(s[k]) - 'a' + 10 : 99;
+                     : std::isxdigit(static_cast<unsigned char>(s[k]))
+                         ? std::tolower(s[k]) - 'a' + 10
+                         : 99;
             if (dv >= base) good = false;
             v = v * base + dv;
           }
@@ -779,13 +823,17 @@ BuiltinTable MakeStandard() {
   });
   Reg(&t, "sqrt", "<n-:n>", 1, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
-    if (c.Arg(0).num() < 0) Fail("D3060", "The sqrt function cannot be applied to a negative number");
+    if (c.Arg(0).num() < 0)
+      Fail("D3060", "The sqrt function cannot be applied to a negative number");
     return Num(std::sqrt(c.Arg(0).num()));
   });
   Reg(&t, "power", "<n-n:n>", 2, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
     double r = std::pow(c.Arg(0).num(), c.Arg(1).num());
-    if (!std::isfinite(r)) Fail("D3061", "The power function has resulted in a value that cannot be represented as a JSON number");
+    if (!std::isfinite(r))
+      Fail(
+          "D3061",
+          "The power function has resulted in a value that cannot be represented as a JSON number");
     return Num(r);
   });
   Reg(&t, "random", "<:n>", 0, [](Call& c) -> Val {
@@ -866,7 +914,8 @@ BuiltinTable MakeStandard() {
     }
     return out;
   });
-  Reg(&t, "lookup", "<x-s:x>", 2, [](Call& c) -> Val { return LookupField(c.Arg(0), c.Arg(1).str()); });
+  Reg(&t, "lookup", "<x-s:x>", 2,
+      [](Call& c) -> Val { return LookupField(c.Arg(0), c.Arg(1).str()); });
   Reg(&t, "spread", "<x-:a<o>>", 1, [](Call& c) -> Val {
     std::function<Val(const Val&)> spread = [&](const Val& a) -> Val {
       if (a.is_arr()) {
@@ -964,18 +1013,25 @@ BuiltinTable MakeStandard() {
         positive = Boolean(r).value_or(false);
       }
       if (positive) {
-        if (found) Fail("D3138", "The $single() function expected exactly 1 matching result.  Instead it matched more.");
+        if (found)
+          Fail("D3138",
+               "The $single() function expected exactly 1 matching result.  Instead it matched "
+               "more.");
         result = items[i];
         found = true;
       }
     }
-    if (!found) Fail("D3139", "The $single() function expected exactly 1 matching result.  Instead it matched 0.");
+    if (!found)
+      Fail("D3139",
+           "The $single() function expected exactly 1 matching result.  Instead it matched 0.");
     return result;
   });
   Reg(&t, "reduce", "<afj?:j>", 3, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
     int arity = c.ev->Arity(c.Arg(1));
-    if (arity < 2) Fail("D3050", "The second argument of reduce function must be a function with at least two arguments");
+    if (arity < 2)
+      Fail("D3050",
+           "The second argument of reduce function must be a function with at least two arguments");
     auto& items = Items(c.Arg(0));
     Val result;
     size_t index;
@@ -1037,11 +1093,16 @@ namespace {
 
 std::string HashHex(const std::string& data, const std::string& algorithm) {
   const EVP_MD* md = nullptr;
-  if (algorithm == "MD5") md = EVP_md5();
-  else if (algorithm == "SHA-1") md = EVP_sha1();
-  else if (algorithm == "SHA-256") md = EVP_sha256();
-  else if (algorithm == "SHA-384") md = EVP_sha384();
-  else if (algorithm == "SHA-512") md = EVP_sha512();
+  if (algorithm == "MD5")
+    md = EVP_md5();
+  else if (algorithm == "SHA-1")
+    md = EVP_sha1();
+  else if (algorithm == "SHA-256")
+    md = EVP_sha256();
+  else if (algorithm == "SHA-384")
+    md = EVP_sha384();
+  else if (algorithm == "SHA-512")
+    md = EVP_sha512();
   if (!md) Fail("D3137", "Unsupported hash algorithm: " + algorithm);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -1060,7 +1121,8 @@ BuiltinTable MakeAws() {
   Reg(&t, "partition", "<an:a>", 2, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
     double size = c.Arg(1).num();
-    if (size < 1 || std::floor(size) != size) Fail("D3137", "The chunk size must be a positive integer");
+    if (size < 1 || std::floor(size) != size)
+      Fail("D3137", "The chunk size must be a positive integer");
     Val out = NewArr();
     auto& items = Items(c.Arg(0));
     for (size_t i = 0; i < items.size(); i += static_cast<size_t>(size)) {
@@ -1100,8 +1162,9 @@ BuiltinTable MakeAws() {
     b[8] = (b[8] & 0x3F) | 0x80;
     char buf[40];
     std::snprintf(buf, sizeof(buf),
-                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                  b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+                  b[14], b[15]);
     return Str(buf);
   });
   Reg(&t, "parse", "<s:j>", 1, [](Call& c) -> Val {

@@ -34,14 +34,21 @@ Expression& Expression::operator=(Expression&&) noexcept = default;
 
 namespace {
 
+// Not a JSONata code: an unexpected failure inside the engine.
+constexpr const char* kInternalErrorCode = "X0001";
+
 Val ToVal(const Value& v) {
   internal::CheckStack();
   switch (v.type()) {
-    case Value::Type::kNull: return Val::Null();
-    case Value::Type::kBool: return Val::Bool(v.AsBool());
+    case Value::Type::kNull:
+      return Val::Null();
+    case Value::Type::kBool:
+      return Val::Bool(v.AsBool());
     case Value::Type::kInt:
-    case Value::Type::kDouble: return Val::Num(v.AsDouble());
-    case Value::Type::kString: return Val::Str(v.AsString());
+    case Value::Type::kDouble:
+      return Val::Num(v.AsDouble());
+    case Value::Type::kString:
+      return Val::Str(v.AsString());
     case Value::Type::kArray: {
       Val a = internal::NewArr();
       auto& items = a.arr()->items;
@@ -64,14 +71,19 @@ std::optional<Value> FromVal(const Val& v, int depth) {
   if (depth > 2000) internal::Fail("U1001", "Result nesting is too deep");
   internal::CheckStack();
   switch (v.kind()) {
-    case Kind::kUndef: return std::nullopt;
-    case Kind::kNull: return Value();
-    case Kind::kBool: return Value::Bool(v.b());
+    case Kind::kUndef:
+      return std::nullopt;
+    case Kind::kNull:
+      return Value();
+    case Kind::kBool:
+      return Value::Bool(v.b());
     case Kind::kNum:
       if (!std::isfinite(v.num())) internal::Fail("D1001", "Number out of range");
       return Value::Number(v.num());
-    case Kind::kStr: return Value::String(v.str());
-    case Kind::kFunc: return Value::String("");
+    case Kind::kStr:
+      return Value::String(v.str());
+    case Kind::kFunc:
+      return Value::String("");
     case Kind::kArr: {
       Array items;
       items.reserve(v.arr()->items.size());
@@ -114,7 +126,8 @@ Builtin HostBuiltin(const std::string& name, const Options::Function& f) {
 
 }  // namespace
 
-bool Expression::Compile(std::string_view text, Expression* out, Error* err, const Options& options) {
+bool Expression::Compile(std::string_view text, Expression* out, Error* err,
+                         const Options& options) {
   try {
     auto impl = std::make_shared<Impl>();
     impl->ast = internal::ParseExpression(text, internal::ParseLimits());
@@ -131,6 +144,8 @@ bool Expression::Compile(std::string_view text, Expression* out, Error* err, con
     *err = Error{e.code, e.message, e.position};
   } catch (const std::bad_alloc&) {
     *err = Error{"U1001", "Out of memory while parsing", -1};
+  } catch (const std::exception& e) {
+    *err = Error{kInternalErrorCode, e.what(), -1};
   }
   return false;
 }
@@ -163,6 +178,8 @@ bool Expression::Evaluate(const Value* input, const Bindings& bindings, const Li
     *err = Error{"U1001", "Out of memory during evaluation", -1};
   } catch (const std::length_error&) {
     *err = Error{"U1001", "Out of memory during evaluation", -1};
+  } catch (const std::exception& e) {
+    *err = Error{kInternalErrorCode, e.what(), -1};
   }
   return false;
 }

@@ -62,12 +62,12 @@ namespace {
 
 const std::map<std::string, int>& Operators() {
   static const std::map<std::string, int> ops = {
-      {".", 75},  {"[", 80},  {"]", 0},   {"{", 70},  {"}", 0},   {"(", 80},   {")", 0},
-      {",", 0},   {"@", 80},  {"#", 80},  {";", 80},  {":", 80},  {"?", 20},   {"+", 50},
-      {"-", 50},  {"*", 60},  {"/", 60},  {"%", 60},  {"|", 20},  {"=", 40},   {"<", 40},
-      {">", 40},  {"^", 40},  {"**", 60}, {"..", 20}, {":=", 10}, {"!=", 40},  {"<=", 40},
-      {">=", 40}, {"~>", 40}, {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50}, {"!", 0},
-      {"~", 0}};
+      {".", 75},   {"[", 80},  {"]", 0},   {"{", 70},  {"}", 0},   {"(", 80},
+      {")", 0},    {",", 0},   {"@", 80},  {"#", 80},  {";", 80},  {":", 80},
+      {"?", 20},   {"+", 50},  {"-", 50},  {"*", 60},  {"/", 60},  {"%", 60},
+      {"|", 20},   {"=", 40},  {"<", 40},  {">", 40},  {"^", 40},  {"**", 60},
+      {"..", 20},  {":=", 10}, {"!=", 40}, {"<=", 40}, {">=", 40}, {"~>", 40},
+      {"and", 30}, {"or", 25}, {"in", 40}, {"&", 50},  {"!", 0},   {"~", 0}};
   return ops;
 }
 
@@ -167,14 +167,30 @@ class Lexer {
           if (pos_ >= length) break;
           c = src_[pos_];
           switch (c) {
-            case '"': s += '"'; break;
-            case '\\': s += '\\'; break;
-            case '/': s += '/'; break;
-            case 'b': s += '\b'; break;
-            case 'f': s += '\f'; break;
-            case 'n': s += '\n'; break;
-            case 'r': s += '\r'; break;
-            case 't': s += '\t'; break;
+            case '"':
+              s += '"';
+              break;
+            case '\\':
+              s += '\\';
+              break;
+            case '/':
+              s += '/';
+              break;
+            case 'b':
+              s += '\b';
+              break;
+            case 'f':
+              s += '\f';
+              break;
+            case 'n':
+              s += '\n';
+              break;
+            case 'r':
+              s += '\r';
+              break;
+            case 't':
+              s += '\t';
+              break;
             case 'u': {
               auto hex4 = [&](size_t at, uint32_t* out) {
                 if (at + 4 > length) return false;
@@ -182,10 +198,14 @@ class Lexer {
                 for (size_t i = at; i < at + 4; i++) {
                   char h = src_[i];
                   v <<= 4;
-                  if (h >= '0' && h <= '9') v |= h - '0';
-                  else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
-                  else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
-                  else return false;
+                  if (h >= '0' && h <= '9')
+                    v |= h - '0';
+                  else if (h >= 'a' && h <= 'f')
+                    v |= h - 'a' + 10;
+                  else if (h >= 'A' && h <= 'F')
+                    v |= h - 'A' + 10;
+                  else
+                    return false;
                 }
                 *out = v;
                 return true;
@@ -196,8 +216,8 @@ class Lexer {
                      static_cast<int>(pos_));
               }
               pos_ += 4;
-              if (cp >= 0xD800 && cp <= 0xDBFF && pos_ + 6 < length + 0 &&
-                  src_[pos_ + 1] == '\\' && src_[pos_ + 2] == 'u') {
+              if (cp >= 0xD800 && cp <= 0xDBFF && pos_ + 6 < length + 0 && src_[pos_ + 1] == '\\' &&
+                  src_[pos_ + 2] == 'u') {
                 uint32_t lo;
                 if (hex4(pos_ + 3, &lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
                   cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -352,13 +372,15 @@ struct PNode {
 
 class Parser {
  public:
-  Parser(std::string_view src, const ParseLimits& limits) : src_(src), lexer_(src), limits_(limits) {}
+  Parser(std::string_view src, const ParseLimits& limits)
+      : src_(src), lexer_(src), limits_(limits) {}
 
   NodeP Parse() {
     StackScope scope(2 * 1024 * 1024);
     Advance(nullptr, false);
     NodeP ast = Expression(0);
-    if (node_.id != "(end)") Fail("S0201", "Syntax error: " + node_.value, node_.position, node_.value);
+    if (node_.id != "(end)")
+      Fail("S0201", "Syntax error: " + node_.value, node_.position, node_.value);
     ast = Process(ast);
     if (ast->type == NT::kParent || ast->has_seeking_parent) {
       Fail("S0217", "The object representing the 'parent' cannot be derived from this expression",
@@ -376,7 +398,8 @@ class Parser {
   void Advance(const char* id, bool infix) {
     if (id && node_.id != id) {
       const char* code = node_.id == "(end)" ? "S0203" : "S0202";
-      Fail(code, std::string("Expected ") + id + ", got " + node_.value, node_.position, node_.value);
+      Fail(code, std::string("Expected ") + id + ", got " + node_.value, node_.position,
+           node_.value);
     }
     Token tok;
     if (!lexer_.Next(infix, &tok)) {
@@ -584,8 +607,9 @@ class Parser {
       if (left->type == NT::kName && (left->value == "function" || left->value == "\xCE\xBB")) {
         for (size_t i = 0; i < n->arguments.size(); i++) {
           if (n->arguments[i]->type != NT::kVariable) {
-            Fail("S0208", "Parameter " + std::to_string(i + 1) +
-                              " of function definition must be a variable name (start with $)",
+            Fail("S0208",
+                 "Parameter " + std::to_string(i + 1) +
+                     " of function definition must be a variable name (start with $)",
                  n->arguments[i]->position, n->arguments[i]->value);
           }
         }
@@ -595,8 +619,10 @@ class Parser {
           std::string sig = "<";
           while (depth > 0 && node_.id != "{" && node_.id != "(end)") {
             Advance(nullptr, false);
-            if (node_.id == ">") depth--;
-            else if (node_.id == "<") depth++;
+            if (node_.id == ">")
+              depth--;
+            else if (node_.id == "<")
+              depth++;
             sig += node_.value;
           }
           Advance(">", false);
@@ -678,9 +704,9 @@ class Parser {
       }
       return n;
     }
-    if (id == "." || id == "+" || id == "-" || id == "*" || id == "/" || id == "%" ||
-        id == "=" || id == "<" || id == ">" || id == "!=" || id == "<=" || id == ">=" ||
-        id == "&" || id == "and" || id == "or" || id == "in" || id == "~>") {
+    if (id == "." || id == "+" || id == "-" || id == "*" || id == "/" || id == "%" || id == "=" ||
+        id == "<" || id == ">" || id == "!=" || id == "<=" || id == ">=" || id == "&" ||
+        id == "and" || id == "or" || id == "in" || id == "~>") {
       NodeP n = Make(NT::kBinary, t);
       n->lhs = left;
       n->rhs = Expression(BindingPower(id));
@@ -828,7 +854,9 @@ class Parser {
           }
           for (auto& step : result->steps) {
             if (step->type == NT::kNumber || step->type == NT::kValue) {
-              Fail("S0213", "The literal value " + step->value + " cannot be used as a step within a path expression",
+              Fail("S0213",
+                   "The literal value " + step->value +
+                       " cannot be used as a step within a path expression",
                    step->position, step->value);
             }
             if (step->type == NT::kString) step->type = NT::kName;
@@ -849,12 +877,16 @@ class Parser {
             step = result->steps.back().get();
             stages = true;
           }
-          if (step->group) Fail("S0209", "A predicate cannot follow a grouping expression in a step", expr->position);
+          if (step->group)
+            Fail("S0209", "A predicate cannot follow a grouping expression in a step",
+                 expr->position);
           NodeP predicate = Process(expr->rhs);
           if (predicate->has_seeking_parent) {
             for (auto& slot : predicate->seeking_parent) {
-              if (slot->level == 1) SeekParent(step, slot);
-              else slot->level--;
+              if (slot->level == 1)
+                SeekParent(step, slot);
+              else
+                slot->level--;
             }
             PushAncestry(step, predicate.get());
           }
@@ -871,7 +903,8 @@ class Parser {
           }
         } else if (op == "{") {
           result = Process(expr->lhs);
-          if (result->group) Fail("S0210", "Each step can only have one grouping expression", expr->position);
+          if (result->group)
+            Fail("S0210", "Each step can only have one grouping expression", expr->position);
           auto g = std::make_shared<GroupSpec>();
           g->position = expr->position;
           for (auto& p : expr->pairs) g->pairs.emplace_back(Process(p.first), Process(p.second));
@@ -903,10 +936,12 @@ class Parser {
           Node* step = result.get();
           if (result->type == NT::kPath) step = result->steps.back().get();
           if (step->has_stages || step->has_predicate) {
-            Fail("S0215", "A context variable binding must precede any predicates on a step", expr->position);
+            Fail("S0215", "A context variable binding must precede any predicates on a step",
+                 expr->position);
           }
           if (step->type == NT::kSort) {
-            Fail("S0216", "A context variable binding must precede the 'order-by' clause on a step", expr->position);
+            Fail("S0216", "A context variable binding must precede the 'order-by' clause on a step",
+                 expr->position);
           }
           if (expr->keep_array) step->keep_array = true;
           step->focus = expr->rhs->value;
@@ -1116,7 +1151,11 @@ std::shared_ptr<Signature> ParseSignature(std::string_view signature) {
     char symbol = signature[position];
     if (symbol == ':') break;
     switch (symbol) {
-      case 's': case 'n': case 'b': case 'l': case 'o':
+      case 's':
+      case 'n':
+      case 'b':
+      case 'l':
+      case 'o':
         param.regex = std::string("[") + symbol + "m]";
         param.type = symbol;
         next();
@@ -1172,7 +1211,8 @@ std::shared_ptr<Signature> ParseSignature(std::string_view signature) {
         char ptype = prev >= 0 ? sig->params[prev].type : 0;
         if (ptype == 'a' || ptype == 'f') {
           size_t end = find_closing(position, '<', '>');
-          sig->params[prev].subtype = std::string(signature.substr(position + 1, end - position - 1));
+          sig->params[prev].subtype =
+              std::string(signature.substr(position + 1, end - position - 1));
           position = end;
         } else {
           Fail("S0401", std::string("Type parameters can only be applied to functions and arrays"),

@@ -27,8 +27,8 @@ std::shared_ptr<pcre2_code> Compile(const std::string& pattern, uint32_t options
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(errcode, buf, sizeof(buf));
-    Fail("S0303", std::string("Invalid regular expression: ") + reinterpret_cast<char*>(buf), position,
-         pattern);
+    Fail("S0303", std::string("Invalid regular expression: ") + reinterpret_cast<char*>(buf),
+         position, pattern);
   }
   return std::shared_ptr<pcre2_code>(code, pcre2_code_free);
 }
@@ -61,13 +61,14 @@ bool RegexFind(const RegexData& re, const std::string& subject, size_t from, Reg
   pcre2_match_context* mc = pcre2_match_context_create(nullptr);
   pcre2_set_match_limit(mc, 10000000);
   pcre2_set_depth_limit(mc, 100000);
-  int rc = pcre2_match(re.code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), from,
-                       0, md, mc);
+  int rc = pcre2_match(re.code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
+                       from, 0, md, mc);
   pcre2_match_context_free(mc);
   if (rc < 0) {
     pcre2_match_data_free(md);
     if (rc == PCRE2_ERROR_NOMATCH) return false;
-    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT) {
       Fail("U1001", "Regular expression match exceeded its limits");
     }
     return false;
@@ -110,8 +111,8 @@ SigMatch MatchSig(const std::string& regex, const std::string& subject) {
   if (it == cache.end()) it = cache.emplace(regex, Compile(regex, 0, 0)).first;
   const auto& code = it->second;
   pcre2_match_data* md = pcre2_match_data_create_from_pattern(code.get(), nullptr);
-  int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
-                       md, nullptr);
+  int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
+                       0, md, nullptr);
   if (rc >= 0) {
     r.ok = true;
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
@@ -135,7 +136,8 @@ void CompileSignature(Signature* sig) {
   sig->compiled = std::static_pointer_cast<const void>(Compile(sig->regex, 0, 0));
 }
 
-std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args, const Val& context) {
+std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args,
+                              const Val& context) {
   std::string supplied;
   supplied.reserve(args.size());
   for (auto& a : args) supplied += TypeLetter(a)[0];
@@ -143,7 +145,8 @@ std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args
   if (sig.compiled) {
     auto* code = static_cast<pcre2_code*>(const_cast<void*>(sig.compiled.get()));
     pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
-    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(supplied.data()), supplied.size(), 0, 0, md, nullptr);
+    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(supplied.data()), supplied.size(), 0, 0,
+                         md, nullptr);
     if (rc >= 0) {
       m.ok = true;
       PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
@@ -166,11 +169,13 @@ std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args
       partial += p.regex;
       SigMatch pm = MatchSig(partial, supplied);
       if (!pm.ok) {
-        Fail("T0410", "Argument " + std::to_string(good_to + 1) + " of function does not match function signature");
+        Fail("T0410", "Argument " + std::to_string(good_to + 1) +
+                          " of function does not match function signature");
       }
       good_to = pm.groups[0].size();
     }
-    Fail("T0410", "Argument " + std::to_string(good_to + 1) + " of function does not match function signature");
+    Fail("T0410", "Argument " + std::to_string(good_to + 1) +
+                      " of function does not match function signature");
   }
   std::vector<Val> validated;
   size_t arg_index = 0;
@@ -184,7 +189,8 @@ std::vector<Val> ValidateArgs(const Signature& sig, const std::vector<Val>& args
         if (cm.ok) {
           validated.push_back(context);
         } else {
-          Fail("T0411", "Context value is not a compatible type with argument " + std::to_string(arg_index + 1));
+          Fail("T0411", "Context value is not a compatible type with argument " +
+                            std::to_string(arg_index + 1));
         }
       } else {
         validated.push_back(arg_index < args.size() ? args[arg_index] : Val());

@@ -29,8 +29,9 @@ struct Outcome {
   jsonata::Error error;
 };
 
-Outcome Run(const std::string& expr, const Value* input = nullptr, const jsonata::Bindings& bindings = {},
-            const jsonata::Limits& limits = {}, const jsonata::Options& options = {}) {
+Outcome Run(const std::string& expr, const Value* input = nullptr,
+            const jsonata::Bindings& bindings = {}, const jsonata::Limits& limits = {},
+            const jsonata::Options& options = {}) {
   Outcome out;
   jsonata::Expression e;
   if (!jsonata::Expression::Compile(expr, &e, &out.error, options)) return out;
@@ -194,19 +195,19 @@ TEST_CASE("Host functions can be registered with a signature") {
                                   *result = Value::String("hello " + args[0]->AsString());
                                   return true;
                                 }};
-  options.functions["fail"] = {"", [](const std::vector<std::optional<Value>>&, std::optional<Value>*,
-                                      jsonata::Error* err) {
-                                 err->code = "X0001";
-                                 err->message = "nope";
-                                 return false;
-                               }};
+  options.functions["fail"] = {
+      "", [](const std::vector<std::optional<Value>>&, std::optional<Value>*, jsonata::Error* err) {
+        err->code = "H0001";
+        err->message = "nope";
+        return false;
+      }};
   Outcome o = Run("$greet('bob')", nullptr, {}, {}, options);
   REQUIRE(o.ok);
   CHECK(ToJson(*o.value) == "\"hello bob\"");
   o = Run("$greet(1)", nullptr, {}, {}, options);
   CHECK(o.error.code == "T0410");
   o = Run("$fail()", nullptr, {}, {}, options);
-  CHECK(o.error.code == "X0001");
+  CHECK(o.error.code == "H0001");
 }
 
 TEST_CASE("A compiled expression can be evaluated concurrently") {

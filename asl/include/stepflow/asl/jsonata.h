@@ -26,7 +26,8 @@
 namespace stepflow::asl::jsonata {
 
 // A parse or evaluation failure with JSONata's code: S0xxx syntax, T0xxx/T1xxx/
-// T2xxx type, D1xxx-D3xxx dynamic, U1001 for the depth/time limits.
+// T2xxx type, D1xxx-D3xxx dynamic, U1001 for the depth/time/memory limits;
+// X0001 (not a JSONata code) reports an unexpected internal failure.
 struct Error {
   std::string code;
   std::string message;
