@@ -157,6 +157,13 @@ void AppendJson(const Value& value, std::string* out) {
   out->append(buffer.GetString(), buffer.GetSize());
 }
 
+void AppendJsonString(std::string_view text, std::string* out) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  out->append(buffer.GetString(), buffer.GetSize());
+}
+
 std::string ToJson(const Value& value) {
   std::string out;
   AppendJson(value, &out);

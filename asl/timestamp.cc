@@ -1,6 +1,5 @@
 #include "stepflow/asl/timestamp.h"
 
-#include <cstdio>
 
 namespace stepflow::asl {
 namespace {
@@ -98,11 +97,22 @@ std::string FormatTimestamp(Instant instant) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y), m, d,
-                static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                static_cast<long long>(rem % 60), static_cast<long long>(nanos / 1000000));
-  return buf;
+  if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;  // ISO 8601 without an expanded year
+  // Written by hand: this runs on every state entry, where snprintf showed up.
+  char buf[24] = "0000-00-00T00:00:00.000";
+  auto put = [&buf](int pos, int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) buf[pos + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, rem / 3600, 2);
+  put(14, rem / 60 % 60, 2);
+  put(17, rem % 60, 2);
+  put(20, nanos / 1000000, 3);
+  std::string out(buf, 23);
+  out += 'Z';
+  return out;
 }
 
 }  // namespace stepflow::asl

@@ -112,15 +112,19 @@ Status Execution::Flush() {
 }
 
 int64_t Execution::Emit(Frame* f, EventType type, const char* state_type, const char* details_key, Value details) {
+  std::string text;
+  if (details_key != nullptr && !details.is_null()) text = asl::ToJson(Obj({{details_key, std::move(details)}}));
+  return EmitJson(f, type, state_type, std::move(text));
+}
+
+int64_t Execution::EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json) {
   if (f != nullptr && f->silent) return f->last_event_id;
   storage::HistoryEventRecord event;
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
   event.timestamp_ns = host_.clock->Now();
   event.type = EventTypeName(type, state_type);
-  if (details_key != nullptr && !details.is_null()) {
-    event.details_json = asl::ToJson(Obj({{details_key, std::move(details)}}));
-  }
+  event.details_json = std::move(details_json);
   pending_.push_back(std::move(event));
   if (f != nullptr) f->last_event_id = pending_.back().id;
   return pending_.back().id;
@@ -170,19 +174,21 @@ void Execution::Step(const FramePtr& f) {
 }
 
 void Execution::EnterState(Frame& f, const State& s) {
-  f.entered_event_id = Emit(&f, EventType::kStateEntered, asl::StateTypeName(s.type), "stateEnteredEventDetails",
-                            [&] {
-                              asl::Object m{{"name", Str(s.name)}};
-                              Value p = PayloadDetails("input", f.input);
-                              for (const auto& member : p.AsObject()) m.push_back(member);
-                              return Value::MakeObject(std::move(m));
-                            }());
+  if (f.input_json.empty()) f.input_json = asl::ToJson(f.input);
+  // Written as text: this and the exit event are the hot path of every transition.
+  std::string details = "{\"stateEnteredEventDetails\":{\"name\":";
+  asl::AppendJsonString(s.name, &details);
+  details += ",\"input\":";
+  asl::AppendJsonString(f.input_json, &details);
+  details += ",\"inputDetails\":{\"truncated\":false}}}";
+  f.entered_event_id = EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details));
   f.entered_time = host_.clock->Now();
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
+  BuildContext(f);
 }
 
-asl::EvalEnv Execution::Env(Frame& f) {
+void Execution::BuildContext(Frame& f) {
   const State& s = f.machine->states[f.state_index];
   asl::Object state{{"Name", Str(s.name)},
                     {"EnteredTime", Str(asl::FormatTimestamp(f.entered_time))},
@@ -192,6 +198,9 @@ asl::EvalEnv Execution::Env(Frame& f) {
                       {"StateMachine", state_machine_context_}};
   if (!f.map_item.is_null()) context.emplace_back("Map", Obj({{"Item", f.map_item}}));
   f.context = Value::MakeObject(std::move(context));
+}
+
+asl::EvalEnv Execution::Env(Frame& f) {
   asl::EvalEnv env;
   env.context = &f.context;
   env.variables = f.scope.get();
@@ -399,19 +408,21 @@ Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Va
 }
 
 Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
-  asl::Object details{{"name", Str(s.name)}};
   std::string text = asl::ToJson(output);
   if (text.size() > host_.options->limits.max_payload_bytes) {
     return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
-  details.emplace_back("output", Str(std::move(text)));
-  details.emplace_back("outputDetails", Obj({{"truncated", Value::Bool(false)}}));
-  Emit(&f, EventType::kStateExited, asl::StateTypeName(s.type), "stateExitedEventDetails",
-       Value::MakeObject(std::move(details)));
+  std::string json = "{\"stateExitedEventDetails\":{\"name\":";
+  asl::AppendJsonString(s.name, &json);
+  json += ",\"output\":";
+  asl::AppendJsonString(text, &json);
+  json += ",\"outputDetails\":{\"truncated\":false}}}";
+  EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json));
   if (next < 0) return EndFrame(f, std::move(output));
   f.input = std::move(output);
+  f.input_json = std::move(text);
   f.state_index = next;
   return Flow::kContinue;
 }
@@ -448,6 +459,7 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
       const State* state = &s;
       host_.schedule(due, [this, owner, state] {
         if (owner->cancelled || finished()) return;
+        BuildContext(*owner);  // $$.State.RetryCount moved on
         if (Execute(owner, *state) == Flow::kContinue) Step(owner);
       });
       return Flow::kPause;
@@ -537,7 +549,6 @@ Execution::Flow Execution::ExecuteChoice(Frame& f, const State& s) {
 }
 
 Execution::Flow Execution::ExecuteWait(const FramePtr& f, const State& s) {
-  Env(*f);  // builds $$ for the paths below
   Value effective;
   std::string error;
   if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
@@ -799,7 +810,6 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
 }
 
 Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
-  Env(*f);  // builds $$ for the paths below
   Value effective;
   std::string error;
   if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
@@ -908,21 +918,23 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
       Value input = list[index];
       if (state->jsonata_item_selector) {
         parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
-        Env(*parent);
+        BuildContext(*parent);
         Failure failure;
         bool ok = EvalJsonata(*parent, *state, *state->jsonata_item_selector, "ItemSelector", nullptr, nullptr,
                               &input, &failure);
         parent->map_item = Value();
+        BuildContext(*parent);
         if (!ok) {
           finish(&failure);
           return;
         }
       } else if (state->parameters) {
         parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
-        asl::EvalEnv env = Env(*parent);
+        BuildContext(*parent);
         Failure failure;
-        bool ok = state->parameters->Evaluate(fp->effective, env, &input, &failure);
+        bool ok = state->parameters->Evaluate(fp->effective, Env(*parent), &input, &failure);
         parent->map_item = Value();
+        BuildContext(*parent);
         if (!ok) {
           Failure runtime = StateRuntimeError(*parent, *state, failure.error, failure.cause);
           finish(&runtime);

@@ -39,7 +39,8 @@ using FramePtr = std::shared_ptr<Frame>;
 struct Frame : std::enable_shared_from_this<Frame> {
   const asl::StateMachine* machine = nullptr;
   int state_index = 0;
-  asl::Value input;  // the current state's raw input
+  asl::Value input;        // the current state's raw input
+  std::string input_json;  // `input` as JSON text when already known, else empty
   std::shared_ptr<asl::VariableScope> scope;
   std::function<void(bool ok, const asl::Value& output, const asl::Failure& failure)> on_done;
   bool silent = false;  // a distributed Map's children keep no events in this history
@@ -98,6 +99,8 @@ class Execution {
   Flow EndFrame(Frame& f, asl::Value output);
 
   bool Assign(Frame& f, const asl::PayloadTemplate& assign, const asl::Value& input, asl::Failure* failure);
+  // Builds $$ for the state the frame is in (on entry, retry, or a Map item).
+  void BuildContext(Frame& f);
   asl::EvalEnv Env(Frame& f);
   asl::Failure StateRuntimeError(const Frame& f, const asl::State& s, const std::string& error,
                                  const std::string& detail) const;
@@ -118,6 +121,8 @@ class Execution {
   void MergeVariables(Frame& f, const asl::Value& assigned);
 
   int64_t Emit(Frame* f, EventType type, const char* state_type, const char* details_key, asl::Value details);
+  // `details_json` is the whole details member, e.g. {"stateEnteredEventDetails":{...}}.
+  int64_t EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json);
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
   void CancelFrame(Frame& f);

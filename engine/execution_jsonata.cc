@@ -90,7 +90,6 @@ Execution::Flow Execution::CompleteJsonata(Frame& f, const State& s, const Value
 }
 
 Execution::Flow Execution::ExecuteJsonata(const FramePtr& f, const State& s) {
-  Env(*f);  // builds $states.context
   Failure failure;
   switch (s.type) {
     case StateType::kPass:

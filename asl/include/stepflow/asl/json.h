@@ -29,6 +29,8 @@ bool ParseJson(std::string_view text, Value* out, JsonError* error,
 // Compact JSON text. Doubles print in shortest round-trip form.
 std::string ToJson(const Value& value);
 void AppendJson(const Value& value, std::string* out);
+// Appends `text` as a quoted, escaped JSON string.
+void AppendJsonString(std::string_view text, std::string* out);
 // Indented JSON text for people.
 std::string ToPrettyJson(const Value& value);
 
