@@ -21,26 +21,61 @@ std::vector<std::string> SplitPlaceholders(std::string_view tmpl) {
   return pieces;
 }
 
+namespace {
+
+// JDK 8-18 FloatingDecimal prints an integral double in [2^53, 2^63) from its
+// exact long value, dropping only the digits its binary exponent makes
+// insignificant (rounding half up), so "2.5490945129981568E18" where the
+// shortest form is "2.549094512998157E18". False for every other double.
+bool JdkLongDigits(double magnitude, std::string* digits, int* exponent) {
+  constexpr double kTwo53 = 9007199254740992.0;
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (!(magnitude >= kTwo53 && magnitude < kTwo63)) return false;
+  // FloatingDecimal.insignificantDigitsNumber, indexed by binExp - 54.
+  static constexpr int kInsignificant[] = {0, 0, 0, 0, 1, 1, 1, 2, 2};
+  int bin_exp = std::ilogb(magnitude);
+  int p2 = bin_exp - 54;
+  int insignificant = p2 > 1 ? kInsignificant[p2] : 0;
+  uint64_t value = static_cast<uint64_t>(magnitude);
+  int dropped = 0;
+  if (insignificant != 0) {
+    uint64_t pow10 = 1;
+    for (int i = 0; i < insignificant; ++i) pow10 *= 10;
+    uint64_t residue = value % pow10;
+    value /= pow10;
+    if (residue >= pow10 / 2) ++value;
+    dropped = insignificant;
+  }
+  *digits = std::to_string(value);
+  *exponent = static_cast<int>(digits->size()) - 1 + dropped;
+  return true;
+}
+
+}  // namespace
+
 std::string JavaDoubleToString(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
   if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
-  // Shortest round-trip digits, then laid out by Java's rules: plain notation
-  // for 1e-3 <= |d| < 1e7, otherwise d.dddE<exp>; always a digit after the point.
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<size_t>(end - buf));
-  bool negative = sci.front() == '-';
-  if (negative) sci.remove_prefix(1);
-  size_t e_pos = sci.find('e');
+  // The digits: shortest round-trip, except where the JDK (before 19, what a
+  // Java service runs) prints more; then laid out by Java's rules: plain
+  // notation for 1e-3 <= |d| < 1e7, otherwise d.dddE<exp>, always a digit
+  // after the point.
+  bool negative = std::signbit(d);
   std::string digits;
-  for (char c : sci.substr(0, e_pos)) {
-    if (c != '.') digits.push_back(c);
+  int exponent = 0;  // of the first digit
+  if (!JdkLongDigits(std::fabs(d), &digits, &exponent)) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), std::fabs(d), std::chars_format::scientific);
+    std::string_view sci(buf, static_cast<size_t>(end - buf));
+    size_t e_pos = sci.find('e');
+    for (char c : sci.substr(0, e_pos)) {
+      if (c != '.') digits.push_back(c);
+    }
+    std::string_view exp_text = sci.substr(e_pos + 1);
+    if (!exp_text.empty() && exp_text.front() == '+') exp_text.remove_prefix(1);
+    std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
   }
-  int exponent = 0;
-  std::string_view exp_text = sci.substr(e_pos + 1);
-  if (!exp_text.empty() && exp_text.front() == '+') exp_text.remove_prefix(1);
-  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
   while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
 
   std::string out = negative ? "-" : "";

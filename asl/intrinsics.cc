@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <charconv>
-#include <cstdlib>
 #include <utility>
 
 #include "intrinsic_ast.h"
@@ -291,8 +290,13 @@ class Parser {
         return true;
       }
     }
-    std::string copy(digits);
-    arg->literal = Value::Double(std::strtod(copy.c_str(), nullptr));
+    // from_chars, unlike strtod, ignores the process locale.
+    double d = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+    if (ec != std::errc() || end != digits.data() + digits.size()) {
+      return Fail("number out of range at offset " + std::to_string(start));
+    }
+    arg->literal = Value::Double(d);
     return true;
   }
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <random>
 
+#include "dispatch/http_client.h"
+#include "dispatch/lambda.h"
 #include "execution.h"
 #include "stepflow/asl/json.h"
 
@@ -60,6 +62,9 @@ class EngineImpl : public Engine {
       options_.store = owned_store_.get();
     }
     random_.seed(options_.random_seed != 0 ? options_.random_seed : std::random_device()());
+    http_ = std::make_unique<HttpClient>(io_, options_.limits.max_payload_bytes);
+    lambda_ = std::make_unique<LambdaInvoker>(http_.get(), options_.lambda_endpoint, options_.function_endpoints,
+                                              options_.limits.max_payload_bytes);
   }
 
   StatusOr<std::string> StartExecution(std::shared_ptr<const asl::StateMachine> machine,
@@ -85,6 +90,9 @@ class EngineImpl : public Engine {
     host.schedule = [this](Instant at, std::function<void()> fn) {
       options_.clock->ScheduleAt(at, [this, fn = std::move(fn)]() mutable { ready_.push_back(std::move(fn)); });
     };
+    host.dispatch = [this](const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
+      return Dispatch(invocation, std::move(done));
+    };
     auto execution = std::make_unique<Execution>(std::move(host), std::move(machine), record, input,
                                                  state_machine_name);
     execution->Start();
@@ -105,7 +113,7 @@ class EngineImpl : public Engine {
         if (!s.ok()) return s;
         continue;
       }
-      if (manual_clock_ != nullptr) {
+      if (manual_clock_ != nullptr && in_flight_ == 0) {
         if (!manual_clock_->AdvanceToNextTimer()) {
           return Status::Internal("execution " + execution_arn + " is waiting with nothing scheduled");
         }
@@ -137,6 +145,28 @@ class EngineImpl : public Engine {
   storage::Store& store() override { return *options_.store; }
 
  private:
+  bool Dispatch(const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
+    for (const auto& [resource, handler] : options_.task_handlers) {
+      if (resource != invocation.resource) continue;
+      try {
+        handler(invocation, done);
+      } catch (const std::exception& e) {
+        // A handler that throws fails the task, as a Lambda function error would.
+        done(TaskOutcome{false, asl::Value(), asl::Failure{"Exception", e.what()}});
+      }
+      return true;
+    }
+    LambdaStyle style = ClassifyLambdaResource(invocation.resource);
+    if (style == LambdaStyle::kNone) return false;
+    ++in_flight_;
+    lambda_->Invoke(style, invocation.resource, invocation.parameters, invocation.idempotency_key,
+                    [this, done = std::move(done)](TaskOutcome outcome) {
+                      --in_flight_;
+                      done(std::move(outcome));
+                    });
+    return true;
+  }
+
   // Runs queued work until none is left, then writes every execution's new events.
   Status RunReady() {
     while (!ready_.empty()) {
@@ -158,6 +188,9 @@ class EngineImpl : public Engine {
   std::unique_ptr<storage::Store> owned_store_;
   std::mt19937_64 random_;
   std::deque<std::function<void()>> ready_;
+  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<LambdaInvoker> lambda_;
+  size_t in_flight_ = 0;  // outbound requests not yet answered
   std::map<std::string, std::unique_ptr<Execution>> executions_;
 };
 

@@ -61,9 +61,8 @@ bool ErrorMatches(const std::vector<std::string>& names, const std::string& erro
   return false;
 }
 
-bool IsTerminalError(const std::string& error) {
-  return error == errors::kRuntime || error == errors::kDataLimitExceeded;
-}
+// AWS neither retries nor catches States.Runtime.
+bool IsTerminalError(const std::string& error) { return error == errors::kRuntime; }
 
 }  // namespace
 
@@ -658,45 +657,72 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   if (s.parameters && !s.parameters->Evaluate(effective, env, &parameters, &failure)) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
   }
-  const TaskHandler* handler = nullptr;
-  for (const auto& [resource, h] : host_.options->task_handlers) {
-    if (resource == s.resource) handler = &h;
+  std::optional<double> timeout;
+  if (!ResolveNumber(*f, s.timeout_seconds, effective, "TimeoutSeconds", true, &timeout, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
-  Emit(f.get(), EventType::kTaskScheduled, "", "taskScheduledEventDetails",
-       Obj({{"resourceType", Str("lambda")},
-            {"resource", Str(s.resource)},
-            {"region", Str(host_.options->region)},
-            {"parameters", Str(asl::ToJson(parameters))}}));
-  if (handler == nullptr) {
-    Failure missing{errors::kTaskFailed, "No task handler or endpoint is configured for resource '" + s.resource + "'."};
-    Emit(f.get(), EventType::kTaskFailed, "", "taskFailedEventDetails",
-         Obj({{"error", Str(missing.error)}, {"cause", Str(missing.cause)}}));
-    return HandleFailure(f, s, missing);
+  // A Lambda function ARN has its own event family on AWS; integrations use Task*.
+  bool lambda = s.resource.rfind("arn:aws:lambda:", 0) == 0;
+  EventType scheduled = lambda ? EventType::kLambdaFunctionScheduled : EventType::kTaskScheduled;
+  EventType started = lambda ? EventType::kLambdaFunctionStarted : EventType::kTaskStarted;
+  if (lambda) {
+    asl::Object details{{"resource", Str(s.resource)}, {"input", Str(asl::ToJson(parameters))}};
+    if (timeout) details.emplace_back("timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout)));
+    Emit(f.get(), scheduled, "", "lambdaFunctionScheduledEventDetails", Value::MakeObject(std::move(details)));
+  } else {
+    Emit(f.get(), scheduled, "", "taskScheduledEventDetails",
+         Obj({{"resourceType", Str("lambda")},
+              {"resource", Str(s.resource)},
+              {"region", Str(host_.options->region)},
+              {"parameters", Str(asl::ToJson(parameters))}}));
   }
-  Emit(f.get(), EventType::kTaskStarted, "", "taskStartedEventDetails", Obj({{"resource", Str(s.resource)}}));
-  TaskInvocation invocation{s.resource, parameters, record_.arn, s.name, f->retry_count};
+  // Exactly one of result, timeout and cancellation settles an attempt.
+  auto settled = std::make_shared<bool>(false);
   const State* state = &s;
-  auto done = [this, f, state](TaskOutcome outcome) {
-    host_.post([this, f, state, outcome = std::move(outcome)] {
-      if (f->cancelled || finished()) return;
-      Flow flow;
-      if (outcome.ok) {
+  auto finish = [this, f, state, settled, lambda](TaskOutcome outcome) {
+    if (*settled || f->cancelled || finished()) return;
+    *settled = true;
+    Flow flow;
+    if (outcome.ok) {
+      if (lambda) {
+        Emit(f.get(), EventType::kLambdaFunctionSucceeded, "", "lambdaFunctionSucceededEventDetails",
+             PayloadDetails("output", outcome.result));
+      } else {
         Emit(f.get(), EventType::kTaskSucceeded, "", "taskSucceededEventDetails",
              Obj({{"resource", Str(state->resource)}, {"output", Str(asl::ToJson(outcome.result))}}));
-        flow = CompleteWithResult(*f, *state, outcome.result, true);
-      } else {
-        Emit(f.get(), EventType::kTaskFailed, "", "taskFailedEventDetails",
-             Obj({{"error", Str(outcome.failure.error)}, {"cause", Str(outcome.failure.cause)}}));
-        flow = HandleFailure(f, *state, outcome.failure);
       }
-      if (flow == Flow::kContinue) Step(f);
-    });
+      flow = CompleteWithResult(*f, *state, outcome.result, true);
+    } else {
+      Value details = Obj({{"error", Str(outcome.failure.error)}, {"cause", Str(outcome.failure.cause)}});
+      bool timed_out = outcome.failure.error == errors::kTimeout;
+      EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed)
+                              : (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed);
+      Emit(f.get(), type, "",
+           lambda ? (timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails")
+                  : (timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails"),
+           details);
+      flow = HandleFailure(f, *state, outcome.failure);
+    }
+    if (flow == Flow::kContinue) Step(f);
   };
-  try {
-    (*handler)(invocation, done);
-  } catch (const std::exception& e) {
-    // A handler that throws fails the task, as a Lambda function error would.
-    done(TaskOutcome{false, Value(), Failure{"Exception", e.what()}});
+  TaskInvocation invocation{s.resource, parameters, record_.arn, s.name, f->retry_count, ""};
+  invocation.idempotency_key = record_.arn + "/" + std::to_string(f->entered_event_id) + "/" +
+                               std::to_string(f->retry_count);
+  bool sent = host_.dispatch(invocation, [this, finish](TaskOutcome outcome) {
+    host_.post([finish, outcome = std::move(outcome)]() mutable { finish(std::move(outcome)); });
+  });
+  if (!sent) {
+    finish(TaskOutcome{false, Value(),
+                       Failure{errors::kTaskFailed, "No task handler or endpoint serves the resource '" + s.resource +
+                                                        "'."}});
+    return Flow::kPause;
+  }
+  Emit(f.get(), started, "", lambda ? nullptr : "taskStartedEventDetails",
+       lambda ? Value() : Obj({{"resource", Str(s.resource)}}));
+  if (timeout) {
+    host_.schedule(host_.clock->Now() + static_cast<Instant>(*timeout * kNanosPerSecond), [finish] {
+      finish(TaskOutcome{false, Value(), Failure{errors::kTimeout, "The task timed out."}});
+    });
   }
   return Flow::kPause;
 }

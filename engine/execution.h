@@ -24,6 +24,9 @@ struct ExecutionHost {
   std::function<void(std::function<void()>)> post;
   // Wakes the engine at `at` to run `fn`.
   std::function<void(Instant, std::function<void()>)> schedule;
+  // Sends a task to its resource; `done` runs on the engine thread. False when
+  // nothing serves the resource.
+  std::function<bool(const TaskInvocation&, std::function<void(TaskOutcome)>)> dispatch;
 };
 
 struct Frame;

@@ -26,6 +26,12 @@ std::string EventTypeName(EventType type, const char* state_type) {
     case EventType::kTaskStarted: return "TaskStarted";
     case EventType::kTaskSucceeded: return "TaskSucceeded";
     case EventType::kTaskFailed: return "TaskFailed";
+    case EventType::kTaskTimedOut: return "TaskTimedOut";
+    case EventType::kLambdaFunctionScheduled: return "LambdaFunctionScheduled";
+    case EventType::kLambdaFunctionStarted: return "LambdaFunctionStarted";
+    case EventType::kLambdaFunctionSucceeded: return "LambdaFunctionSucceeded";
+    case EventType::kLambdaFunctionFailed: return "LambdaFunctionFailed";
+    case EventType::kLambdaFunctionTimedOut: return "LambdaFunctionTimedOut";
   }
   return "Unknown";
 }

@@ -28,6 +28,12 @@ enum class EventType {
   kTaskStarted,
   kTaskSucceeded,
   kTaskFailed,
+  kTaskTimedOut,
+  kLambdaFunctionScheduled,
+  kLambdaFunctionStarted,
+  kLambdaFunctionSucceeded,
+  kLambdaFunctionFailed,
+  kLambdaFunctionTimedOut,
 };
 
 // The event type's name; kStateEntered/kStateExited take the state type name

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   if (cmd == "validate") return stepflow::server::RunValidateCommand(argc - 1, argv + 1);
   if (cmd == "run") return stepflow::server::RunRunCommand(argc - 1, argv + 1);
+  if (cmd == "jsonata") return stepflow::server::RunJsonataCommand(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return 0;

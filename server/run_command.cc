@@ -124,7 +124,9 @@ int RunRunCommand(int argc, char** argv) {
                  json_error.column, json_error.message.c_str());
     return 2;
   }
-  auto engine = engine::Engine::Open(engine::EngineOptions());
+  engine::EngineOptions options;
+  options.lambda_endpoint = args.lambda_endpoint;
+  auto engine = engine::Engine::Open(std::move(options));
   if (!engine.ok()) {
     std::fprintf(stderr, "stepflow run: %s\n", engine.status().ToString().c_str());
     return 2;

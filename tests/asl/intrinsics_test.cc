@@ -542,6 +542,8 @@ TEST_CASE("Intrinsic literal arguments keep their types") {
   CHECK(EvalJson("States.Array('s', 1, -2, 1.5, -0.25, 1e3, true, false, null)") ==
         R"(["s",1,-2,1.5,-0.25,1000.0,true,false,null])");
   CHECK(EvalJson("States.Array()") == "[]");
+  CHECK(EvalJson("States.Array(99999999999999999999)") == "[100000000000000000000.0]");  // past int64: a double
+  CHECK(ParseError("States.Array(1e999)") == "number out of range at offset 13");
 }
 
 TEST_CASE("Intrinsic string literals apply backslash escapes") {
@@ -904,6 +906,11 @@ TEST_CASE("Java's Double.toString layout is reproduced") {
   CHECK(JavaDoubleToString(-0.0) == "-0.0");
   CHECK(JavaDoubleToString(123.456) == "123.456");
   CHECK(JavaDoubleToString(0.1 + 0.2) == "0.30000000000000004");
+  // Integral values in [2^53, 2^63) keep the digits JDK 17 prints (checked with a JDK).
+  CHECK(JavaDoubleToString(2549094512998156800.0) == "2.5490945129981568E18");
+  CHECK(JavaDoubleToString(625956146413041920.0) == "6.2595614641304192E17");
+  CHECK(JavaDoubleToString(98355670230429024.0) == "9.8355670230429024E16");
+  CHECK(JavaDoubleToString(1e17) == "1.0E17");
 }
 
 TEST_CASE("Intrinsic path arguments may use brackets, wildcards and filters") {

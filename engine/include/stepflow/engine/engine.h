@@ -28,14 +28,16 @@ struct TaskInvocation {
   std::string execution_arn;
   std::string state_name;
   int64_t attempt = 0;
+  // Stable across a crash and a re-dispatch of the same attempt.
+  std::string idempotency_key;
 };
 struct TaskOutcome {
   bool ok = false;
   asl::Value result;
   asl::Failure failure;
 };
-// An in-process handler: calls `done` exactly once, on any thread... but for
-// now synchronously or later on the engine's thread.
+// An in-process handler. It calls `done` exactly once, on the engine's thread,
+// at once or later (from a timer or other engine work).
 using TaskHandler = std::function<void(const TaskInvocation&, std::function<void(TaskOutcome)> done)>;
 
 struct EngineOptions {
@@ -47,6 +49,10 @@ struct EngineOptions {
   uint64_t random_seed = 0;  // 0 = seeded from the system
   // Handlers by exact resource ARN; looked up before any other dispatch.
   std::vector<std::pair<std::string, TaskHandler>> task_handlers;
+  // Lambda Invoke API base URL ("http://127.0.0.1:3001") for every function, and
+  // per-function overrides by function name.
+  std::string lambda_endpoint;
+  std::vector<std::pair<std::string, std::string>> function_endpoints;
 };
 
 struct ExecutionResult {

@@ -1,0 +1,114 @@
+#include "dispatch/lambda.h"
+
+#include "stepflow/asl/errors.h"
+#include "stepflow/asl/json.h"
+
+namespace stepflow::engine {
+
+using asl::Value;
+
+LambdaStyle ClassifyLambdaResource(const std::string& resource) {
+  if (resource.rfind("arn:aws:states:::lambda:invoke", 0) == 0) return LambdaStyle::kInvoke;
+  if (resource.rfind("arn:aws:lambda:", 0) == 0 && resource.find(":function:") != std::string::npos) {
+    return LambdaStyle::kFunctionArn;
+  }
+  return LambdaStyle::kNone;
+}
+
+std::string LambdaFunctionName(const std::string& name_or_arn) {
+  std::string name = name_or_arn;
+  size_t function = name.find("function:");
+  if (function != std::string::npos) name = name.substr(function + 9);
+  size_t qualifier = name.find(':');
+  if (qualifier != std::string::npos) name = name.substr(0, qualifier);
+  return name;
+}
+
+LambdaInvoker::LambdaInvoker(HttpClient* client, std::string default_endpoint,
+                             std::vector<std::pair<std::string, std::string>> function_endpoints,
+                             size_t max_payload_bytes)
+    : client_(client),
+      default_endpoint_(std::move(default_endpoint)),
+      function_endpoints_(std::move(function_endpoints)),
+      max_payload_bytes_(max_payload_bytes) {}
+
+void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const Value& parameters,
+                           const std::string& idempotency_key, std::function<void(TaskOutcome)> done) {
+  auto fail = [&done](std::string error, std::string cause) {
+    done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
+  };
+  std::string function;
+  Value payload = parameters;
+  if (style == LambdaStyle::kInvoke) {
+    const Value* name = parameters.Find("FunctionName");
+    if (name == nullptr || !name->is_string()) {
+      return fail(asl::errors::kRuntime, "The lambda:invoke integration needs a string 'FunctionName' parameter.");
+    }
+    function = LambdaFunctionName(name->AsString());
+    const Value* given = parameters.Find("Payload");
+    payload = given != nullptr ? *given : Value::MakeObject({});
+  } else {
+    function = LambdaFunctionName(resource);
+  }
+  std::string endpoint = default_endpoint_;
+  for (const auto& [name, url] : function_endpoints_) {
+    if (name == function) endpoint = url;
+  }
+  HttpTarget target;
+  if (endpoint.empty()) {
+    return fail(asl::errors::kTaskFailed, "No endpoint is configured for Lambda function '" + function +
+                                              "'; give --lambda-endpoint URL or a per-function endpoint.");
+  }
+  if (!ParseHttpUrl(endpoint, &target)) {
+    return fail(asl::errors::kTaskFailed, "The Lambda endpoint '" + endpoint + "' is not an http:// URL.");
+  }
+  HttpRequest request;
+  request.target = "/2015-03-31/functions/" + function + "/invocations";
+  request.headers.emplace_back("X-Stepflow-Idempotency-Key", idempotency_key);
+  request.body = asl::ToJson(payload);
+  size_t limit = max_payload_bytes_;
+  client_->Send(target, std::move(request), [style, function, limit, done](HttpResult result) {
+    auto failed = [&done](std::string error, std::string cause) {
+      done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
+    };
+    const char* data_limit_cause =
+        "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit.";
+    if (result.body_too_large) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
+    if (!result.error.empty()) {
+      return failed(style == LambdaStyle::kInvoke ? "Lambda.SdkClientException" : asl::errors::kTaskFailed,
+                    "Invoking Lambda function '" + function + "' failed: " + result.error);
+    }
+    const HttpResponse& response = result.response;
+    if (response.status < 200 || response.status >= 300) {
+      const std::string* type = response.Header("X-Amzn-ErrorType");
+      std::string name = type != nullptr ? type->substr(0, type->find(':')) : "ServiceException";
+      return failed("Lambda." + name, "Lambda function '" + function + "' answered HTTP " +
+                                          std::to_string(response.status) + ": " + response.body);
+    }
+    if (response.body.size() > limit) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
+    Value body;
+    asl::JsonError json_error;
+    // A function may return raw bytes; Step Functions hands them on as a string.
+    if (!asl::ParseJson(response.body, &body, &json_error)) body = Value::String(response.body);
+    if (response.Header("X-Amz-Function-Error") != nullptr) {
+      const Value* type = body.Find("errorType");
+      std::string error = type != nullptr && type->is_string() ? type->AsString() : "Lambda.Unknown";
+      return failed(std::move(error), response.body);
+    }
+    if (style == LambdaStyle::kFunctionArn) return done(TaskOutcome{true, std::move(body), {}});
+    asl::Object headers;
+    for (const auto& [key, value] : response.headers) headers.emplace_back(key, Value::String(value));
+    Value wrapped = Value::MakeObject({
+        {"ExecutedVersion", Value::String("$LATEST")},
+        {"Payload", std::move(body)},
+        {"SdkHttpMetadata", Value::MakeObject({{"AllHttpHeaders", Value::MakeObject({})},
+                                               {"HttpHeaders", Value::MakeObject(std::move(headers))},
+                                               {"HttpStatusCode", Value::Int(response.status)}})},
+        {"SdkResponseMetadata", Value::MakeObject({{"RequestId", Value::String("stepflow")}})},
+        {"StatusCode", Value::Int(response.status)},
+    });
+    done(TaskOutcome{true, std::move(wrapped), {}});
+  });
+}
+
+}  // namespace stepflow::engine

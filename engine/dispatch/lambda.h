@@ -1,0 +1,45 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dispatch/http_client.h"
+#include "stepflow/asl/value.h"
+#include "stepflow/engine/engine.h"
+
+namespace stepflow::engine {
+
+enum class LambdaStyle {
+  kNone,
+  kFunctionArn,  // arn:aws:lambda:REGION:ACCOUNT:function:NAME; result = the payload
+  kInvoke,       // arn:aws:states:::lambda:invoke; result wrapped in {Payload, StatusCode, ...}
+};
+LambdaStyle ClassifyLambdaResource(const std::string& resource);
+
+// The bare function name of "name", "name:alias" or a function ARN.
+std::string LambdaFunctionName(const std::string& name_or_arn);
+
+// Invokes functions through the AWS Lambda Invoke REST API
+// (POST {endpoint}/2015-03-31/functions/NAME/invocations) and maps the answer to
+// what a Task state sees on AWS: the result, or the function's errorType, or
+// Lambda.* / States.* errors. Runs on the engine's io_context.
+class LambdaInvoker {
+ public:
+  LambdaInvoker(HttpClient* client, std::string default_endpoint,
+                std::vector<std::pair<std::string, std::string>> function_endpoints, size_t max_payload_bytes);
+
+  // `parameters` is the state's effective input; for kInvoke it carries
+  // FunctionName and Payload. `done` runs on the engine thread.
+  void Invoke(LambdaStyle style, const std::string& resource, const asl::Value& parameters,
+              const std::string& idempotency_key, std::function<void(TaskOutcome)> done);
+
+ private:
+  HttpClient* client_;
+  std::string default_endpoint_;
+  std::vector<std::pair<std::string, std::string>> function_endpoints_;
+  size_t max_payload_bytes_;
+};
+
+}  // namespace stepflow::engine
