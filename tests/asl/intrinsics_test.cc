@@ -934,3 +934,23 @@ TEST_CASE("Intrinsic path arguments accept AWS's documented bracket form for odd
   CHECK(EvalJson("States.Array($.abc.['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
   CHECK(EvalJson("States.Array($.abc['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
 }
+
+TEST_CASE("Intrinsic calls from the recorded Assign cases evaluate with variables") {
+  // assign-reference-variables-...-outer-scope: Sum is not in the recorded output,
+  // so only its evaluation is checked here (44 + 9 + 6 + round(4.3)).
+  stepflow::asl::VariableScope outer{Json(R"({"bias": 4.3})"), nullptr};
+  stepflow::asl::VariableScope inner{Json(R"({"xCurrent": 9, "yCurrent": 44, "zCurrent": 6})"), &outer};
+  EvalEnv env;
+  env.variables = &inner;
+  IntrinsicCall call;
+  std::string error;
+  REQUIRE(IntrinsicCall::Parse("States.MathAdd(States.MathAdd(States.MathAdd($yCurrent, $xCurrent), $zCurrent), $bias)",
+                               &call, &error));
+  Value out;
+  Failure failure;
+  REQUIRE(call.Evaluate(Value(), env, &out, &failure));
+  CHECK(ToJson(out) == "63");
+  // assign-base-base-cases-base-paths and -base-var.
+  CHECK(EvalJson("States.Format('Format Func {}', $.input_value)", R"({"input_value": "input_value_literal"})") ==
+        R"("Format Func input_value_literal")");
+}
