@@ -121,12 +121,7 @@ class Parser {
     if (!ParseSteps(&list, /*in_filter=*/false)) return false;
     while (pos_ < t_.size() && IsSpace(t_[pos_])) ++pos_;
     if (pos_ < t_.size()) return Unexpected();
-    program_->paths.insert(program_->paths.begin(), std::move(list));
-    // Operand paths were numbered before the main path took slot 0.
-    for (Expr& e : program_->exprs) {
-      if (e.left.kind == Operand::Kind::kPath) ++e.left.index;
-      if (e.right.kind == Operand::Kind::kPath) ++e.right.index;
-    }
+    program_->paths[0] = std::move(list);  // slot 0 was kept for the path itself
     return true;
   }
 
@@ -859,8 +854,7 @@ Path::Path(Path&& other) noexcept = default;
 Path& Path::operator=(Path&& other) noexcept = default;
 
 bool Path::Parse(std::string_view text, Path* out, std::string* error) {
-  auto impl = std::make_unique<Impl>();
-  impl->program.paths.clear();
+  auto impl = std::make_unique<Impl>();  // program.paths[0]: the (empty) main path
   Parser parser(text, &impl->program);
   if (!parser.ParsePath(impl.get())) {
     *error = parser.error;

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -642,4 +643,35 @@ TEST_CASE("Deep scan over a document 1,000 levels deep does not overflow") {
   REQUIRE(P("$..a").Evaluate(J(doc), &out, &error));
   CHECK(out.AsArray().size() == 999);
   CHECK(ToJson(out.AsArray().back()) == "1");
+}
+
+TEST_CASE("Random path text is either parsed or rejected with an offset, never a crash") {
+  // Fixed seed: the same 20,000 strings every run.
+  std::mt19937 rng(20261126);
+  const std::string alphabet = "$$@@..[[]]()??**''\"\",,::--!!==<<>>&&||~~//\\ ab01xyi";
+  Value doc = J(R"({"a":[1,{"b":"x","a":[2,{"a":null}]}],"b":{"a":true},"x":"s"})");
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text = "$";
+    size_t length = rng() % 16;
+    for (size_t j = 0; j < length; ++j) text += alphabet[rng() % alphabet.size()];
+    CAPTURE(text);
+    Path p;
+    std::string error;
+    if (!Path::Parse(text, &p, &error)) {
+      CHECK(error.find(" at offset ") != std::string::npos);
+      continue;
+    }
+    ++parsed;
+    Value out;
+    if (p.Evaluate(doc, &out, &error)) {
+      if (!p.is_definite() && !out.is_object()) CHECK(out.is_array());
+    } else {
+      // Definite paths fail, and so do final name unions (Jayway merges them).
+      CHECK((p.is_definite() || text.find(',') != std::string::npos));
+      CHECK_FALSE(error.empty());
+    }
+    if (p.is_definite()) (void)p.Assign(doc, Value::Int(1), &out, &error);
+  }
+  CHECK(parsed > 1000);  // the generator reaches the evaluator, not just the parser
 }

@@ -44,7 +44,8 @@ class Path {
   //   "Missing property in path $['a']" when an intermediate step is missing.
   // Indefinite path: always true; `out` is an array of every match (maybe empty).
   // As in Jayway, a path whose only indefinite step is a final name union
-  // (`$.a['x','y']`) yields one object holding the named members that exist.
+  // (`$.a['x','y']`) yields one object holding the named members that exist,
+  // and fails like a definite path when a step before the union misses.
   bool Evaluate(const Value& root, Value* out, std::string* error) const;
 
   // For ResultPath: returns `root` with `value` placed where this definite path
