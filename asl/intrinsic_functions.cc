@@ -35,8 +35,6 @@ class Checker {
   Checker(const Call& call, const std::vector<Value>& args, Failure* failure)
       : name_(call.spec->name), args_(args), failure_(failure) {}
 
-  const char* name() const { return name_; }
-
   bool Fail(const std::string& detail) {
     *failure_ = {errors::kIntrinsicFailure, "Invalid arguments in " + std::string(name_) + ": " + detail};
     return false;
