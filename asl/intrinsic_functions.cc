@@ -35,16 +35,13 @@ class Checker {
   Checker(const Call& call, const std::vector<Value>& args, Failure* failure)
       : name_(call.spec->name), args_(args), failure_(failure) {}
 
-  const char* name() const { return name_; }
-
   bool Fail(const std::string& detail) {
     *failure_ = {errors::kIntrinsicFailure, "Invalid arguments in " + std::string(name_) + ": " + detail};
     return false;
   }
 
   bool FailArg(size_t i, const std::string& want) {
-    return Fail("argument " + std::to_string(i + 1) + " must be " + want + ", but was " +
-                Describe(args_[i]));
+    return Fail("argument " + std::to_string(i + 1) + " must be " + want + ", but was " + Describe(args_[i]));
   }
 
   const std::string* String(size_t i) {
@@ -125,9 +122,8 @@ bool Format(const Call& call, const std::vector<Value>& args, Checker& check, Va
   }
   size_t placeholders = pieces->size() - 1;
   if (placeholders != args.size() - 1) {
-    return check.Fail("the template has " + std::to_string(placeholders) +
-                      " placeholder(s) but " + std::to_string(args.size() - 1) +
-                      " argument(s) follow it");
+    return check.Fail("the template has " + std::to_string(placeholders) + " placeholder(s) but " +
+                      std::to_string(args.size() - 1) + " argument(s) follow it");
   }
   std::string result = (*pieces)[0];
   for (size_t i = 1; i < args.size(); ++i) {
@@ -228,9 +224,8 @@ bool ArrayRange(Checker& check, Value* out) {
   if (step == 0) return check.Fail("the step must not be 0");
   // Counted in long double so no int64 arithmetic can overflow on hostile bounds.
   long double span = static_cast<long double>(end) - static_cast<long double>(start);
-  long double count = span / static_cast<long double>(step) < 0
-                          ? 0
-                          : std::floor(span / static_cast<long double>(step)) + 1;
+  long double count =
+      span / static_cast<long double>(step) < 0 ? 0 : std::floor(span / static_cast<long double>(step)) + 1;
   if (count > kMaxRangeItems) {
     return check.Fail("the range would have " + std::to_string(static_cast<uint64_t>(count)) +
                       " items; at most " + std::to_string(kMaxRangeItems) + " are allowed");
@@ -385,8 +380,7 @@ bool MathAdd(Checker& check, Value* out) {
   // AWS documents the operands' range as that of a Java int.
   for (int64_t v : {a, b}) {
     if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
-      return check.Fail("the value " + std::to_string(v) +
-                        " is outside the range -2147483648 to 2147483647");
+      return check.Fail("the value " + std::to_string(v) + " is outside the range -2147483648 to 2147483647");
     }
   }
   *out = Value::Int(a + b);

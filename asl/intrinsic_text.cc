@@ -365,7 +365,9 @@ bool DecodeBase64(std::string_view text, std::string* bytes) {
 }
 
 size_t HashValue(const Value& value) {
-  auto mix = [](size_t seed, size_t h) { return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2)); };
+  auto mix = [](size_t seed, size_t h) {
+    return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+  };
   switch (value.type()) {
     case Value::Type::kNull:
       return 0x51;

@@ -131,7 +131,8 @@ class Parser {
         want = std::to_string(spec.min_args) + " or " + std::to_string(spec.max_args);
       }
       return Fail(std::string(spec.name) + " takes " + want + " argument" +
-                  ((spec.max_args < 0 ? spec.min_args : spec.max_args) == 1 ? "" : "s") + ", got " + std::to_string(n));
+                  ((spec.max_args < 0 ? spec.min_args : spec.max_args) == 1 ? "" : "s") + ", got " +
+                  std::to_string(n));
     }
     if (spec.function == Function::kFormat) return CheckFormat(call);
     return true;
@@ -343,8 +344,7 @@ namespace {
 using intrinsic::Arg;
 using intrinsic::Call;
 
-bool EvaluatePath(const Path& path, const Value& input, const EvalEnv& env, Value* out,
-                  Failure* failure) {
+bool EvaluatePath(const Path& path, const Value& input, const EvalEnv& env, Value* out, Failure* failure) {
   const Value* root = &input;
   Value null_root;
   switch (path.root()) {
@@ -356,9 +356,8 @@ bool EvaluatePath(const Path& path, const Value& input, const EvalEnv& env, Valu
     case Path::Root::kVariable:
       root = env.variables != nullptr ? env.variables->Find(path.variable_name()) : nullptr;
       if (root == nullptr) {
-        *failure = {errors::kRuntime,
-                    "Invalid path '" + path.text() + "': The variable \"" + path.variable_name() +
-                        "\" is not defined"};
+        *failure = {errors::kRuntime, "Invalid path '" + path.text() + "': The variable \"" +
+                                          path.variable_name() + "\" is not defined"};
         return false;
       }
       break;
@@ -372,8 +371,7 @@ bool EvaluatePath(const Path& path, const Value& input, const EvalEnv& env, Valu
 }
 
 // Recursion is bounded by the parser's nesting cap.
-bool EvaluateCall(const Call& call, const Value& input, const EvalEnv& env, Value* out,
-                  Failure* failure) {
+bool EvaluateCall(const Call& call, const Value& input, const EvalEnv& env, Value* out, Failure* failure) {
   std::vector<Value> values;
   values.reserve(call.args.size());
   for (const Arg& arg : call.args) {
@@ -423,8 +421,7 @@ const std::string& IntrinsicCall::text() const {
   return impl_ ? impl_->text : kEmpty;
 }
 
-bool IntrinsicCall::Evaluate(const Value& input, const EvalEnv& env, Value* out,
-                             Failure* failure) const {
+bool IntrinsicCall::Evaluate(const Value& input, const EvalEnv& env, Value* out, Failure* failure) const {
   if (!impl_) {
     *failure = {errors::kIntrinsicFailure, "Evaluate called on an unparsed intrinsic call"};
     return false;

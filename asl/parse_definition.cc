@@ -605,6 +605,8 @@ State ParseState(const std::string& name, const Value& source, const std::string
     }
   }
 
+  if (language == QueryLanguage::kJsonata) CheckJsonataExpressions(source, location, context->diagnostics);
+
   if (bit & (kTask | kParallel | kMap)) {
     s.retry = ReadRetry(r);
     s.catchers = ReadCatch(r, language);

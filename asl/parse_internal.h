@@ -14,4 +14,8 @@ namespace stepflow::asl {
 ChoiceRule ParseChoiceRule(const Value& source, const std::string& location, QueryLanguage language,
                            bool top_level, Diagnostics* diagnostics);
 
+// Compiles every "{% ... %}" string of a JSONata state (outside its nested
+// machines and comments) and reports each syntax error at its location.
+void CheckJsonataExpressions(const Value& state, const std::string& location, Diagnostics* diagnostics);
+
 }  // namespace stepflow::asl

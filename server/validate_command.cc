@@ -23,25 +23,27 @@ int Usage() {
   return 2;
 }
 
-// Reads at most `limit` + 1 bytes, so a huge file is rejected by the parser's size
-// check without being loaded whole.
-bool ReadFileText(const std::string& path, size_t limit, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
+// Reads the file, unless it is larger than `limit`: then sets `*size` only, so a
+// huge file is rejected without being loaded.
+bool ReadFileText(const std::string& path, size_t limit, std::string* out, size_t* size, std::string* error) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     *error = "cannot open file";
     return false;
   }
-  out->resize(limit + 1);
-  in.read(out->data(), static_cast<std::streamsize>(out->size()));
-  if (in.bad()) {
+  std::streamoff end = in.tellg();
+  if (end < 0) {
     *error = "cannot read file";
     return false;
   }
-  out->resize(static_cast<size_t>(in.gcount()));
-  if (out->size() > limit) {
-    in.seekg(0, std::ios::end);
-    std::streamoff size = in.tellg();
-    if (size > 0) out->resize(static_cast<size_t>(size), ' ');  // size is all the parser looks at
+  *size = static_cast<size_t>(end);
+  if (*size > limit) return true;
+  in.seekg(0);
+  out->resize(*size);
+  in.read(out->data(), static_cast<std::streamsize>(out->size()));
+  if (!in || static_cast<size_t>(in.gcount()) != *size) {
+    *error = "cannot read file";
+    return false;
   }
   return true;
 }
@@ -70,17 +72,26 @@ int RunValidateCommand(int argc, char** argv) {
 
   asl::ParseOptions options;
   std::string text, error;
+  size_t size = 0;
   if (file == "-") {
     std::ostringstream buffer;
     buffer << std::cin.rdbuf();
     text = buffer.str();
-  } else if (!ReadFileText(file, options.max_definition_bytes, &text, &error)) {
+    size = text.size();
+  } else if (!ReadFileText(file, options.max_definition_bytes, &text, &size, &error)) {
     std::fprintf(stderr, "stepflow validate: %s: %s\n", file.c_str(), error.c_str());
     return 2;
   }
 
   asl::Diagnostics diagnostics;
-  asl::ParseDefinition(text, &diagnostics, options);
+  if (size > options.max_definition_bytes && text.empty()) {
+    // Not loaded (see ReadFileText); the same diagnostic ParseDefinition gives.
+    diagnostics.push_back({asl::Diagnostic::Severity::kError, "SCHEMA_VALIDATION_FAILED", "",
+                           "The definition is " + std::to_string(size) + " bytes, over the limit of " +
+                               std::to_string(options.max_definition_bytes) + " bytes."});
+  } else {
+    asl::ParseDefinition(text, &diagnostics, options);
+  }
   bool failed = asl::HasError(diagnostics);
 
   if (json) {

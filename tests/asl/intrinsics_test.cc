@@ -1,21 +1,22 @@
+#include "stepflow/asl/intrinsics.h"
+
 #include <doctest/doctest.h>
 
 #include <random>
 #include <string>
 
+#include "intrinsic_text.h"
 #include "stepflow/asl/errors.h"
 #include "stepflow/asl/eval.h"
-#include "stepflow/asl/intrinsics.h"
 #include "stepflow/asl/json.h"
-#include "intrinsic_text.h"
 
+using stepflow::asl::Array;
 using stepflow::asl::EvalEnv;
 using stepflow::asl::Failure;
 using stepflow::asl::IntrinsicCall;
 using stepflow::asl::JsonError;
 using stepflow::asl::ParseJson;
 using stepflow::asl::ToJson;
-using stepflow::asl::Array;
 using stepflow::asl::Value;
 namespace errors = stepflow::asl::errors;
 
@@ -41,7 +42,6 @@ std::string ParseError(const std::string& text) {
   CHECK_FALSE_MESSAGE(Parses(text, &e), text);
   return e;
 }
-
 
 // Evaluates `text` with `input` as `$` and {"Execution":{"Input": input}} as `$$`.
 struct Outcome {
@@ -86,24 +86,22 @@ void CheckRecorded(const Recorded (&cases)[N]) {
     CHECK_MESSAGE(o.ok, name, ": ", o.failure.error, ": ", o.failure.cause);
     if (!o.ok) continue;
     Value expected = Json(c.expected);
-    CHECK_MESSAGE(o.value == expected, name, ": got ", ToJson(o.value), ", AWS gave ", std::string(c.expected));
+    CHECK_MESSAGE(o.value == expected, name, ": got ", ToJson(o.value), ", AWS gave ",
+                  std::string(c.expected));
   }
 }
 
 // States.Array
 const Recorded kRecordedArray[] = {
     {"array-array-2-1", R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": "", "snd": ""}})json",
-     R"json(["", ""])json"},
+     R"json({"FunctionInput": {"fst": "", "snd": ""}})json", R"json(["", ""])json"},
     {"array-array-2-3", R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "HelloWorld", "snd": "HelloWorld"}})json",
      R"json(["HelloWorld", "HelloWorld"])json"},
     {"array-array-2-4", R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": null, "snd": null}})json",
-     R"json([null, null])json"},
+     R"json({"FunctionInput": {"fst": null, "snd": null}})json", R"json([null, null])json"},
     {"array-array-2-6", R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.1, "snd": 1.1}})json",
-     R"json([1.1, 1.1])json"},
+     R"json({"FunctionInput": {"fst": 1.1, "snd": 1.1}})json", R"json([1.1, 1.1])json"},
     {"array-array-2-7", R"json(States.Array($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "{\"Arg1\": 1, \"Arg2\": []}", "snd": "{\"Arg1\": 1, \"Arg2\": []}"}})json",
      R"json(["{\"Arg1\": 1, \"Arg2\": []}", "{\"Arg1\": 1, \"Arg2\": []}"])json"},
@@ -115,36 +113,28 @@ const Recorded kRecordedArray[] = {
 // States.ArrayContains
 const Recorded kRecordedArrayContains[] = {
     {"array-array-contains-1", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": null}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [], "snd": null}})json", R"json(false)json"},
     {"array-array-contains-2", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": []}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [], "snd": []}})json", R"json(false)json"},
     {"array-array-contains-3", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 1}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 1}})json", R"json(false)json"},
     {"array-array-contains-4", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": null}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": null}})json", R"json(false)json"},
     {"array-array-contains-5", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": [1, 2, 3]}})json",
-     R"json(true)json"},
+     R"json({"FunctionInput": {"fst": [[1, 2, 3], 2], "snd": [1, 2, 3]}})json", R"json(true)json"},
     {"array-array-contains-6", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [{"1": 2, "2": []}], "snd": []}})json",
-     R"json(false)json"},
+     R"json({"FunctionInput": {"fst": [{"1": 2, "2": []}], "snd": []}})json", R"json(false)json"},
     {"array-array-contains-7", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": [{"1": 2, "2": []}], "snd": {"1": 2, "2": []}}})json",
      R"json(true)json"},
     {"array-array-contains-9", R"json(States.ArrayContains($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [true, false], "snd": false}})json",
-     R"json(true)json"},
+     R"json({"FunctionInput": {"fst": [true, false], "snd": false}})json", R"json(true)json"},
 };
 
 // States.ArrayLength
 const Recorded kRecordedArrayLength[] = {
     {"array-array-length", R"json(States.ArrayLength($.FunctionInput))json",
-     R"json({"FunctionInput": [1, 2, 3, 4, 5, 6, 7, 8, 9]})json",
-     R"json(9)json"},
+     R"json({"FunctionInput": [1, 2, 3, 4, 5, 6, 7, 8, 9]})json", R"json(9)json"},
     {"array-array-unique", R"json(States.ArrayLength($.FunctionInput))json",
      R"json({"FunctionInput": [null, null, true, true, false, false, 1, 1, 1.1, 0, 0, "HelloWorld", "HelloWorld", [], [], [null], [null], {"a": 1, "b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 1}]})json",
      R"json(20)json"},
@@ -153,85 +143,65 @@ const Recorded kRecordedArrayLength[] = {
 // States.ArrayPartition
 const Recorded kRecordedArrayPartition[] = {
     {"array-array-partition-1", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 1}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 1}})json", R"json([])json"},
     {"array-array-partition-10", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 5}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 5}})json", R"json([[0]])json"},
     {"array-array-partition-11", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1], "snd": 1}})json",
-     R"json([[0], [1]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1], "snd": 1}})json", R"json([[0], [1]])json"},
     {"array-array-partition-12", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1], "snd": 2}})json",
-     R"json([[0, 1]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1], "snd": 2}})json", R"json([[0, 1]])json"},
     {"array-array-partition-13", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1], "snd": 3}})json",
-     R"json([[0, 1]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1], "snd": 3}})json", R"json([[0, 1]])json"},
     {"array-array-partition-14", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1], "snd": 4}})json",
-     R"json([[0, 1]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1], "snd": 4}})json", R"json([[0, 1]])json"},
     {"array-array-partition-15", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1], "snd": 5}})json",
-     R"json([[0, 1]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1], "snd": 5}})json", R"json([[0, 1]])json"},
     {"array-array-partition-16", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 1}})json",
-     R"json([[0], [1], [2]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 1}})json", R"json([[0], [1], [2]])json"},
     {"array-array-partition-19", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 4}})json",
-     R"json([[0, 1, 2]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 4}})json", R"json([[0, 1, 2]])json"},
     {"array-array-partition-20", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 5}})json",
-     R"json([[0, 1, 2]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2], "snd": 5}})json", R"json([[0, 1, 2]])json"},
     {"array-array-partition-22", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 2}})json",
-     R"json([[0, 1], [2, 3]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 2}})json", R"json([[0, 1], [2, 3]])json"},
     {"array-array-partition-23", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 3}})json",
-     R"json([[0, 1, 2], [3]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 3}})json", R"json([[0, 1, 2], [3]])json"},
     {"array-array-partition-24", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 4}})json",
-     R"json([[0, 1, 2, 3]])json"},
+     R"json({"FunctionInput": {"fst": [0, 1, 2, 3], "snd": 4}})json", R"json([[0, 1, 2, 3]])json"},
     {"array-array-partition-3", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 3}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 3}})json", R"json([])json"},
     {"array-array-partition-4", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [], "snd": 4}})json",
-     R"json([])json"},
+     R"json({"FunctionInput": {"fst": [], "snd": 4}})json", R"json([])json"},
     {"array-array-partition-6", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 1}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 1}})json", R"json([[0]])json"},
     {"array-array-partition-7", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 2}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 2}})json", R"json([[0]])json"},
     {"array-array-partition-8", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 3}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 3}})json", R"json([[0]])json"},
     {"array-array-partition-9", R"json(States.ArrayPartition($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": [0], "snd": 4}})json",
-     R"json([[0]])json"},
+     R"json({"FunctionInput": {"fst": [0], "snd": 4}})json", R"json([[0]])json"},
 };
 
 // States.ArrayRange
 const Recorded kRecordedArrayRange[] = {
-    {"array-array-range-1", R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 0, "snd": 9, "trd": 3}})json",
-     R"json([0, 3, 6, 9])json"},
-    {"array-array-range-2", R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 0, "snd": 10, "trd": 3}})json",
-     R"json([0, 3, 6, 9])json"},
-    {"array-array-range-3", R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 9}})json",
-     R"json([1])json"},
-    {"array-array-range-4", R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
-     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 2}})json",
-     R"json([1, 3, 5, 7, 9])json"},
+    {"array-array-range-1",
+     R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
+     R"json({"FunctionInput": {"fst": 0, "snd": 9, "trd": 3}})json", R"json([0, 3, 6, 9])json"},
+    {"array-array-range-2",
+     R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
+     R"json({"FunctionInput": {"fst": 0, "snd": 10, "trd": 3}})json", R"json([0, 3, 6, 9])json"},
+    {"array-array-range-3",
+     R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
+     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 9}})json", R"json([1])json"},
+    {"array-array-range-4",
+     R"json(States.ArrayRange($.FunctionInput.fst, $.FunctionInput.snd, $.FunctionInput.trd))json",
+     R"json({"FunctionInput": {"fst": 1, "snd": 9, "trd": 2}})json", R"json([1, 3, 5, 7, 9])json"},
 };
 
 // States.Base64Encode
 const Recorded kRecordedBase64Encode[] = {
     {"encode-decode-base-64-encode-2", R"json(States.Base64Encode($.FunctionInput))json",
-     R"json({"FunctionInput": "Data to encode"})json",
-     R"json("RGF0YSB0byBlbmNvZGU=")json"},
+     R"json({"FunctionInput": "Data to encode"})json", R"json("RGF0YSB0byBlbmNvZGU=")json"},
 };
 
 // States.StringSplit
@@ -239,24 +209,25 @@ const Recorded kRecordedStringSplit[] = {
     {"generic-escape-sequence", R"json(States.StringSplit('Hello
 World', '
 '))json",
-     R"json({"FunctionInput": null})json",
-     R"json(["Hello", "World"])json"},
-    {"string-operations-string-split-1", R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": " ", "snd": ","}})json",
-     R"json([" "])json"},
-    {"string-operations-string-split-2", R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": " , ", "snd": ","}})json",
-     R"json([" ", " "])json"},
-    {"string-operations-string-split-3", R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": ", , ,", "snd": ","}})json",
-     R"json([" ", " "])json"},
-    {"string-operations-string-split-4", R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": ",,,,", "snd": ","}})json",
-     R"json([])json"},
-    {"string-operations-string-split-7", R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
+     R"json({"FunctionInput": null})json", R"json(["Hello", "World"])json"},
+    {"string-operations-string-split-1",
+     R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
+     R"json({"FunctionInput": {"fst": " ", "snd": ","}})json", R"json([" "])json"},
+    {"string-operations-string-split-2",
+     R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
+     R"json({"FunctionInput": {"fst": " , ", "snd": ","}})json", R"json([" ", " "])json"},
+    {"string-operations-string-split-3",
+     R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
+     R"json({"FunctionInput": {"fst": ", , ,", "snd": ","}})json", R"json([" ", " "])json"},
+    {"string-operations-string-split-4",
+     R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
+     R"json({"FunctionInput": {"fst": ",,,,", "snd": ","}})json", R"json([])json"},
+    {"string-operations-string-split-7",
+     R"json(States.StringSplit($.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "split on T and \nnew line", "snd": "T\n"}})json",
      R"json(["split on ", " and ", "new line"])json"},
-    {"string-operations-string-split-context-object", R"json(States.StringSplit($$.Execution.Input.FunctionInput, ','))json",
+    {"string-operations-string-split-context-object",
+     R"json(States.StringSplit($$.Execution.Input.FunctionInput, ','))json",
      R"json({"FunctionInput": "Value1,Value2,Value3\nValue4,Value5,Value6\n,,,\ntrue,1,'HelloWorld'\nNull,None,\n   \n"})json",
      R"json(["Value1", "Value2", "Value3\nValue4", "Value5", "Value6\n", "\ntrue", "1", "'HelloWorld'\nNull", "None", "\n   \n"])json"},
 };
@@ -264,30 +235,30 @@ World', '
 // States.Format
 const Recorded kRecordedFormat[] = {
     {"generic-format-1-2", R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
-     R"json({"FunctionInput": " "})json",
-     R"json("Formatting argument  .")json"},
+     R"json({"FunctionInput": " "})json", R"json("Formatting argument  .")json"},
     {"generic-format-1-3", R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
-     R"json({"FunctionInput": "HelloWorld"})json",
-     R"json("Formatting argument HelloWorld.")json"},
+     R"json({"FunctionInput": "HelloWorld"})json", R"json("Formatting argument HelloWorld.")json"},
     {"generic-format-1-5", R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
-     R"json({"FunctionInput": 1})json",
-     R"json("Formatting argument 1.")json"},
+     R"json({"FunctionInput": 1})json", R"json("Formatting argument 1.")json"},
     {"generic-format-1-6", R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
-     R"json({"FunctionInput": 1.1})json",
-     R"json("Formatting argument 1.1.")json"},
+     R"json({"FunctionInput": 1.1})json", R"json("Formatting argument 1.1.")json"},
     {"generic-format-1-7", R"json(States.Format('Formatting argument {}.', $.FunctionInput))json",
      R"json({"FunctionInput": "{\"Arg1\": 1, \"Arg2\": []}"})json",
      R"json("Formatting argument {\"Arg1\": 1, \"Arg2\": []}.")json"},
-    {"generic-format-2-2", R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
+    {"generic-format-2-2",
+     R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": " ", "snd": " "}})json",
      R"json("Formatting arguments fst=  and snd= .")json"},
-    {"generic-format-2-3", R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
+    {"generic-format-2-3",
+     R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "HelloWorld", "snd": "HelloWorld"}})json",
      R"json("Formatting arguments fst=HelloWorld and snd=HelloWorld.")json"},
-    {"generic-format-2-4", R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
+    {"generic-format-2-4",
+     R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": null, "snd": null}})json",
      R"json("Formatting arguments fst=null and snd=null.")json"},
-    {"generic-format-2-7", R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
+    {"generic-format-2-7",
+     R"json(States.Format('Formatting arguments fst={} and snd={}.', $.FunctionInput.fst, $.FunctionInput.snd))json",
      R"json({"FunctionInput": {"fst": "{\"Arg1\": 1, \"Arg2\": []}", "snd": "{\"Arg1\": 1, \"Arg2\": []}"}})json",
      R"json("Formatting arguments fst={\"Arg1\": 1, \"Arg2\": []} and snd={\"Arg1\": 1, \"Arg2\": []}.")json"},
 };
@@ -307,7 +278,8 @@ const Recorded kRecordedHash[] = {
 
 // States.JsonMerge
 const Recorded kRecordedJsonMerge[] = {
-    {"json-manipulation-json-merge", R"json(States.JsonMerge($.FunctionInput.fst, $.FunctionInput.snd, false))json",
+    {"json-manipulation-json-merge",
+     R"json(States.JsonMerge($.FunctionInput.fst, $.FunctionInput.snd, false))json",
      R"json({"FunctionInput": {"fst": {"a": {"a1": 1, "a2": 2}, "b": 2, "d": 3}, "snd": {"a": {"a3": 1, "a4": 2}, "c": 3, "d": 4}}})json",
      R"json({"a": {"a3": 1, "a4": 2}, "b": 2, "c": 3, "d": 4})json"},
 };
@@ -315,85 +287,61 @@ const Recorded kRecordedJsonMerge[] = {
 // States.JsonToString
 const Recorded kRecordedJsonToString[] = {
     {"json-manipulation-json-to-string-2", R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": 0})json",
-     R"json("0")json"},
+     R"json({"FunctionInput": 0})json", R"json("0")json"},
     {"json-manipulation-json-to-string-3", R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": 1})json",
-     R"json("1")json"},
+     R"json({"FunctionInput": 1})json", R"json("1")json"},
     {"json-manipulation-json-to-string-5", R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": true})json",
-     R"json("true")json"},
+     R"json({"FunctionInput": true})json", R"json("true")json"},
     {"json-manipulation-json-to-string-7", R"json(States.JsonToString($.FunctionInput))json",
-     R"json({"FunctionInput": [1, 2, "HelloWorld"]})json",
-     R"json("[1,2,\"HelloWorld\"]")json"},
+     R"json({"FunctionInput": [1, 2, "HelloWorld"]})json", R"json("[1,2,\"HelloWorld\"]")json"},
 };
 
 // States.StringToJson
 const Recorded kRecordedStringToJson[] = {
     {"json-manipulation-string-to-json-10", R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "{\"Arg1\": 1, \"Arg2\": []}"})json",
-     R"json({"Arg1": 1, "Arg2": []})json"},
+     R"json({"FunctionInput": "{\"Arg1\": 1, \"Arg2\": []}"})json", R"json({"Arg1": 1, "Arg2": []})json"},
     {"json-manipulation-string-to-json-2", R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": " "})json",
-     R"json(null)json"},
+     R"json({"FunctionInput": " "})json", R"json(null)json"},
     {"json-manipulation-string-to-json-3", R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "null"})json",
-     R"json(null)json"},
+     R"json({"FunctionInput": "null"})json", R"json(null)json"},
     {"json-manipulation-string-to-json-5", R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "1"})json",
-     R"json(1)json"},
+     R"json({"FunctionInput": "1"})json", R"json(1)json"},
     {"json-manipulation-string-to-json-6", R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "1.1"})json",
-     R"json(1.1)json"},
+     R"json({"FunctionInput": "1.1"})json", R"json(1.1)json"},
     {"json-manipulation-string-to-json-7", R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "true"})json",
-     R"json(true)json"},
+     R"json({"FunctionInput": "true"})json", R"json(true)json"},
     {"json-manipulation-string-to-json-8", R"json(States.StringToJson($.FunctionInput))json",
-     R"json({"FunctionInput": "\"HelloWorld\""})json",
-     R"json("HelloWorld")json"},
+     R"json({"FunctionInput": "\"HelloWorld\""})json", R"json("HelloWorld")json"},
 };
 
 // States.MathAdd
 const Recorded kRecordedMathAdd[] = {
     {"math-operations-math-add-10", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.49, "snd": 0}})json",
-     R"json(-1)json"},
+     R"json({"FunctionInput": {"fst": -1.49, "snd": 0}})json", R"json(-1)json"},
     {"math-operations-math-add-11", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.5, "snd": 0}})json",
-     R"json(-1)json"},
+     R"json({"FunctionInput": {"fst": -1.5, "snd": 0}})json", R"json(-1)json"},
     {"math-operations-math-add-12", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.51, "snd": 0}})json",
-     R"json(-2)json"},
+     R"json({"FunctionInput": {"fst": -1.51, "snd": 0}})json", R"json(-2)json"},
     {"math-operations-math-add-13", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 0.5, "snd": 0}})json",
-     R"json(1)json"},
+     R"json({"FunctionInput": {"fst": 0.5, "snd": 0}})json", R"json(1)json"},
     {"math-operations-math-add-15", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 3.5, "snd": 0}})json",
-     R"json(4)json"},
+     R"json({"FunctionInput": {"fst": 3.5, "snd": 0}})json", R"json(4)json"},
     {"math-operations-math-add-19", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -3.5, "snd": 0}})json",
-     R"json(-3)json"},
+     R"json({"FunctionInput": {"fst": -3.5, "snd": 0}})json", R"json(-3)json"},
     {"math-operations-math-add-2", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.49, "snd": 1.5}})json",
-     R"json(3)json"},
+     R"json({"FunctionInput": {"fst": 1.49, "snd": 1.5}})json", R"json(3)json"},
     {"math-operations-math-add-3", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.5, "snd": 1.51}})json",
-     R"json(4)json"},
+     R"json({"FunctionInput": {"fst": 1.5, "snd": 1.51}})json", R"json(4)json"},
     {"math-operations-math-add-4", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.49, "snd": -1.5}})json",
-     R"json(-2)json"},
+     R"json({"FunctionInput": {"fst": -1.49, "snd": -1.5}})json", R"json(-2)json"},
     {"math-operations-math-add-5", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": -1.5, "snd": -1.51}})json",
-     R"json(-3)json"},
+     R"json({"FunctionInput": {"fst": -1.5, "snd": -1.51}})json", R"json(-3)json"},
     {"math-operations-math-add-6", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.49, "snd": 0}})json",
-     R"json(1)json"},
+     R"json({"FunctionInput": {"fst": 1.49, "snd": 0}})json", R"json(1)json"},
     {"math-operations-math-add-7", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.49, "snd": -1.49}})json",
-     R"json(0)json"},
+     R"json({"FunctionInput": {"fst": 1.49, "snd": -1.49}})json", R"json(0)json"},
     {"math-operations-math-add-9", R"json(States.MathAdd($.FunctionInput.fst, $.FunctionInput.snd))json",
-     R"json({"FunctionInput": {"fst": 1.51, "snd": 0}})json",
-     R"json(2)json"},
+     R"json({"FunctionInput": {"fst": 1.51, "snd": 0}})json", R"json(2)json"},
 };
 
 }  // namespace
@@ -464,7 +412,7 @@ TEST_CASE("Intrinsic parse checks a literal States.Format template against its a
         "States.Format template has 2 placeholders but 1 argument follow it");
   CHECK(ParseError("States.Format('none', 1)") ==
         "States.Format template has 0 placeholders but 1 argument follow it");
-  CHECK(Parses("States.Format('\\{} {}', 1)"));  // an escaped brace is no placeholder
+  CHECK(Parses("States.Format('\\{} {}', 1)"));         // an escaped brace is no placeholder
   CHECK(Parses("States.Format($.template, 1, 2, 3)"));  // a path template is checked at run time
   CHECK(ParseError("States.Format(1)") == "the first argument of States.Format must be a string");
 }
@@ -509,14 +457,17 @@ TEST_CASE("States.Hash matches the AWS recordings") { CheckRecorded(kRecordedHas
 TEST_CASE("States.JsonMerge matches the AWS recordings") { CheckRecorded(kRecordedJsonMerge); }
 TEST_CASE("States.JsonToString matches the AWS recordings") { CheckRecorded(kRecordedJsonToString); }
 TEST_CASE("States.StringToJson matches the AWS recordings") { CheckRecorded(kRecordedStringToJson); }
-TEST_CASE("States.MathAdd rounds decimals half up as the AWS recordings show") { CheckRecorded(kRecordedMathAdd); }
+TEST_CASE("States.MathAdd rounds decimals half up as the AWS recordings show") {
+  CheckRecorded(kRecordedMathAdd);
+}
 
 TEST_CASE("States.Format in a Fail state's ErrorPath and CausePath matches the AWS recording") {
   // base-state-fail-intrinsic
   Value input = Json(R"({"Error": "error string", "Cause": "cause string"})");
   CHECK(EvalJson("States.Format('{}', $.Error)", ToJson(input)) == R"("error string")");
   CHECK(EvalJson("States.Format('This is a custom error message for {}, caused by {}.', $.Error, $.Cause)",
-                 ToJson(input)) == R"("This is a custom error message for error string, caused by cause string.")");
+                 ToJson(input)) ==
+        R"("This is a custom error message for error string, caused by cause string.")");
 }
 
 // ---- evaluation: arguments --------------------------------------------------------------------
@@ -542,7 +493,8 @@ TEST_CASE("Intrinsic literal arguments keep their types") {
   CHECK(EvalJson("States.Array('s', 1, -2, 1.5, -0.25, 1e3, true, false, null)") ==
         R"(["s",1,-2,1.5,-0.25,1000.0,true,false,null])");
   CHECK(EvalJson("States.Array()") == "[]");
-  CHECK(EvalJson("States.Array(99999999999999999999)") == "[100000000000000000000.0]");  // past int64: a double
+  CHECK(EvalJson("States.Array(99999999999999999999)") ==
+        "[100000000000000000000.0]");  // past int64: a double
   CHECK(ParseError("States.Array(1e999)") == "number out of range at offset 13");
 }
 
@@ -556,11 +508,14 @@ TEST_CASE("Intrinsic string literals apply backslash escapes") {
 
 TEST_CASE("Intrinsic calls nest") {
   // The AWS documentation's nine-call example.
-  Value input = Json(R"({"ImageRecipe": {"Arn": "arn:aws:imagebuilder:us-east-1:1:image-recipe/my-recipe.v2/1.0.0"}})");
+  Value input =
+      Json(R"({"ImageRecipe": {"Arn": "arn:aws:imagebuilder:us-east-1:1:image-recipe/my-recipe.v2/1.0.0"}})");
   Outcome o = Eval(
       "States.Format('{}.{}.{}', "
-      "States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(States.StringSplit($.ImageRecipe.Arn, '/'), 2), '.'), 0), "
-      "States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(States.StringSplit($.ImageRecipe.Arn, '/'), 2), '.'), 1), "
+      "States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(States.StringSplit($.ImageRecipe.Arn, "
+      "'/'), 2), '.'), 0), "
+      "States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(States.StringSplit($.ImageRecipe.Arn, "
+      "'/'), 2), '.'), 1), "
       "States.ArrayLength(States.Array(1, 2)))",
       input);
   REQUIRE(o.ok);
@@ -592,7 +547,8 @@ TEST_CASE("A failure inside a nested call stops the evaluation") {
 // ---- evaluation: each function ----------------------------------------------------------------
 
 TEST_CASE("States.Format fills placeholders with Java's text for each value") {
-  CHECK(EvalJson("States.Format('a={} b={} c={} d={}', 1, 1.5, true, null)") == R"("a=1 b=1.5 c=true d=null")");
+  CHECK(EvalJson("States.Format('a={} b={} c={} d={}', 1, 1.5, true, null)") ==
+        R"("a=1 b=1.5 c=true d=null")");
   CHECK(EvalJson("States.Format('{}', $)", "1.0") == R"("1.0")");
   CHECK(EvalJson("States.Format('{}', $)", "1e21") == R"("1.0E21")");
   CHECK(EvalJson("States.Format('{}', $)", "0.0001") == R"("1.0E-4")");
@@ -602,7 +558,8 @@ TEST_CASE("States.Format fills placeholders with Java's text for each value") {
   CHECK(EvalJson("States.Format('fst={} and snd={}.', $.fst, $.snd)",
                  R"({"fst": {"Arg1": 1, "Arg2": []}, "snd": {"Arg1": 1, "Arg2": []}})") ==
         R"("fst={Arg1=1, Arg2=[]} and snd={Arg1=1, Arg2=[]}.")");
-  CHECK(EvalJson("States.Format('{}', $)", R"(["a", 1, null, {"k": [true]}])") == R"("[a, 1, null, {k=[true]}]")");
+  CHECK(EvalJson("States.Format('{}', $)", R"(["a", 1, null, {"k": [true]}])") ==
+        R"("[a, 1, null, {k=[true]}]")");
 }
 
 TEST_CASE("States.Format keeps escaped braces as text") {
@@ -621,7 +578,8 @@ TEST_CASE("States.Format takes its template from a path") {
         "Invalid arguments in States.Format: the template has 1 placeholder(s) but 2 argument(s) follow it");
   Outcome n = Eval("States.Format($.n)", Json(R"({"n": 5})"));
   REQUIRE_FALSE(n.ok);
-  CHECK(n.failure.cause == "Invalid arguments in States.Format: argument 1 must be a string, but was number 5");
+  CHECK(n.failure.cause ==
+        "Invalid arguments in States.Format: argument 1 must be a string, but was number 5");
 }
 
 TEST_CASE("States.StringToJson parses JSON text") {
@@ -630,9 +588,11 @@ TEST_CASE("States.StringToJson parses JSON text") {
   CHECK(EvalJson("States.StringToJson('-0')") == "0");
   CHECK(EvalJson("States.StringToJson('')") == "null");  // AWS snapshot: "" -> null
   CHECK(EvalJson("States.StringToJson($)", "1") ==
-        "States.IntrinsicFailure: Invalid arguments in States.StringToJson: argument 1 must be a string, but was number 1");
+        "States.IntrinsicFailure: Invalid arguments in States.StringToJson: argument 1 must be a string, but "
+        "was number 1");
   std::string bad = EvalJson("States.StringToJson('{nope')");
-  CHECK(bad.starts_with("States.IntrinsicFailure: Invalid arguments in States.StringToJson: the string is not valid JSON: "));
+  CHECK(bad.starts_with(
+      "States.IntrinsicFailure: Invalid arguments in States.StringToJson: the string is not valid JSON: "));
 }
 
 TEST_CASE("States.JsonToString writes compact JSON as Jackson does") {
@@ -660,15 +620,20 @@ TEST_CASE("States.ArrayPartition splits into chunks of the given size") {
 
 TEST_CASE("States.ArrayPartition rejects a chunk size that is not a positive integer") {
   CHECK(EvalJson("States.ArrayPartition(States.Array(1), 0)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was 0");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater "
+        "than 0, but was 0");
   CHECK(EvalJson("States.ArrayPartition(States.Array(1), -1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was -1");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater "
+        "than 0, but was -1");
   CHECK(EvalJson("States.ArrayPartition(States.Array(1), 0.4)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater than 0, but was 0");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: the chunk size must be greater "
+        "than 0, but was 0");
   CHECK(EvalJson("States.ArrayPartition(States.Array(1), 'x')") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: argument 2 must be a number, but was string \"x\"");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: argument 2 must be a number, "
+        "but was string \"x\"");
   CHECK(EvalJson("States.ArrayPartition('abc', 1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: argument 1 must be an array, but was string \"abc\"");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayPartition: argument 1 must be an array, "
+        "but was string \"abc\"");
 }
 
 TEST_CASE("States.ArrayContains compares values deeply") {
@@ -676,7 +641,8 @@ TEST_CASE("States.ArrayContains compares values deeply") {
   CHECK(EvalJson("States.ArrayContains(States.Array(1, 2), 3)") == "false");
   CHECK(EvalJson("States.ArrayContains(States.Array(1, 2), 2.0)") == "true");
   CHECK(EvalJson("States.ArrayContains(null, 1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayContains: argument 1 must be an array, but was null null");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayContains: argument 1 must be an array, "
+        "but was null null");
 }
 
 TEST_CASE("States.ArrayRange counts from start to end by step") {
@@ -695,11 +661,14 @@ TEST_CASE("States.ArrayRange rejects a zero step, non-numbers and more than 1000
   CHECK(EvalJson("States.ArrayRange(1, 9, 0)") ==
         "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the step must not be 0");
   CHECK(EvalJson("States.ArrayRange(0, 1000, 1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the range would have 1001 items; at most 1000 are allowed");
-  CHECK(EvalJson("States.ArrayRange(-9223372036854775807, 9223372036854775807, 1)").starts_with(
-      "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the range would have"));
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the range would have 1001 items; "
+        "at most 1000 are allowed");
+  CHECK(EvalJson("States.ArrayRange(-9223372036854775807, 9223372036854775807, 1)")
+            .starts_with(
+                "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: the range would have"));
   CHECK(EvalJson("States.ArrayRange(1, '9', 1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: argument 2 must be a number, but was string \"9\"");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayRange: argument 2 must be a number, but "
+        "was string \"9\"");
 }
 
 TEST_CASE("States.ArrayGetItem returns the item at a zero-based index") {
@@ -709,17 +678,21 @@ TEST_CASE("States.ArrayGetItem returns the item at a zero-based index") {
 
 TEST_CASE("States.ArrayGetItem rejects an index out of range") {
   CHECK(EvalJson("States.ArrayGetItem(States.Array(1, 2), 2)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayGetItem: index 2 is out of bounds for an array of length 2");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayGetItem: index 2 is out of bounds for an "
+        "array of length 2");
   CHECK(EvalJson("States.ArrayGetItem(States.Array(1, 2), -1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayGetItem: index -1 is out of bounds for an array of length 2");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayGetItem: index -1 is out of bounds for an "
+        "array of length 2");
   CHECK(EvalJson("States.ArrayGetItem(States.Array(1, 2), 'x')") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayGetItem: argument 2 must be an integer, but was string \"x\"");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayGetItem: argument 2 must be an integer, "
+        "but was string \"x\"");
 }
 
 TEST_CASE("States.ArrayLength counts items") {
   CHECK(EvalJson("States.ArrayLength(States.Array())") == "0");
   CHECK(EvalJson("States.ArrayLength($)", R"({"a": 1})") ==
-        "States.IntrinsicFailure: Invalid arguments in States.ArrayLength: argument 1 must be an array, but was object {\"a\":1}");
+        "States.IntrinsicFailure: Invalid arguments in States.ArrayLength: argument 1 must be an array, but "
+        "was object {\"a\":1}");
 }
 
 TEST_CASE("States.ArrayUnique keeps the first of equal values in order") {
@@ -728,7 +701,8 @@ TEST_CASE("States.ArrayUnique keeps the first of equal values in order") {
                  R"([null, null, true, true, false, false, 1, 1, 1.1, 0, -0, "HelloWorld", "HelloWorld",
                      [], [], [null], [null], {"a": 1, "b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 1}])") ==
         R"([null,true,false,1,1.1,0,"HelloWorld",[],[null],{"a":1,"b":2},{"a":1,"b":1}])");
-  CHECK(EvalJson("States.ArrayUnique($)", R"([{"a": 1, "b": 2}, {"b": 2, "a": 1}, 2, 2.0])") == R"([{"a":1,"b":2},2])");
+  CHECK(EvalJson("States.ArrayUnique($)", R"([{"a": 1, "b": 2}, {"b": 2, "a": 1}, 2, 2.0])") ==
+        R"([{"a":1,"b":2},2])");
 }
 
 TEST_CASE("States.ArrayUnique stays fast on large arrays") {
@@ -758,11 +732,13 @@ TEST_CASE("States.Base64Decode skips characters outside the alphabet, as MIME Ba
 }
 
 TEST_CASE("States.Base64Decode rejects misplaced padding and a dangling character") {
-  const char* bad[] = {"States.Base64Decode('Y===')", "States.Base64Decode('Y')", "States.Base64Decode('YQ= =')",
-                       "States.Base64Decode('YQ=')", "States.Base64Decode('=')", "States.Base64Decode('YQ==YQ==')"};
+  const char* bad[] = {"States.Base64Decode('Y===')",  "States.Base64Decode('Y')",
+                       "States.Base64Decode('YQ= =')", "States.Base64Decode('YQ=')",
+                       "States.Base64Decode('=')",     "States.Base64Decode('YQ==YQ==')"};
   for (const char* text : bad) {
     CHECK_MESSAGE(EvalJson(text) ==
-                      "States.IntrinsicFailure: Invalid arguments in States.Base64Decode: the input is not valid Base64",
+                      "States.IntrinsicFailure: Invalid arguments in States.Base64Decode: the input is not "
+                      "valid Base64",
                   std::string(text));
   }
   CHECK(EvalJson("States.Base64Decode('YQ==\n')") == R"("a")");
@@ -794,24 +770,30 @@ TEST_CASE("States.Hash computes each supported digest in lower-case hex") {
 
 TEST_CASE("States.Hash rejects an unknown algorithm") {
   CHECK(EvalJson("States.Hash('x', 'SHA-3')") ==
-        "States.IntrinsicFailure: Invalid arguments in States.Hash: the hash algorithm 'SHA-3' is not supported; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512");
+        "States.IntrinsicFailure: Invalid arguments in States.Hash: the hash algorithm 'SHA-3' is not "
+        "supported; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512");
   CHECK(EvalJson("States.Hash('x', 'sha-256')").starts_with("States.IntrinsicFailure"));
   CHECK(EvalJson("States.Hash(1, 'MD5')") ==
-        "States.IntrinsicFailure: Invalid arguments in States.Hash: argument 1 must be a string, but was number 1");
+        "States.IntrinsicFailure: Invalid arguments in States.Hash: argument 1 must be a string, but was "
+        "number 1");
 }
 
 TEST_CASE("States.JsonMerge merges shallowly, the second object winning") {
-  CHECK(EvalJson("States.JsonMerge($.a, $.b, false)", R"({"a": {"x": {"p": 1}, "y": 1}, "b": {"x": {"q": 2}, "z": 3}})") ==
+  CHECK(EvalJson("States.JsonMerge($.a, $.b, false)",
+                 R"({"a": {"x": {"p": 1}, "y": 1}, "b": {"x": {"q": 2}, "z": 3}})") ==
         R"({"x":{"q":2},"y":1,"z":3})");
 }
 
 TEST_CASE("States.JsonMerge rejects deep merge and non-objects") {
   CHECK(EvalJson("States.JsonMerge($.a, $.a, true)", R"({"a": {}})") ==
-        "States.IntrinsicFailure: Invalid arguments in States.JsonMerge: deep merge is not supported; the third argument must be false");
+        "States.IntrinsicFailure: Invalid arguments in States.JsonMerge: deep merge is not supported; the "
+        "third argument must be false");
   CHECK(EvalJson("States.JsonMerge($.a, $.a, 'false')", R"({"a": {}})") ==
-        "States.IntrinsicFailure: Invalid arguments in States.JsonMerge: argument 3 must be a boolean, but was string \"false\"");
+        "States.IntrinsicFailure: Invalid arguments in States.JsonMerge: argument 3 must be a boolean, but "
+        "was string \"false\"");
   CHECK(EvalJson("States.JsonMerge($.a, States.Array(), false)", R"({"a": {}})") ==
-        "States.IntrinsicFailure: Invalid arguments in States.JsonMerge: argument 2 must be an object, but was array []");
+        "States.IntrinsicFailure: Invalid arguments in States.JsonMerge: argument 2 must be an object, but "
+        "was array []");
 }
 
 TEST_CASE("States.MathAdd adds integers and rounds decimals half up") {
@@ -823,14 +805,17 @@ TEST_CASE("States.MathAdd adds integers and rounds decimals half up") {
   CHECK(EvalJson("States.MathAdd($.v, -1)", R"({"v": 111})") == "110");
   CHECK(EvalJson("States.MathAdd(2147483647, -2147483648)") == "-1");
   CHECK(EvalJson("States.MathAdd('1', 1)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: argument 1 must be a number, but was string \"1\"");
+        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: argument 1 must be a number, but was "
+        "string \"1\"");
 }
 
 TEST_CASE("States.MathAdd rejects operands outside the range of a Java int") {
   CHECK(EvalJson("States.MathAdd(2147483648, 0)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: the value 2147483648 is outside the range -2147483648 to 2147483647");
+        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: the value 2147483648 is outside the "
+        "range -2147483648 to 2147483647");
   CHECK(EvalJson("States.MathAdd(0, -2147483649)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: the value -2147483649 is outside the range -2147483648 to 2147483647");
+        "States.IntrinsicFailure: Invalid arguments in States.MathAdd: the value -2147483649 is outside the "
+        "range -2147483648 to 2147483647");
 }
 
 TEST_CASE("States.MathRandom draws from start inclusive to end exclusive") {
@@ -842,9 +827,11 @@ TEST_CASE("States.MathRandom draws from start inclusive to end exclusive") {
     CHECK(o.value.AsInt() < 4);
   }
   CHECK(EvalJson("States.MathRandom(5, 5)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.MathRandom: the end (5) must be greater than the start (5)");
+        "States.IntrinsicFailure: Invalid arguments in States.MathRandom: the end (5) must be greater than "
+        "the start (5)");
   CHECK(EvalJson("States.MathRandom(1, null)") ==
-        "States.IntrinsicFailure: Invalid arguments in States.MathRandom: argument 2 must be a number, but was null null");
+        "States.IntrinsicFailure: Invalid arguments in States.MathRandom: argument 2 must be a number, but "
+        "was null null");
 }
 
 TEST_CASE("States.MathRandom with a seed always gives the same number") {
@@ -869,12 +856,14 @@ TEST_CASE("States.MathRandom without a seed draws from the execution's random so
 
 TEST_CASE("States.StringSplit splits on each delimiter character and drops empty parts") {
   CHECK(EvalJson("States.StringSplit('1,2,3,4,5', ',')") == R"(["1","2","3","4","5"])");
-  CHECK(EvalJson("States.StringSplit('This.is+a,test=string', '.+,=')") == R"(["This","is","a","test","string"])");
+  CHECK(EvalJson("States.StringSplit('This.is+a,test=string', '.+,=')") ==
+        R"(["This","is","a","test","string"])");
   CHECK(EvalJson("States.StringSplit('', ',')") == "[]");
   CHECK(EvalJson("States.StringSplit('abc', '')") == R"(["abc"])");
   CHECK(EvalJson("States.StringSplit('a✓b✓', '✓')") == R"(["a","b"])");
   CHECK(EvalJson("States.StringSplit(1, ',')") ==
-        "States.IntrinsicFailure: Invalid arguments in States.StringSplit: argument 1 must be a string, but was number 1");
+        "States.IntrinsicFailure: Invalid arguments in States.StringSplit: argument 1 must be a string, but "
+        "was number 1");
 }
 
 TEST_CASE("States.UUID gives a version 4 UUID from the random source") {
@@ -915,7 +904,8 @@ TEST_CASE("Java's Double.toString layout is reproduced") {
 
 TEST_CASE("Intrinsic path arguments may use brackets, wildcards and filters") {
   Value input = Json(R"j({"items": [{"id": "a", "n": 1}, {"id": "b", "n": 5}], "odd key": ",)"})j");
-  CHECK(EvalJson("States.Array($.items[0].id, $['odd key'], $.items[1]['n'])", ToJson(input)) == R"j(["a",",)",5])j");
+  CHECK(EvalJson("States.Array($.items[0].id, $['odd key'], $.items[1]['n'])", ToJson(input)) ==
+        R"j(["a",",)",5])j");
   CHECK(EvalJson("States.ArrayLength($.items[*].id)", ToJson(input)) == "2");
   CHECK(EvalJson("States.Array($.items[?(@.n > 2)].id)", ToJson(input)) == R"([["b"]])");
   CHECK(EvalJson("States.Array($..id)", ToJson(input)) == R"([["a","b"]])");
@@ -933,4 +923,25 @@ TEST_CASE("Intrinsic path arguments accept AWS's documented bracket form for odd
   // "$.abc.['def ghi']" is the example in AWS's documentation.
   CHECK(EvalJson("States.Array($.abc.['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
   CHECK(EvalJson("States.Array($.abc['def ghi'])", R"({"abc": {"def ghi": 7}})") == "[7]");
+}
+
+TEST_CASE("Intrinsic calls from the recorded Assign cases evaluate with variables") {
+  // assign-reference-variables-...-outer-scope: Sum is not in the recorded output,
+  // so only its evaluation is checked here (44 + 9 + 6 + round(4.3)).
+  stepflow::asl::VariableScope outer{Json(R"({"bias": 4.3})"), nullptr};
+  stepflow::asl::VariableScope inner{Json(R"({"xCurrent": 9, "yCurrent": 44, "zCurrent": 6})"), &outer};
+  EvalEnv env;
+  env.variables = &inner;
+  IntrinsicCall call;
+  std::string error;
+  REQUIRE(IntrinsicCall::Parse(
+      "States.MathAdd(States.MathAdd(States.MathAdd($yCurrent, $xCurrent), $zCurrent), $bias)", &call,
+      &error));
+  Value out;
+  Failure failure;
+  REQUIRE(call.Evaluate(Value(), env, &out, &failure));
+  CHECK(ToJson(out) == "63");
+  // assign-base-base-cases-base-paths and -base-var.
+  CHECK(EvalJson("States.Format('Format Func {}', $.input_value)",
+                 R"({"input_value": "input_value_literal"})") == R"("Format Func input_value_literal")");
 }

@@ -95,3 +95,26 @@ TEST_CASE("stepflow validate exits 2 on bad usage") {
   CHECK(Validate("").exit_code == 2);
   CHECK(Validate("--bogus x").exit_code == 2);
 }
+
+TEST_CASE("stepflow validate rejects a file over 1 MiB with a clear size error") {
+  if (!HaveBinary()) return;
+  std::string path = std::filesystem::temp_directory_path() / "stepflow_validate_big.json";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::string chunk(1024 * 1024, ' ');
+    for (int i = 0; i < 50; ++i) std::fwrite(chunk.data(), 1, chunk.size(), f);
+    std::fclose(f);
+  }
+  Run run = Validate(path + " --json");
+  std::filesystem::remove(path);
+  CHECK(run.exit_code == 1);
+  CHECK(run.out.find("\"result\":\"FAIL\"") != std::string::npos);
+  CHECK(run.out.find("over the limit of 1048576 bytes") != std::string::npos);
+}
+
+TEST_CASE("stepflow validate reads the definition from stdin with '-'") {
+  if (!HaveBinary()) return;
+  Run run = Validate("- < " + kData + "valid.asl.json");
+  CHECK(run.exit_code == 0);
+}

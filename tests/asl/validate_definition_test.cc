@@ -826,3 +826,16 @@ TEST_CASE("ErrorPath and CausePath accept only the intrinsics that return a stri
   Rejected(OneEnd(R"J({"Type":"Fail","ErrorPath":"States.MathAdd(1, 2)"})J"), "INVALID_INTRINSIC_FUNCTION",
            "/States/A/ErrorPath");
 }
+
+TEST_CASE("JSONata expressions are syntax-checked at their location") {
+  Accepted(Jsonata(R"({"Type":"Pass","Output":{"a":["{% $states.input.x + 1 %}"]},"Next":"Done"})"));
+  Rejected(Jsonata(R"({"Type":"Pass","Output":{"a":["{% $states.input.x + %}"]},"Next":"Done"})"),
+           "SCHEMA_VALIDATION_FAILED", "/States/A/Output/a/0");
+  Rejected(Jsonata(R"({"Type":"Choice","Choices":[{"Condition":"{% ( %}","Next":"Done"}]})"),
+           "SCHEMA_VALIDATION_FAILED", "/States/A/Choices/0/Condition");
+  Rejected(Jsonata(R"({"Type":"Pass","Assign":{"x":"{% %}"},"Next":"Done"})"), "SCHEMA_VALIDATION_FAILED",
+           "/States/A/Assign/x");
+  // Comments are prose, and JSONPath states are not JSONata.
+  Accepted(Jsonata(R"({"Type":"Pass","Comment":"{% not ( an expression %}","Next":"Done"})"));
+  Accepted(One(R"({"Type":"Pass","Result":"{% ( %}","Next":"Done"})"));
+}

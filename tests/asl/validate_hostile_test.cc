@@ -115,3 +115,12 @@ TEST_CASE("A NUL byte inside a state name is handled") {
   ParseDefinition(text, &diagnostics);
   CHECK(!HasError(diagnostics));
 }
+
+TEST_CASE("A JSONata expression nested 100,000 deep is rejected cleanly") {
+  std::string expr = "{% " + std::string(100000, '(') + "1" + std::string(100000, ')') + " %}";
+  Validate(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":")" + expr +
+           R"(","End":true}}})");
+  std::string unbalanced = "{% " + std::string(100000, '[') + " %}";
+  Validate(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":")" + unbalanced +
+           R"(","End":true}}})");
+}
