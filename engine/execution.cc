@@ -439,8 +439,14 @@ Execution::Flow Execution::FailFrame(Frame& f, Failure failure) {
   return Flow::kPause;
 }
 
-Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Failure failure) {
+Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Failure failure, bool children_failed) {
   if (f->cancelled || finished()) return Flow::kPause;
+  if (failure.error == errors::kQueryEvaluationError) {
+    // AWS records the failed evaluation itself, then the state's failure.
+    Emit(f.get(), EventType::kEvaluationFailed, "", "evaluationFailedEventDetails",
+         Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}, {"state", Str(s.name)}}));
+    children_failed = true;
+  }
   bool is_task = s.type == StateType::kTask;
   if (!IsTerminalError(failure.error)) {
     for (size_t i = 0; i < s.retry.size(); ++i) {
@@ -454,6 +460,7 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
       }
       ++f->retry_attempts[i];
       ++f->retry_count;
+      // A retried Parallel or Map records no failure: AWS starts it again.
       FramePtr owner = f;
       Instant due = host_.clock->Now() + static_cast<Instant>(delay * kNanosPerSecond);
       const State* state = &s;
@@ -464,6 +471,15 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
       });
       return Flow::kPause;
     }
+  }
+  // The state failed for good (caught or not): Parallel and Map say so.
+  if (children_failed && s.type == StateType::kParallel) {
+    Emit(f.get(), EventType::kParallelStateFailed, "", "parallelStateFailedEventDetails",
+         Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}}));
+  } else if (children_failed && s.type == StateType::kMap) {
+    Emit(f.get(), EventType::kMapStateFailed, "", nullptr, Value());
+  }
+  if (!IsTerminalError(failure.error)) {
     for (const asl::Catcher& c : s.catchers) {
       if (!ErrorMatches(c.error_equals, failure.error, is_task)) continue;
       Value error_output = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
@@ -791,9 +807,7 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
         join->failed = true;
         CancelFrame(*f);
         f->cancelled = false;
-        Emit(f.get(), EventType::kParallelStateFailed, "", "parallelStateFailedEventDetails",
-             Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}}));
-        if (HandleFailure(f, *state, failure) == Flow::kContinue) Post(f);
+        if (HandleFailure(f, *state, failure, /*children_failed=*/true) == Flow::kContinue) Post(f);
         return;
       }
       join->results[i] = output;
@@ -839,8 +853,14 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
                                                  "Map state input must be an array but was: " + asl::ToJson(items)));
   }
   std::optional<double> max_concurrency, tolerated_count, tolerated_percentage;
-  if (!ResolveNumber(*f, s.max_concurrency, effective, "MaxConcurrency", true, &max_concurrency, &error) ||
-      !ResolveNumber(*f, s.tolerated_failure_count, effective, "ToleratedFailureCount", true, &tolerated_count,
+  if (!ResolveNumber(*f, s.max_concurrency, effective, "MaxConcurrency", true, &max_concurrency, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
+  }
+  const asl::Array& list = items.AsArray();
+  // AWS starts the Map before it checks the tolerated-failure fields.
+  Emit(f.get(), EventType::kMapStateStarted, "", "mapStateStartedEventDetails",
+       Obj({{"length", Value::Int(static_cast<int64_t>(list.size()))}}));
+  if (!ResolveNumber(*f, s.tolerated_failure_count, effective, "ToleratedFailureCount", true, &tolerated_count,
                      &error) ||
       !ResolveNumber(*f, s.tolerated_failure_percentage, effective, "ToleratedFailurePercentage", false,
                      &tolerated_percentage, &error)) {
@@ -853,9 +873,6 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
                                                  "ToleratedFailurePercentage must be between 0 and 100."));
   }
-  const asl::Array& list = items.AsArray();
-  Emit(f.get(), EventType::kMapStateStarted, "", "mapStateStartedEventDetails",
-       Obj({{"length", Value::Int(static_cast<int64_t>(list.size()))}}));
   if (s.distributed) Emit(f.get(), EventType::kMapRunStarted, "", nullptr, Value());
 
   struct Fanout {
@@ -894,8 +911,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
       Failure reported = tolerance ? Failure{errors::kExceedToleratedFailureThreshold,
                                              "The specified tolerated failure threshold was exceeded"}
                                    : *failure;
-      Emit(f.get(), EventType::kMapStateFailed, "", nullptr, Value());
-      flow = HandleFailure(f, *state, reported);
+      flow = HandleFailure(f, *state, reported, /*children_failed=*/true);
     } else {
       if (state->distributed) Emit(f.get(), EventType::kMapRunSucceeded, "", nullptr, Value());
       Emit(f.get(), EventType::kMapStateSucceeded, "", nullptr, Value());
@@ -942,8 +958,11 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
         }
       }
       child->input = input;
-      Emit(parent, EventType::kMapIterationStarted, "", "mapIterationStartedEventDetails",
-           Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}}));
+      // A distributed Map's iterations are child executions of its Map Run, not events here.
+      if (!state->distributed) {
+        Emit(parent, EventType::kMapIterationStarted, "", "mapIterationStartedEventDetails",
+             Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}}));
+      }
       child->last_event_id = parent->last_event_id;
       child->on_done = [this, parent, state, fp, index, finish](bool ok, const Value& output,
                                                                 const Failure& failure) {
@@ -953,10 +972,14 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
         Value details = Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}});
         if (ok) {
           fp->results[index] = output;
-          Emit(parent, EventType::kMapIterationSucceeded, "", "mapIterationSucceededEventDetails", details);
+          if (!state->distributed) {
+            Emit(parent, EventType::kMapIterationSucceeded, "", "mapIterationSucceededEventDetails", details);
+          }
         } else {
           ++fp->failed;
-          Emit(parent, EventType::kMapIterationFailed, "", "mapIterationFailedEventDetails", details);
+          if (!state->distributed) {
+            Emit(parent, EventType::kMapIterationFailed, "", "mapIterationFailedEventDetails", details);
+          }
           double total = static_cast<double>(fp->items.AsArray().size());
           double failed = static_cast<double>(fp->failed);
           bool within = (fp->tolerated_count && failed <= *fp->tolerated_count) ||

@@ -94,7 +94,9 @@ class Execution {
   // Emits the exit event and moves to `next` (or ends the frame).
   Flow ExitState(Frame& f, const asl::State& s, asl::Value output, int next);
   // Retry, then Catch, then the frame fails.
-  Flow HandleFailure(const FramePtr& f, const asl::State& s, asl::Failure failure);
+  // `children_failed`: a branch, an iteration or an evaluation failed, which AWS
+  // records as ParallelStateFailed / MapStateFailed once no retry follows.
+  Flow HandleFailure(const FramePtr& f, const asl::State& s, asl::Failure failure, bool children_failed = false);
   Flow FailFrame(Frame& f, asl::Failure failure);
   Flow EndFrame(Frame& f, asl::Value output);
 

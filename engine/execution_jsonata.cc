@@ -97,7 +97,7 @@ Execution::Flow Execution::ExecuteJsonata(const FramePtr& f, const State& s) {
     case StateType::kSucceed: {
       Value output = f->input;
       if (s.output && !EvalJsonata(*f, s, *s.output, "Output", nullptr, nullptr, &output, &failure)) {
-        return FailFrame(*f, failure);
+        return HandleFailure(f, s, failure);
       }
       return ExitState(*f, s, std::move(output), -1);
     }
@@ -109,13 +109,13 @@ Execution::Flow Execution::ExecuteJsonata(const FramePtr& f, const State& s) {
       Value v;
       if (s.jsonata_error) {
         if (!EvalJsonata(*f, s, *s.jsonata_error, "Error", nullptr, nullptr, &v, &failure)) {
-          return FailFrame(*f, failure);
+          return HandleFailure(f, s, failure);
         }
         error = v.is_string() ? v.AsString() : asl::ToJson(v);
       }
       if (s.jsonata_cause) {
         if (!EvalJsonata(*f, s, *s.jsonata_cause, "Cause", nullptr, nullptr, &v, &failure)) {
-          return FailFrame(*f, failure);
+          return HandleFailure(f, s, failure);
         }
         cause = v.is_string() ? v.AsString() : asl::ToJson(v);
       }

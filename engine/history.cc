@@ -9,6 +9,7 @@ std::string EventTypeName(EventType type, const char* state_type) {
     case EventType::kExecutionFailed: return "ExecutionFailed";
     case EventType::kExecutionAborted: return "ExecutionAborted";
     case EventType::kExecutionTimedOut: return "ExecutionTimedOut";
+    case EventType::kEvaluationFailed: return "EvaluationFailed";
     case EventType::kStateEntered: return std::string(state_type) + "StateEntered";
     case EventType::kStateExited: return std::string(state_type) + "StateExited";
     case EventType::kParallelStateStarted: return "ParallelStateStarted";

@@ -11,6 +11,7 @@ enum class EventType {
   kExecutionFailed,
   kExecutionAborted,
   kExecutionTimedOut,
+  kEvaluationFailed,
   kStateEntered,  // "<Type>StateEntered"
   kStateExited,   // "<Type>StateExited"
   kParallelStateStarted,
