@@ -6,6 +6,7 @@
 #include "stepflow/asl/intrinsics.h"
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/path.h"
+#include "field_reader.h"
 #include "value_path.h"
 
 namespace stepflow::asl {
@@ -27,26 +28,13 @@ using Node = PayloadTemplate::Node;
 
 bool IsStatic(const Node& node) { return node.kind == Node::Kind::kLiteral; }
 
-std::string EscapePointer(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 Node CompileNode(const Value& source, const std::string& location, Diagnostics* diagnostics) {
   Node node;
   if (source.is_object()) {
     bool all_static = true;
     for (const auto& [key, value] : source.AsObject()) {
-      std::string where = location + "/" + EscapePointer(key);
+      std::string where = PointerAppend(location, key);
       constexpr std::string_view kSuffix = ".$";
       if (key.size() > kSuffix.size() && key.compare(key.size() - 2, 2, kSuffix) == 0) {
         Node dynamic;

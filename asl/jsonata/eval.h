@@ -1,5 +1,7 @@
 #pragma once
 
+#include "utf8.h"
+
 // The JSONata evaluator: environments, function values, the evaluation context
 // (limits, clock, randomness) and helpers shared by the built-in library.
 
@@ -208,6 +210,6 @@ std::string FormatBase(double value, int radix);
 // UTF-8 helpers
 std::vector<uint32_t> ToCodePoints(const std::string& s);
 std::string FromCodePoints(const std::vector<uint32_t>& cps, size_t from, size_t to);
-void AppendUtf8(std::string* out, uint32_t cp);
+inline void AppendUtf8(std::string* out, uint32_t cp) { stepflow::asl::AppendUtf8(cp, out); }
 
 }  // namespace stepflow::asl::jsonata::internal
