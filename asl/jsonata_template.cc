@@ -85,7 +85,16 @@ bool EvaluateNode(const Node& node, const jsonata::Bindings& bindings, Value* ou
     case Node::Kind::kExpression: {
       std::optional<Value> result;
       jsonata::Error err;
-      if (!node.expression.Evaluate(nullptr, bindings, jsonata::Limits(), &result, &err)) {
+      // A runaway expression fails the state instead of holding the engine's thread.
+      jsonata::Limits limits;
+      limits.timelimit_ms = 10000;
+      if (!node.expression.Evaluate(nullptr, bindings, limits, &result, &err)) {
+        if (err.code == jsonata::kFunctionResultCode) {
+          *failure = Failure{errors::kQueryEvaluationError, "The JSONata expression '" + node.text +
+                                                                "' specified for the field '" + node.field +
+                                                                "' returned an unsupported result type."};
+          return false;
+        }
         *failure = Failure{errors::kQueryEvaluationError,
                            "The JSONata expression '" + node.text + "' specified for the field '" + node.field +
                                "' threw an error during evaluation: " + err.code + " " + err.message};

@@ -170,6 +170,10 @@ bool Expression::Evaluate(const Value* input, const Bindings& bindings, const Li
     for (auto& [name, value] : bindings) env->Bind(name, ToVal(value));
     Val in = input ? ToVal(*input) : Val();
     Val result = ev.Run(impl_->ast.get(), in, env);
+    if (impl_->step_functions && result.kind() == Kind::kFunc) {
+      *err = Error{kFunctionResultCode, "The expression returned a function", -1};
+      return false;
+    }
     *out = FromVal(result, 0);
     return true;
   } catch (const JError& e) {

@@ -34,6 +34,10 @@ struct Error {
   int position = -1;  // byte offset in the expression, -1 when unknown
 };
 
+// Step Functions mode only: the result is a function, which no JSON field can
+// hold. Not one of JSONata's own codes.
+inline constexpr char kFunctionResultCode[] = "X0002";
+
 // Variables visible as `$name` during evaluation.
 using Bindings = std::map<std::string, Value, std::less<>>;
 
