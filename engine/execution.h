@@ -103,6 +103,8 @@ class Execution {
   bool Assign(Frame& f, const asl::PayloadTemplate& assign, const asl::Value& input, asl::Failure* failure);
   // Builds $$ for the state the frame is in (on entry, retry, or a Map item).
   void BuildContext(Frame& f);
+  // Whether anything in `s` can read $$ (computed once per state).
+  bool ReadsContext(const asl::State& s);
   asl::EvalEnv Env(Frame& f);
   asl::Failure StateRuntimeError(const Frame& f, const asl::State& s, const std::string& error,
                                  const std::string& detail) const;
@@ -142,6 +144,7 @@ class Execution {
   std::vector<storage::HistoryEventRecord> pending_;
   // Compiled JSONata fields, by the address of their value in the (immutable) model.
   std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata_cache_;
+  std::unordered_map<const asl::State*, bool> reads_context_;
 };
 
 }  // namespace stepflow::engine
