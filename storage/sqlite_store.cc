@@ -10,6 +10,7 @@
 #include <limits>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -29,8 +30,8 @@ int64_t ClampLimit(size_t limit) {
 
 // Maps an SQLite result code to our Status codes: what a caller can do about it.
 Status SqliteError(int rc, const char* detail, const std::string& what) {
-  std::string message = "sqlite: " + what + ": " + (detail != nullptr ? detail : sqlite3_errstr(rc)) + " (" +
-                        sqlite3_errstr(rc) + ")";
+  std::string message = "sqlite: " + what + ": " + (detail != nullptr ? detail : sqlite3_errstr(rc));
+  if (detail != nullptr && std::string_view(detail) != sqlite3_errstr(rc)) message += std::string(" (") + sqlite3_errstr(rc) + ")";
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -153,7 +154,7 @@ class Connection {
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
                                 nullptr);
     if (rc != SQLITE_OK) {
-      *status = Error(rc, "prepare");
+      *status = Error(rc, "prepare statement");
       return nullptr;
     }
     cache_.emplace(sql, stmt);
@@ -946,16 +947,17 @@ Status Migrate(Connection& conn) {
   return s;
 }
 
-// Reads a one-value pragma, for checking that a setting took.
+// Reads a pragma's rows, joined by "; ", for checking that a setting took.
 Status PragmaText(Connection& conn, const std::string& pragma, std::string* value) {
   Status s;
   sqlite3_stmt* raw = conn.Prepare("PRAGMA " + pragma, &s);
   if (raw == nullptr) return s;
   Stmt stmt(raw);
-  int rc = stmt.Step();
-  if (rc == SQLITE_ROW) {
-    *value = stmt.Text(0);
-    rc = stmt.Step();
+  value->clear();
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    if (!value->empty()) *value += "; ";
+    *value += stmt.Text(0);
   }
   if (rc != SQLITE_DONE) return conn.Error(rc, "PRAGMA " + pragma);
   return Status::OK();
@@ -999,11 +1001,12 @@ StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (s.ok()) s = Configure(conn, options, memory);
   if (s.ok() && version < kSqliteSchemaVersion) s = Migrate(conn);
   // A damaged page may not be touched by the reads above: check the structure
-  // of the whole file once (a few ms per MB), so damage is reported at open,
-  // not as a failed commit later.
+  // of the whole file once, so damage is reported at open, not as a failed
+  // commit later.
+  const bool verify = options.verify_on_open && !memory;
   std::string check;
-  if (s.ok() && !memory) s = PragmaText(conn, "quick_check(1)", &check);
-  if (s.ok() && !memory && check != "ok") s = Status::Corruption(options.path + " is damaged: " + check);
+  if (s.ok() && verify) s = PragmaText(conn, "quick_check(3)", &check);
+  if (s.ok() && verify && check != "ok") s = Status::Corruption(options.path + " is damaged: " + check);
   if (!s.ok()) return s;
 
   std::unique_ptr<Connection> reader;

@@ -32,6 +32,11 @@ struct SqliteOptions {
 
   // At most this many requests share one group-commit transaction.
   size_t max_batch = 1024;
+
+  // Run SQLite's quick_check over the whole file at open, so a damaged or
+  // truncated file is kCorruption at open rather than at some later read or
+  // commit. Costs a read of the file (about a second per GB when cached).
+  bool verify_on_open = true;
 };
 
 struct SqliteStats {
