@@ -136,16 +136,19 @@ TEST_CASE("requests in one batch each get their own outcome; a conflict or unkno
   std::mutex mu;
   std::condition_variable cv;
   bool release = false;
-  std::promise<void> first_done;
+  std::promise<void> first_entered, first_done;
   AppendRequest r0;
   r0.execution_arn = x;
   r0.events = MakeEvents(1, 1);
   store->AppendAsync(r0, [&](Status s) {
     CHECK(s.ok());
+    first_entered.set_value();
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return release; });
     first_done.set_value();
   });
+
+  first_entered.get_future().get();  // r0 has committed alone; the writer now waits on us
 
   auto request = [](const std::string& arn, int64_t expected, int count) {
     AppendRequest r;
