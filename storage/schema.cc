@@ -59,8 +59,12 @@ CREATE INDEX executions_by_machine_status ON executions (state_machine_arn, stat
 -- Recovery reads every RUNNING execution; finished ones are not in this index.
 CREATE INDEX executions_running ON executions (start_time_ns, arn) WHERE status = 'RUNNING';
 
--- History events, clustered by (execution, id): GetExecutionHistory and
--- replay read one execution's events in order from adjacent pages.
+-- History events. A rowid table, so new events of many interleaved
+-- executions append to the end of the table instead of dirtying one page per
+-- execution (measured: about 1.5x the group-commit throughput of a table
+-- clustered by (execution, id) with 1,000 executions interleaved); the
+-- (execution_id, id) index serves GetExecutionHistory and replay in order,
+-- and its uniqueness backs up the contiguous-id check.
 -- details holds the "<type>EventDetails" JSON object, NULL when there is none.
 CREATE TABLE history_events (
   execution_id      INTEGER NOT NULL REFERENCES executions(id),
@@ -68,9 +72,9 @@ CREATE TABLE history_events (
   previous_event_id INTEGER NOT NULL,
   timestamp_ns      INTEGER NOT NULL,
   type              TEXT NOT NULL,
-  details           TEXT,
-  PRIMARY KEY (execution_id, id)
-) WITHOUT ROWID;
+  details           TEXT
+);
+CREATE UNIQUE INDEX history_by_execution ON history_events (execution_id, id);
 
 -- Pending timers (Wait states, retry backoffs, timeouts). A restarted engine
 -- re-arms each at its due time; a fired or cancelled timer is deleted in the
