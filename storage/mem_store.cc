@@ -69,8 +69,7 @@ class MemStore : public Store {
       if (!query.state_machine_arn.empty() && r.state_machine_arn != query.state_machine_arn) continue;
       if (query.status && r.status != *query.status) continue;
       // Newest first: keep only rows strictly after the token's position.
-      if (!query.page_token.empty() &&
-          std::tie(r.start_time_ns, r.arn) >= std::tie(after_start, after_arn)) {
+      if (!query.page_token.empty() && std::tie(r.start_time_ns, r.arn) >= std::tie(after_start, after_arn)) {
         continue;
       }
       matches.push_back(&r);

@@ -82,8 +82,8 @@ Status ValidateAppend(const std::string& execution_arn, int64_t expected_last_ev
 }
 
 Status ConflictAt(const std::string& execution_arn, int64_t last_event_id, int64_t expected_last_event_id) {
-  return Status::Conflict("history of " + execution_arn + " is at event " + std::to_string(last_event_id) +
-                          ", not " + std::to_string(expected_last_event_id));
+  return Status::Conflict("history of " + execution_arn + " is at event " + std::to_string(last_event_id) + ", not " +
+                          std::to_string(expected_last_event_id));
 }
 
 // Tokens carry a kind prefix so one listing's token is rejected by another.

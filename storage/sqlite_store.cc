@@ -31,7 +31,8 @@ int64_t ClampLimit(size_t limit) {
 // Maps an SQLite result code to our Status codes: what a caller can do about it.
 Status SqliteError(int rc, const char* detail, const std::string& what) {
   std::string message = "sqlite: " + what + ": " + (detail != nullptr ? detail : sqlite3_errstr(rc));
-  if (detail != nullptr && std::string_view(detail) != sqlite3_errstr(rc)) message += std::string(" (") + sqlite3_errstr(rc) + ")";
+  if (detail != nullptr && std::string_view(detail) != sqlite3_errstr(rc))
+    message += std::string(" (") + sqlite3_errstr(rc) + ")";
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -74,7 +75,9 @@ class Stmt {
   // Bound text is SQLITE_STATIC: it must outlive the statement's use, which
   // it does, since a Stmt lives within one call.
   void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void Bind(int i, const std::string& v) { sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC); }
+  void Bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
   void Bind(int i, const char* v) { sqlite3_bind_text(stmt_, i, v, -1, SQLITE_STATIC); }
   void Bind(int i, const std::optional<std::string>& v) {
     if (v) {
@@ -103,7 +106,8 @@ class Stmt {
   bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string Text(int col) {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
-    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
+    return p == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
   }
   std::optional<std::string> OptText(int col) {
     if (IsNull(col)) return std::nullopt;
@@ -130,8 +134,8 @@ class Connection {
 
   static StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, int busy_timeout_ms) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     auto conn = std::unique_ptr<Connection>(new Connection(db, path));
     if (rc != SQLITE_OK) {
       return SqliteError(rc, db != nullptr ? sqlite3_errmsg(db) : nullptr, "cannot open " + path);
@@ -144,15 +148,17 @@ class Connection {
   sqlite3* db() const { return db_; }
   const std::string& path() const { return path_; }
 
-  Status Error(int rc, const std::string& what) const { return SqliteError(rc, sqlite3_errmsg(db_), what + " in " + path_); }
+  Status Error(int rc, const std::string& what) const {
+    return SqliteError(rc, sqlite3_errmsg(db_), what + " in " + path_);
+  }
 
   // A cached statement for `sql`. On error, *status says why and the Stmt is empty.
   sqlite3_stmt* Prepare(const std::string& sql, Status* status) {
     auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second;
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                nullptr);
+    int rc =
+        sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
       *status = Error(rc, "prepare statement");
       return nullptr;
@@ -288,7 +294,8 @@ class SqliteStoreImpl : public SqliteStore {
       Status s;
       {
         sqlite3_stmt* raw = writer_->Prepare(
-            "INSERT INTO state_machines (arn, name, type, creation_time_ns, latest_revision) VALUES (?1, ?2, ?3, ?4, 1) "
+            "INSERT INTO state_machines (arn, name, type, creation_time_ns, latest_revision) VALUES (?1, ?2, ?3, ?4, "
+            "1) "
             "ON CONFLICT (arn) DO NOTHING",
             &s);
         if (raw == nullptr) return s;
@@ -348,7 +355,8 @@ class SqliteStoreImpl : public SqliteStore {
   StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) override {
     std::lock_guard<std::mutex> lock(ReaderMutex());
     Status s;
-    sqlite3_stmt* raw = Reader().Prepare(std::string("SELECT ") + kExecutionColumns + " FROM executions WHERE arn = ?1", &s);
+    sqlite3_stmt* raw =
+        Reader().Prepare(std::string("SELECT ") + kExecutionColumns + " FROM executions WHERE arn = ?1", &s);
     if (raw == nullptr) return s;
     Stmt stmt(raw);
     stmt.Bind(1, execution_arn);
@@ -422,7 +430,7 @@ class SqliteStoreImpl : public SqliteStore {
       stmt.Bind(4, after_arn);
     }
     stmt.Bind(5, ClampLimit(query.limit) == std::numeric_limits<int64_t>::max() ? ClampLimit(query.limit)
-                                                                                 : ClampLimit(query.limit) + 1);
+                                                                                : ClampLimit(query.limit) + 1);
     Page<ExecutionRecord> page;
     int rc;
     bool more = false;
@@ -545,13 +553,18 @@ class SqliteStoreImpl : public SqliteStore {
 
  private:
   struct WriteOp {
-    std::function<Status()> apply;      // runs on the writer thread inside a transaction
-    std::function<void(Status)> done;   // runs on the writer thread after the commit
+    std::function<Status()> apply;     // runs on the writer thread inside a transaction
+    std::function<void(Status)> done;  // runs on the writer thread after the commit
   };
 
   // Queues `apply` and blocks until its batch has committed.
   template <typename F>
   Status Write(F&& apply) {
+    // From the writer thread (an AppendAsync callback) this would wait for
+    // itself forever.
+    if (std::this_thread::get_id() == writer_thread_.get_id()) {
+      return Status::Internal("a blocking SqliteStore write was called from an AppendAsync callback");
+    }
     std::promise<Status> promise;
     std::future<Status> future = promise.get_future();
     Enqueue(WriteOp{std::forward<F>(apply), [&promise](Status s) { promise.set_value(std::move(s)); }});
@@ -869,7 +882,7 @@ class SqliteStoreImpl : public SqliteStore {
   SqliteOptions options_;
   std::mutex writer_mu_;  // guards writer_ (and the database, for ":memory:")
   std::unique_ptr<Connection> writer_;
-  std::mutex reader_mu_;  // guards reader_
+  std::mutex reader_mu_;                // guards reader_
   std::unique_ptr<Connection> reader_;  // null for ":memory:"
 
   std::mutex queue_mu_;  // guards queue_ and stopping_
@@ -902,7 +915,8 @@ Status ReadSchemaVersion(Connection& conn, int64_t* version) {
   }
   if (tables == 0) return Status::OK();
   if (!has_version_table) {
-    return Status::InvalidArgument(conn.path() + " is an SQLite database but not a stepflow one (no schema_version table)");
+    return Status::InvalidArgument(conn.path() +
+                                   " is an SQLite database but not a stepflow one (no schema_version table)");
   }
   sqlite3_stmt* raw = conn.Prepare("SELECT version FROM schema_version WHERE id = 1", &s);
   if (raw == nullptr) return s;
@@ -937,10 +951,10 @@ Status Migrate(Connection& conn) {
     s = conn.ExecScript(migrations[v], "migrate to schema version " + std::to_string(v + 1));
   }
   if (s.ok() && version < kSqliteSchemaVersion) {
-    s = conn.ExecScript(("INSERT OR REPLACE INTO schema_version (id, version) VALUES (1, " +
-                         std::to_string(kSqliteSchemaVersion) + ")")
-                            .c_str(),
-                        "record schema version");
+    s = conn.ExecScript(
+        ("INSERT OR REPLACE INTO schema_version (id, version) VALUES (1, " + std::to_string(kSqliteSchemaVersion) + ")")
+            .c_str(),
+        "record schema version");
   }
   if (s.ok()) s = conn.Exec("COMMIT");
   if (!s.ok()) conn.Rollback();
@@ -968,7 +982,8 @@ Status Configure(Connection& conn, const SqliteOptions& options, bool memory) {
   if (!memory) {
     Status s = PragmaText(conn, "journal_mode = WAL", &value);
     if (!s.ok()) return s;
-    if (value != "wal") return Status::IOError("cannot put " + conn.path() + " in WAL mode (journal_mode is " + value + ")");
+    if (value != "wal")
+      return Status::IOError("cannot put " + conn.path() + " in WAL mode (journal_mode is " + value + ")");
   }
   Status s = conn.Exec(options.synchronous == SqliteOptions::Synchronous::kFull ? "PRAGMA synchronous = FULL"
                                                                                 : "PRAGMA synchronous = NORMAL");

@@ -34,8 +34,8 @@ std::vector<HistoryEventRecord> BenchEvents(int64_t first) {
     events[i].previous_event_id = first + i - 1;
     events[i].timestamp_ns = 1700000000000000000 + first;
     events[i].type = i == 0 ? "PassStateEntered" : "PassStateExited";
-    events[i].details_json =
-        R"({"name":"Step)" + std::to_string(first) + R"(","input":"{\"order\":12345,\"items\":[1,2,3]}","inputDetails":{"truncated":false}})";
+    events[i].details_json = R"({"name":"Step)" + std::to_string(first) +
+                             R"(","input":"{\"order\":12345,\"items\":[1,2,3]}","inputDetails":{"truncated":false}})";
   }
   return events;
 }
@@ -130,8 +130,7 @@ void Report(const char* what, Result r, double baseline) {
               r.appends_per_s * 2, static_cast<long long>(r.transactions), r.appends_per_s / baseline);
 }
 
-TEST_CASE("bench: 1,000 interleaved executions, 2 events per append" * doctest::test_suite("bench") *
-          doctest::skip()) {
+TEST_CASE("bench: 1,000 interleaved executions, 2 events per append" * doctest::test_suite("bench") * doctest::skip()) {
   using Sync = SqliteOptions::Synchronous;
   TempDir dir;
   std::printf("%d executions x %d appends x 2 events (temp dir %s)\n", kExecutions, kRounds, dir.path().c_str());

@@ -128,7 +128,8 @@ TEST_CASE("the queries the API makes use their indexes") {
     sqlite3_stmt* stmt = nullptr;
     REQUIRE(sqlite3_prepare_v2(db, (std::string("EXPLAIN QUERY PLAN ") + sql).c_str(), -1, &stmt, nullptr) ==
             SQLITE_OK);
-    while (sqlite3_step(stmt) == SQLITE_ROW) out += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "; ";
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      out += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "; ";
     sqlite3_finalize(stmt);
     return out;
   };

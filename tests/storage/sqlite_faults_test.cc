@@ -60,9 +60,7 @@ class ScopedTmpfs {
     if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
   }
   bool ok() const { return mounted_; }
-  bool RemountReadOnly() {
-    return mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr) == 0;
-  }
+  bool RemountReadOnly() { return mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr) == 0; }
 
  private:
   std::string dir_;

@@ -4,9 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <mutex>
-#include <condition_variable>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,7 +74,8 @@ TEST_CASE("appends from 8 threads on 100 executions all land, contiguous, in far
     CHECK(transactions < calls / 2);
   }
   auto store = OpenFile(path);  // and all of it is on disk
-  for (int e = 0; e < kExecutions; ++e) CheckContiguous(*store, ExecutionArn("M", "e" + std::to_string(e)), kRounds * 2);
+  for (int e = 0; e < kExecutions; ++e)
+    CheckContiguous(*store, ExecutionArn("M", "e" + std::to_string(e)), kRounds * 2);
 }
 
 TEST_CASE("8 threads racing on the same executions: losers get Conflict, catch up, and no id is lost or doubled") {
@@ -159,10 +160,10 @@ TEST_CASE("requests in one batch each get their own outcome; a conflict or unkno
   };
   std::vector<std::promise<Status>> outcomes(4);
   std::vector<AppendRequest> batch = {
-      request(y, 0, 2),                          // ok
-      request(y, 0, 1),                          // stale: y is at 2 by now
+      request(y, 0, 2),                            // ok
+      request(y, 0, 1),                            // stale: y is at 2 by now
       request(ExecutionArn("M", "nobody"), 0, 1),  // unknown
-      request(y, 2, 3),                          // ok, continues the first
+      request(y, 2, 3),                            // ok, continues the first
   };
   batch[3].put_timers = {{y, "t", 10, ""}};
   batch[1].put_timers = {{y, "never", 10, ""}};
@@ -175,8 +176,8 @@ TEST_CASE("requests in one batch each get their own outcome; a conflict or unkno
   }
   cv.notify_all();
   first_done.get_future().get();
-  Status s0 = outcomes[0].get_future().get(), s1 = outcomes[1].get_future().get(),
-         s2 = outcomes[2].get_future().get(), s3 = outcomes[3].get_future().get();
+  Status s0 = outcomes[0].get_future().get(), s1 = outcomes[1].get_future().get(), s2 = outcomes[2].get_future().get(),
+         s3 = outcomes[3].get_future().get();
   CHECK(s0.ok());
   CHECK(s1.IsConflict());
   CHECK(s2.IsNotFound());
@@ -216,6 +217,24 @@ TEST_CASE("closing the store commits every queued AppendAsync before it returns"
   CHECK(ok.load() == kExecutions);
   auto store = OpenFile(path);
   for (int e = 0; e < kExecutions; ++e) CheckContiguous(*store, ExecutionArn("M", "e" + std::to_string(e)), 2);
+}
+
+TEST_CASE("a blocking write from an AppendAsync callback is refused instead of deadlocking") {
+  TempDir dir;
+  auto store = OpenFile(dir.File("reentrant.db"));
+  REQUIRE(store->CreateExecution(MakeExecution("M", "x")).ok());
+  std::promise<Status> inner;
+  AppendRequest r;
+  r.execution_arn = ExecutionArn("M", "x");
+  r.events = MakeEvents(1, 1);
+  store->AppendAsync(r, [&](Status s) {
+    CHECK(s.ok());
+    inner.set_value(store->CreateExecution(MakeExecution("M", "y")));
+  });
+  Status s = inner.get_future().get();
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK(store->GetExecution(ExecutionArn("M", "x")).ok());  // reads are fine, and the store still works
+  CHECK(store->CreateExecution(MakeExecution("M", "y")).ok());
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <climits>
-#include <future>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <set>
 #include <string>
@@ -60,8 +60,8 @@ std::vector<std::string> Names(const std::vector<ExecutionRecord>& records) {
   return names;
 }
 
-TEST_CASE_TEMPLATE("a created execution reads back field by field; a second create with its ARN is AlreadyExists",
-                   Kind, STORE_KINDS) {
+TEST_CASE_TEMPLATE("a created execution reads back field by field; a second create with its ARN is AlreadyExists", Kind,
+                   STORE_KINDS) {
   TempDir dir;
   auto store = Kind::Make(dir);
   ExecutionRecord r = MakeExecution("M", "e1", 42, R"({"a":[1,2]})");
@@ -381,8 +381,7 @@ TEST_CASE_TEMPLATE("ListExecutions pages newest first, by machine and by status"
   ListExecutionsQuery every;
   auto all = store->ListExecutions(every);
   REQUIRE(all.ok());
-  CHECK(Names(all->items) ==
-        std::vector<std::string>{"e7", "n2", "e6", "e4b", "e4a", "e3", "e2", "n1", "e1"});
+  CHECK(Names(all->items) == std::vector<std::string>{"e7", "n2", "e6", "e4b", "e4a", "e3", "e2", "n1", "e1"});
 
   ListExecutionsQuery unknown;
   unknown.state_machine_arn = MachineArn("Nobody");

@@ -26,7 +26,7 @@ struct ExecutionRecord {
   std::string state_machine_arn;
   int64_t state_machine_revision = 0;  // the revision it runs; 0 when not recorded
   ExecutionStatus status = ExecutionStatus::kRunning;
-  std::string input;   // JSON text
+  std::string input;                  // JSON text
   std::optional<std::string> output;  // JSON text, when SUCCEEDED
   std::optional<std::string> error, cause;
   int64_t start_time_ns = 0;
@@ -34,34 +34,34 @@ struct ExecutionRecord {
 };
 
 struct HistoryEventRecord {
-  int64_t id = 0;                 // 1-based, contiguous per execution
+  int64_t id = 0;  // 1-based, contiguous per execution
   int64_t previous_event_id = 0;
   int64_t timestamp_ns = 0;
-  std::string type;               // "PassStateEntered"
-  std::string details_json;       // the "<type>EventDetails" object, or empty
+  std::string type;          // "PassStateEntered"
+  std::string details_json;  // the "<type>EventDetails" object, or empty
 };
 
 // One revision of a state machine. CreateStateMachine makes revision 1,
 // each UpdateStateMachine the next one; older revisions stay readable so an
 // execution keeps running the revision it started with.
 struct StateMachineRecord {
-  std::string arn;                  // arn:aws:states:REGION:ACCOUNT:stateMachine:NAME
+  std::string arn;  // arn:aws:states:REGION:ACCOUNT:stateMachine:NAME
   std::string name;
-  std::string type = "STANDARD";    // "STANDARD" or "EXPRESS"
-  std::string definition;           // ASL JSON text of this revision
-  std::string role_arn;             // of this revision
-  int64_t revision = 0;             // 1-based; assigned by the store
-  int64_t creation_time_ns = 0;     // when revision 1 was created
-  int64_t revision_time_ns = 0;     // when this revision was created (AWS updateDate)
+  std::string type = "STANDARD";  // "STANDARD" or "EXPRESS"
+  std::string definition;         // ASL JSON text of this revision
+  std::string role_arn;           // of this revision
+  int64_t revision = 0;           // 1-based; assigned by the store
+  int64_t creation_time_ns = 0;   // when revision 1 was created
+  int64_t revision_time_ns = 0;   // when this revision was created (AWS updateDate)
 };
 
 // A pending timer of an execution (a Wait, a retry backoff, a task timeout):
 // the engine arms it again from `due_time_ns` after a restart.
 struct TimerRecord {
   std::string execution_arn;
-  std::string timer_id;             // unique within its execution, chosen by the engine
+  std::string timer_id;  // unique within its execution, chosen by the engine
   int64_t due_time_ns = 0;
-  std::string payload;              // the engine's text, opaque to storage
+  std::string payload;  // the engine's text, opaque to storage
 };
 
 enum class TaskTokenStatus { kPending, kSucceeded, kFailed, kTimedOut, kCanceled };
@@ -72,7 +72,7 @@ struct TaskTokenRecord {
   std::string token;
   std::string execution_arn;
   std::string state_name;
-  int64_t scheduled_event_id = 0;   // the event that handed the token out
+  int64_t scheduled_event_id = 0;  // the event that handed the token out
   TaskTokenStatus status = TaskTokenStatus::kPending;
   int64_t updated_time_ns = 0;
 };
@@ -83,10 +83,10 @@ struct TaskTokenRecord {
 struct AppendRequest {
   std::string execution_arn;
   int64_t expected_last_event_id = 0;
-  std::vector<HistoryEventRecord> events;       // ids expected_last_event_id+1, +2, ...
-  std::optional<ExecutionRecord> update;        // replaces the row when given; same arn
-  std::vector<TimerRecord> put_timers;          // inserted or replaced by (execution, timer_id)
-  std::vector<std::string> delete_timer_ids;    // timers of this execution to drop; absent ones are ignored
+  std::vector<HistoryEventRecord> events;        // ids expected_last_event_id+1, +2, ...
+  std::optional<ExecutionRecord> update;         // replaces the row when given; same arn
+  std::vector<TimerRecord> put_timers;           // inserted or replaced by (execution, timer_id)
+  std::vector<std::string> delete_timer_ids;     // timers of this execution to drop; absent ones are ignored
   std::vector<TaskTokenRecord> put_task_tokens;  // inserted or replaced by token
 };
 
@@ -99,10 +99,10 @@ struct Page {
 };
 
 struct ListExecutionsQuery {
-  std::string state_machine_arn;            // empty: executions of every machine
-  std::optional<ExecutionStatus> status;    // only executions with this status
-  std::string page_token;                   // empty: the first page
-  size_t limit = 100;                       // REQUIRES: > 0
+  std::string state_machine_arn;          // empty: executions of every machine
+  std::optional<ExecutionStatus> status;  // only executions with this status
+  std::string page_token;                 // empty: the first page
+  size_t limit = 100;                     // REQUIRES: > 0
 };
 
 // The durable records of state machines, executions and their histories,
@@ -126,8 +126,7 @@ class Store {
   // kNotFound for an unknown execution; kInvalidArgument when the event ids do
   // not continue the history contiguously or `update` names another execution.
   virtual Status AppendEvents(const std::string& execution_arn, int64_t expected_last_event_id,
-                              const std::vector<HistoryEventRecord>& events,
-                              const ExecutionRecord* update) = 0;
+                              const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update) = 0;
 
   // AppendEvents with the timers and task tokens of the step, all in one atomic
   // step; on any error nothing of `request` is written. Blocks until durable
@@ -137,15 +136,17 @@ class Store {
   // Append without blocking: `done` runs exactly once with the outcome, after
   // the request has committed (or failed). It runs on a store thread (the
   // SqliteStore's writer thread; MemStore: the calling thread, before
-  // AppendAsync returns), so it must be quick and must not wait for a write of
-  // this store; reads are fine. Requests of one caller commit in call order.
+  // AppendAsync returns), or on the calling thread for a request refused
+  // before it is queued (kInvalidArgument). It must be quick and must not call
+  // a blocking write of this store (SqliteStore answers kInternal rather than
+  // deadlock); reads are fine. Requests of one caller commit in call order.
   virtual void AppendAsync(AppendRequest request, std::function<void(Status)> done) = 0;
 
   virtual StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) = 0;
 
   // Events with id > after_event_id in id order, at most `limit` of them.
-  virtual StatusOr<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn,
-                                                               int64_t after_event_id, size_t limit) = 0;
+  virtual StatusOr<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn, int64_t after_event_id,
+                                                               size_t limit) = 0;
 
   // Executions newest first (start time descending, then ARN descending).
   // kInvalidArgument for a page token this store did not hand out.
