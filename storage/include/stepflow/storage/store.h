@@ -24,13 +24,13 @@ struct ExecutionRecord {
   std::string arn;
   std::string name;
   std::string state_machine_arn;
-  int64_t state_machine_revision = 0;  // the revision it runs; 0 when not recorded
   ExecutionStatus status = ExecutionStatus::kRunning;
   std::string input;                  // JSON text
   std::optional<std::string> output;  // JSON text, when SUCCEEDED
   std::optional<std::string> error, cause;
   int64_t start_time_ns = 0;
   std::optional<int64_t> stop_time_ns;
+  int64_t state_machine_revision = 0;  // the revision it runs; 0 when not recorded
 };
 
 struct HistoryEventRecord {
