@@ -647,6 +647,7 @@ class SqliteStoreImpl : public SqliteStore {
     size_t applied = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       Status s = writer_->Exec("SAVEPOINT request");
+      bool undone = true;
       if (s.ok()) {
         s = batch[i].apply();
         if (s.ok()) {
@@ -655,16 +656,21 @@ class SqliteStoreImpl : public SqliteStore {
           // Undo this request's partial writes; the others in the batch stay.
           Status undo = writer_->Exec("ROLLBACK TO request");
           if (undo.ok()) undo = writer_->Exec("RELEASE request");
-          if (!undo.ok()) s = undo;
+          undone = undo.ok();
         }
       }
       (*results)[i] = s;
       if (s.ok()) ++applied;
       // An I/O error or a full disk can make SQLite roll back the whole
-      // transaction; then nothing of the batch is written, and every request
-      // in it, applied or not, fails with that error.
-      if (sqlite3_get_autocommit(writer_->db()) != 0) {
-        for (Status& r : *results) r = s.ok() ? Status::IOError("sqlite: transaction rolled back") : s;
+      // transaction, and a failed undo leaves this request half-written: then
+      // nothing of the batch may be committed. Requests that had failed on
+      // their own keep their own error; the others get this one.
+      if (!undone || sqlite3_get_autocommit(writer_->db()) != 0) {
+        writer_->Rollback();
+        Status lost = s.ok() ? Status::IOError("sqlite: transaction rolled back in " + writer_->path()) : s;
+        for (size_t j = 0; j < batch.size(); ++j) {
+          if (j >= i || (*results)[j].ok()) (*results)[j] = lost;
+        }
         return;
       }
     }
