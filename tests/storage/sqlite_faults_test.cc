@@ -111,6 +111,39 @@ TEST_CASE("a truncated database is Corruption at open") {
   CHECK_MESSAGE(store.status().code() == Status::Code::kCorruption, store.status().ToString());
 }
 
+TEST_CASE("without the open-time check, a damaged page found by a later read or write is Corruption, not a crash") {
+  TempDir dir;
+  const std::string path = dir.File("lazy.db");  // damaged after the schema was read
+  Populate(path, 200);
+  auto size = std::filesystem::file_size(path);
+  // Scribble over every page of the second half (the schema pages, at the front, stay readable).
+  for (auto page = size / 4096 / 2; page < size / 4096; ++page) {
+    Overwrite(path, static_cast<long>(page * 4096), std::string(4096, '\xa5'));
+  }
+  SqliteOptions options;
+  options.path = path;
+  options.verify_on_open = false;
+  auto store = OpenSqliteStore(options);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  int corrupt = 0;
+  for (int i = 0; i < 200; ++i) {
+    const std::string arn = ExecutionArn("M", "e" + std::to_string(i));
+    auto history = (*store)->GetHistory(arn, 0, SIZE_MAX);
+    if (!history.ok()) {
+      CHECK_MESSAGE(history.status().code() == Status::Code::kCorruption, history.status().ToString());
+      ++corrupt;
+      continue;
+    }
+    Status s = (*store)->AppendEvents(arn, static_cast<int64_t>(history->size()),
+                                      MakeEvents(static_cast<int64_t>(history->size()) + 1, 1), nullptr);
+    if (!s.ok()) {
+      CHECK_MESSAGE(s.code() == Status::Code::kCorruption, s.ToString());
+      ++corrupt;
+    }
+  }
+  CHECK(corrupt > 0);
+}
+
 TEST_CASE("a read-only database file is an IOError at open that names the file") {
   TempDir dir;
   const std::string sub = dir.File("ro");
