@@ -113,7 +113,7 @@ TEST_CASE("a truncated database is Corruption at open") {
 
 TEST_CASE("without the open-time check, a damaged page found by a later read or write is Corruption, not a crash") {
   TempDir dir;
-  const std::string path = dir.File("lazy.db");  // damaged after the schema was read
+  const std::string path = dir.File("lazy.db");
   Populate(path, 200);
   auto size = std::filesystem::file_size(path);
   // Scribble over every page of the second half (the schema pages, at the front, stay readable).
