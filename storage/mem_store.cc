@@ -1,25 +1,13 @@
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
+#include <tuple>
 
+#include "records.h"
 #include "stepflow/storage/store.h"
 
 namespace stepflow::storage {
-
-const char* ExecutionStatusName(ExecutionStatus status) {
-  switch (status) {
-    case ExecutionStatus::kRunning:
-      return "RUNNING";
-    case ExecutionStatus::kSucceeded:
-      return "SUCCEEDED";
-    case ExecutionStatus::kFailed:
-      return "FAILED";
-    case ExecutionStatus::kTimedOut:
-      return "TIMED_OUT";
-    case ExecutionStatus::kAborted:
-      return "ABORTED";
-  }
-  return "UNKNOWN";
-}
 
 namespace {
 
@@ -36,18 +24,16 @@ class MemStore : public Store {
   Status AppendEvents(const std::string& execution_arn, int64_t expected_last_event_id,
                       const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update) override {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = executions_.find(execution_arn);
-    if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
-    Entry& entry = it->second;
-    int64_t last = entry.events.empty() ? 0 : entry.events.back().id;
-    if (last != expected_last_event_id) {
-      return Status::Conflict("history of " + execution_arn + " is at event " + std::to_string(last) +
-                              ", not " + std::to_string(expected_last_event_id));
-    }
-    entry.events.insert(entry.events.end(), events.begin(), events.end());
-    if (update != nullptr) entry.record = *update;
-    return Status::OK();
+    return AppendLocked(execution_arn, expected_last_event_id, events, update, nullptr);
   }
+
+  Status Append(const AppendRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return AppendLocked(request.execution_arn, request.expected_last_event_id, request.events,
+                        request.update ? &*request.update : nullptr, &request);
+  }
+
+  void AppendAsync(AppendRequest request, std::function<void(Status)> done) override { done(Append(request)); }
 
   StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -62,21 +48,195 @@ class MemStore : public Store {
     auto it = executions_.find(execution_arn);
     if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     std::vector<HistoryEventRecord> out;
-    for (const HistoryEventRecord& e : it->second.events) {
-      if (e.id <= after_event_id) continue;
-      if (out.size() >= limit) break;
-      out.push_back(e);
+    // Ids are contiguous from 1, so the event with id k sits at index k-1.
+    const std::vector<HistoryEventRecord>& events = it->second.events;
+    size_t begin = after_event_id < 0 ? 0 : std::min(events.size(), static_cast<size_t>(after_event_id));
+    for (size_t i = begin; i < events.size() && out.size() < limit; ++i) out.push_back(events[i]);
+    return out;
+  }
+
+  StatusOr<Page<ExecutionRecord>> ListExecutions(const ListExecutionsQuery& query) override {
+    int64_t after_start = 0;
+    std::string after_arn;
+    if (!query.page_token.empty()) {
+      Status s = ParseExecutionPageToken(query.page_token, &after_start, &after_arn);
+      if (!s.ok()) return s;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<const ExecutionRecord*> matches;
+    for (const auto& [arn, entry] : executions_) {
+      const ExecutionRecord& r = entry.record;
+      if (!query.state_machine_arn.empty() && r.state_machine_arn != query.state_machine_arn) continue;
+      if (query.status && r.status != *query.status) continue;
+      // Newest first: keep only rows strictly after the token's position.
+      if (!query.page_token.empty() && std::tie(r.start_time_ns, r.arn) >= std::tie(after_start, after_arn)) {
+        continue;
+      }
+      matches.push_back(&r);
+    }
+    std::sort(matches.begin(), matches.end(), [](const ExecutionRecord* a, const ExecutionRecord* b) {
+      return std::tie(a->start_time_ns, a->arn) > std::tie(b->start_time_ns, b->arn);
+    });
+    Page<ExecutionRecord> page;
+    for (size_t i = 0; i < matches.size() && i < query.limit; ++i) page.items.push_back(*matches[i]);
+    if (matches.size() > query.limit && !page.items.empty()) {
+      page.next_page_token = ExecutionPageToken(page.items.back().start_time_ns, page.items.back().arn);
+    }
+    return page;
+  }
+
+  StatusOr<std::vector<ExecutionRecord>> ListRunningExecutions() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<ExecutionRecord> out;
+    for (const auto& [arn, entry] : executions_) {
+      if (entry.record.status == ExecutionStatus::kRunning) out.push_back(entry.record);
+    }
+    std::sort(out.begin(), out.end(), [](const ExecutionRecord& a, const ExecutionRecord& b) {
+      return std::tie(a.start_time_ns, a.arn) < std::tie(b.start_time_ns, b.arn);
+    });
+    return out;
+  }
+
+  StatusOr<std::vector<TimerRecord>> DueTimers(int64_t now_ns, size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<TimerRecord> out;
+    for (const auto& [key, timer] : timers_) {
+      if (std::get<0>(key) > now_ns || out.size() >= limit) break;
+      out.push_back(timer);
     }
     return out;
+  }
+
+  StatusOr<std::vector<TimerRecord>> ListTimers(const std::string& execution_arn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<TimerRecord> out;
+    auto it = executions_.find(execution_arn);
+    if (it == executions_.end()) return out;
+    for (const auto& [id, due] : it->second.timer_due) out.push_back(timers_.at({due, execution_arn, id}));
+    std::sort(out.begin(), out.end(), [](const TimerRecord& a, const TimerRecord& b) {
+      return std::tie(a.due_time_ns, a.timer_id) < std::tie(b.due_time_ns, b.timer_id);
+    });
+    return out;
+  }
+
+  StatusOr<TaskTokenRecord> GetTaskToken(const std::string& token) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = task_tokens_.find(token);
+    if (it == task_tokens_.end()) return Status::NotFound("task token", token);
+    return it->second;
+  }
+
+  Status CreateStateMachine(const StateMachineRecord& record) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, inserted] = state_machines_.try_emplace(record.arn);
+    if (!inserted) return Status::AlreadyExists("state machine", record.arn);
+    StateMachineRecord first = record;
+    first.revision = 1;
+    first.revision_time_ns = record.creation_time_ns;
+    it->second.push_back(std::move(first));
+    return Status::OK();
+  }
+
+  StatusOr<int64_t> UpdateStateMachine(const StateMachineRecord& record) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = state_machines_.find(record.arn);
+    if (it == state_machines_.end()) return Status::NotFound("state machine", record.arn);
+    StateMachineRecord next = it->second.back();
+    next.definition = record.definition;
+    next.role_arn = record.role_arn;
+    next.revision_time_ns = record.revision_time_ns;
+    next.revision += 1;
+    it->second.push_back(std::move(next));
+    return it->second.back().revision;
+  }
+
+  StatusOr<StateMachineRecord> GetStateMachine(const std::string& arn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = state_machines_.find(arn);
+    if (it == state_machines_.end()) return Status::NotFound("state machine", arn);
+    return it->second.back();
+  }
+
+  StatusOr<StateMachineRecord> GetStateMachineRevision(const std::string& arn, int64_t revision) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = state_machines_.find(arn);
+    if (it == state_machines_.end()) return Status::NotFound("state machine", arn);
+    if (revision < 1 || revision > static_cast<int64_t>(it->second.size())) {
+      return Status::NotFound("state machine revision", arn + ":" + std::to_string(revision));
+    }
+    return it->second[revision - 1];
+  }
+
+  StatusOr<Page<StateMachineRecord>> ListStateMachines(const std::string& page_token, size_t limit) override {
+    std::string after;
+    if (!page_token.empty()) {
+      Status s = ParseStateMachinePageToken(page_token, &after);
+      if (!s.ok()) return s;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    Page<StateMachineRecord> page;
+    auto it = page_token.empty() ? state_machines_.begin() : state_machines_.upper_bound(after);
+    for (; it != state_machines_.end(); ++it) {
+      if (page.items.size() == limit) {
+        page.next_page_token = StateMachinePageToken(page.items.back().arn);
+        break;
+      }
+      page.items.push_back(it->second.back());
+    }
+    return page;
+  }
+
+  Status DeleteStateMachine(const std::string& arn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_machines_.erase(arn) == 0) return Status::NotFound("state machine", arn);
+    return Status::OK();
   }
 
  private:
   struct Entry {
     ExecutionRecord record;
     std::vector<HistoryEventRecord> events;
+    std::map<std::string, int64_t> timer_due;  // timer id -> due time, to find it in timers_
   };
-  std::mutex mu_;  // guards executions_
+  using TimerKey = std::tuple<int64_t, std::string, std::string>;  // due, execution, timer id
+
+  // REQUIRES: mu_ held.
+  Status AppendLocked(const std::string& execution_arn, int64_t expected_last_event_id,
+                      const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update,
+                      const AppendRequest* extras) {
+    Status valid = ValidateAppend(execution_arn, expected_last_event_id, events, update, extras);
+    if (!valid.ok()) return valid;
+    auto it = executions_.find(execution_arn);
+    if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
+    Entry& entry = it->second;
+    int64_t last = entry.events.empty() ? 0 : entry.events.back().id;
+    if (last != expected_last_event_id) return ConflictAt(execution_arn, last, expected_last_event_id);
+    entry.events.insert(entry.events.end(), events.begin(), events.end());
+    if (update != nullptr) entry.record = *update;
+    if (extras == nullptr) return Status::OK();
+    for (const std::string& id : extras->delete_timer_ids) {
+      auto t = entry.timer_due.find(id);
+      if (t == entry.timer_due.end()) continue;
+      timers_.erase({t->second, execution_arn, id});
+      entry.timer_due.erase(t);
+    }
+    for (const TimerRecord& timer : extras->put_timers) {
+      auto [t, inserted] = entry.timer_due.try_emplace(timer.timer_id, timer.due_time_ns);
+      if (!inserted) {
+        timers_.erase({t->second, execution_arn, timer.timer_id});
+        t->second = timer.due_time_ns;
+      }
+      timers_[{timer.due_time_ns, execution_arn, timer.timer_id}] = timer;
+    }
+    for (const TaskTokenRecord& token : extras->put_task_tokens) task_tokens_[token.token] = token;
+    return Status::OK();
+  }
+
+  std::mutex mu_;  // guards everything below
   std::map<std::string, Entry> executions_;
+  std::map<TimerKey, TimerRecord> timers_;
+  std::map<std::string, TaskTokenRecord> task_tokens_;
+  std::map<std::string, std::vector<StateMachineRecord>> state_machines_;  // revisions, index = revision-1
 };
 
 }  // namespace

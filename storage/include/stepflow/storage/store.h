@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,32 +17,105 @@ namespace stepflow::storage {
 
 enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
 const char* ExecutionStatusName(ExecutionStatus status);  // "RUNNING", "SUCCEEDED", ...
+// The status named `name` ("RUNNING", ...); nullopt for any other text.
+std::optional<ExecutionStatus> ParseExecutionStatus(const std::string& name);
 
 struct ExecutionRecord {
   std::string arn;
   std::string name;
   std::string state_machine_arn;
   ExecutionStatus status = ExecutionStatus::kRunning;
-  std::string input;   // JSON text
+  std::string input;                  // JSON text
   std::optional<std::string> output;  // JSON text, when SUCCEEDED
   std::optional<std::string> error, cause;
   int64_t start_time_ns = 0;
   std::optional<int64_t> stop_time_ns;
+  int64_t state_machine_revision = 0;  // the revision it runs; 0 when not recorded
 };
 
 struct HistoryEventRecord {
-  int64_t id = 0;                 // 1-based, contiguous per execution
+  int64_t id = 0;  // 1-based, contiguous per execution
   int64_t previous_event_id = 0;
   int64_t timestamp_ns = 0;
-  std::string type;               // "PassStateEntered"
-  std::string details_json;       // the "<type>EventDetails" object, or empty
+  std::string type;          // "PassStateEntered"
+  std::string details_json;  // the "<type>EventDetails" object, or empty
 };
 
-// The durable records of executions and their histories.
+// One revision of a state machine. CreateStateMachine makes revision 1,
+// each UpdateStateMachine the next one; older revisions stay readable so an
+// execution keeps running the revision it started with.
+struct StateMachineRecord {
+  std::string arn;  // arn:aws:states:REGION:ACCOUNT:stateMachine:NAME
+  std::string name;
+  std::string type = "STANDARD";  // "STANDARD" or "EXPRESS"
+  std::string definition;         // ASL JSON text of this revision
+  std::string role_arn;           // of this revision
+  int64_t revision = 0;           // 1-based; assigned by the store
+  int64_t creation_time_ns = 0;   // when revision 1 was created
+  int64_t revision_time_ns = 0;   // when this revision was created (AWS updateDate)
+};
+
+// A pending timer of an execution (a Wait, a retry backoff, a task timeout):
+// the engine arms it again from `due_time_ns` after a restart.
+struct TimerRecord {
+  std::string execution_arn;
+  std::string timer_id;  // unique within its execution, chosen by the engine
+  int64_t due_time_ns = 0;
+  std::string payload;  // the engine's text, opaque to storage
+};
+
+enum class TaskTokenStatus { kPending, kSucceeded, kFailed, kTimedOut, kCanceled };
+const char* TaskTokenStatusName(TaskTokenStatus status);  // "PENDING", "SUCCEEDED", ...
+
+// A `.waitForTaskToken` token handed out by an execution.
+struct TaskTokenRecord {
+  std::string token;
+  std::string execution_arn;
+  std::string state_name;
+  int64_t scheduled_event_id = 0;  // the event that handed the token out
+  TaskTokenStatus status = TaskTokenStatus::kPending;
+  int64_t updated_time_ns = 0;
+};
+
+// One step of an execution, written atomically: its new events, its new row,
+// and the timers and task tokens they create or settle (the transactional
+// outbox: commit first, then arm timers and send tasks).
+struct AppendRequest {
+  std::string execution_arn;
+  int64_t expected_last_event_id = 0;
+  std::vector<HistoryEventRecord> events;        // ids expected_last_event_id+1, +2, ...
+  std::optional<ExecutionRecord> update;         // replaces the row when given; same arn
+  std::vector<TimerRecord> put_timers;           // inserted or replaced by (execution, timer_id)
+  std::vector<std::string> delete_timer_ids;     // timers of this execution to drop; absent ones are ignored
+  std::vector<TaskTokenRecord> put_task_tokens;  // inserted or replaced by token
+};
+
+// One page of a listing. `next_page_token` is empty on the last page; pass it
+// back unchanged to get the next one.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;
+};
+
+struct ListExecutionsQuery {
+  std::string state_machine_arn;          // empty: executions of every machine
+  std::optional<ExecutionStatus> status;  // only executions with this status
+  std::string page_token;                 // empty: the first page
+  size_t limit = 100;                     // REQUIRES: > 0
+};
+
+// The durable records of state machines, executions and their histories,
+// timers and task tokens.
 // Thread-safety: implementations are safe to call from several threads.
+// Errors common to every method: kIOError (disk, read-only, full), kBusy
+// (another process holds the database beyond the busy timeout; retryable),
+// kCorruption (the file is damaged). Such a failure leaves committed data intact.
 class Store {
  public:
   virtual ~Store() = default;
+
+  // ---- executions and history
 
   // kAlreadyExists when an execution with that ARN exists.
   virtual Status CreateExecution(const ExecutionRecord& record) = 0;
@@ -49,15 +123,75 @@ class Store {
   // Appends `events` to an execution's history, and when `update` is given
   // replaces its row, in one atomic step. kConflict when the history's last id
   // is not `expected_last_event_id` (another writer advanced it).
+  // kNotFound for an unknown execution; kInvalidArgument when the event ids do
+  // not continue the history contiguously or `update` names another execution.
   virtual Status AppendEvents(const std::string& execution_arn, int64_t expected_last_event_id,
-                              const std::vector<HistoryEventRecord>& events,
-                              const ExecutionRecord* update) = 0;
+                              const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update) = 0;
+
+  // AppendEvents with the timers and task tokens of the step, all in one atomic
+  // step; on any error nothing of `request` is written. Blocks until durable
+  // (as the store's options define it). Same errors as AppendEvents.
+  virtual Status Append(const AppendRequest& request) = 0;
+
+  // Append without blocking: `done` runs exactly once with the outcome, after
+  // the request has committed (or failed). It runs on a store thread (the
+  // SqliteStore's writer thread; MemStore: the calling thread, before
+  // AppendAsync returns), or on the calling thread for a request refused
+  // before it is queued (kInvalidArgument). It must be quick and must not call
+  // a blocking write of this store (SqliteStore answers kInternal rather than
+  // deadlock); reads are fine. Requests of one caller commit in call order.
+  virtual void AppendAsync(AppendRequest request, std::function<void(Status)> done) = 0;
 
   virtual StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) = 0;
 
   // Events with id > after_event_id in id order, at most `limit` of them.
-  virtual StatusOr<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn,
-                                                               int64_t after_event_id, size_t limit) = 0;
+  virtual StatusOr<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn, int64_t after_event_id,
+                                                               size_t limit) = 0;
+
+  // Executions newest first (start time descending, then ARN descending).
+  // kInvalidArgument for a page token this store did not hand out.
+  virtual StatusOr<Page<ExecutionRecord>> ListExecutions(const ListExecutionsQuery& query) = 0;
+
+  // Every execution whose status is RUNNING, oldest start first: what a
+  // restarted engine resumes.
+  virtual StatusOr<std::vector<ExecutionRecord>> ListRunningExecutions() = 0;
+
+  // ---- timers and task tokens (written through Append)
+
+  // Timers of every execution due at or before `now_ns`, earliest first (ties
+  // by execution ARN, then timer id), at most `limit`.
+  virtual StatusOr<std::vector<TimerRecord>> DueTimers(int64_t now_ns, size_t limit) = 0;
+
+  // The pending timers of one execution, earliest first; empty for an unknown one.
+  virtual StatusOr<std::vector<TimerRecord>> ListTimers(const std::string& execution_arn) = 0;
+
+  // kNotFound for an unknown token.
+  virtual StatusOr<TaskTokenRecord> GetTaskToken(const std::string& token) = 0;
+
+  // ---- state machines
+
+  // Stores `record` as revision 1 (its `revision` is ignored and its
+  // `revision_time_ns` set to `creation_time_ns`). kAlreadyExists for a known ARN.
+  virtual Status CreateStateMachine(const StateMachineRecord& record) = 0;
+
+  // Makes a new revision from `record.definition`, `record.role_arn` and
+  // `record.revision_time_ns` (other fields are kept from the machine) and
+  // returns its number. kNotFound for an unknown ARN.
+  virtual StatusOr<int64_t> UpdateStateMachine(const StateMachineRecord& record) = 0;
+
+  // The latest revision. kNotFound for an unknown ARN.
+  virtual StatusOr<StateMachineRecord> GetStateMachine(const std::string& arn) = 0;
+
+  // A given revision. kNotFound for an unknown ARN or revision.
+  virtual StatusOr<StateMachineRecord> GetStateMachineRevision(const std::string& arn, int64_t revision) = 0;
+
+  // Latest revisions, ordered by ARN. REQUIRES: limit > 0.
+  // kInvalidArgument for a page token this store did not hand out.
+  virtual StatusOr<Page<StateMachineRecord>> ListStateMachines(const std::string& page_token, size_t limit) = 0;
+
+  // Removes the machine and all its revisions; its executions stay.
+  // kNotFound for an unknown ARN.
+  virtual Status DeleteStateMachine(const std::string& arn) = 0;
 };
 
 // A Store in memory, for tests and `--db :memory:`.

@@ -1,0 +1,204 @@
+// SqliteStore on a file: what was committed is there after a reopen, and the
+// schema version guards the file against the wrong stepflow.
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "stepflow/storage/sqlite_store.h"
+#include "storage_test_util.h"
+
+namespace stepflow::storage {
+namespace {
+
+using testing::ExecutionArn;
+using testing::MachineArn;
+using testing::MakeEvents;
+using testing::MakeExecution;
+using testing::TempDir;
+
+std::unique_ptr<Store> OpenOrDie(const std::string& path) {
+  SqliteOptions options;
+  options.path = path;
+  auto store = OpenSqliteStore(options);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  return std::move(store).value();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void RawExec(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  CHECK_MESSAGE(rc == SQLITE_OK, (err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+TEST_CASE("a reopened database holds every committed record") {
+  TempDir dir;
+  const std::string path = dir.File("reopen.db");
+  const std::string a = ExecutionArn("M", "a");
+  {
+    auto store = OpenOrDie(path);
+    StateMachineRecord m;
+    m.arn = MachineArn("M");
+    m.name = "M";
+    m.definition = R"({"v":1})";
+    m.creation_time_ns = 1;
+    REQUIRE(store->CreateStateMachine(m).ok());
+    m.definition = R"({"v":2})";
+    REQUIRE(store->UpdateStateMachine(m).ok());
+    REQUIRE(store->CreateExecution(MakeExecution("M", "a", 10)).ok());
+    REQUIRE(store->CreateExecution(MakeExecution("M", "b", 20)).ok());
+    AppendRequest r;
+    r.execution_arn = a;
+    r.events = MakeEvents(1, 3);
+    r.put_timers = {{a, "wait:3", 12345, "payload"}};
+    r.put_task_tokens = {{"tok", a, "Approve", 3, TaskTokenStatus::kPending, 7}};
+    REQUIRE(store->Append(r).ok());
+    ExecutionRecord b = MakeExecution("M", "b", 20);
+    b.status = ExecutionStatus::kSucceeded;
+    b.output = R"({"done":true})";
+    b.stop_time_ns = 99;
+    REQUIRE(store->AppendEvents(b.arn, 0, MakeEvents(1, 2), &b).ok());
+  }
+  auto store = OpenOrDie(path);
+  auto machine = store->GetStateMachine(MachineArn("M"));
+  REQUIRE(machine.ok());
+  CHECK(machine->revision == 2);
+  CHECK(store->GetStateMachineRevision(MachineArn("M"), 1)->definition == R"({"v":1})");
+  auto history = store->GetHistory(a, 0, 100);
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 3);
+  CHECK((*history)[2].details_json == MakeEvents(3, 1)[0].details_json);
+  auto running = store->ListRunningExecutions();
+  REQUIRE(running.ok());
+  REQUIRE(running->size() == 1);
+  CHECK((*running)[0].arn == a);
+  auto b = store->GetExecution(ExecutionArn("M", "b"));
+  REQUIRE(b.ok());
+  CHECK(b->status == ExecutionStatus::kSucceeded);
+  CHECK(b->output == R"({"done":true})");
+  CHECK(b->stop_time_ns == 99);
+  auto timers = store->DueTimers(INT64_MAX, 10);
+  REQUIRE(timers.ok());
+  REQUIRE(timers->size() == 1);
+  CHECK((*timers)[0].due_time_ns == 12345);
+  CHECK(store->GetTaskToken("tok")->state_name == "Approve");
+  // And the conditional append continues from the persisted last id.
+  CHECK(store->AppendEvents(a, 2, MakeEvents(3, 1), nullptr).IsConflict());
+  CHECK(store->AppendEvents(a, 3, MakeEvents(4, 1), nullptr).ok());
+}
+
+TEST_CASE("a new database is in WAL mode at the current schema version") {
+  TempDir dir;
+  const std::string path = dir.File("fresh.db");
+  { OpenOrDie(path); }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(stmt, 0) == kSqliteSchemaVersion);
+  sqlite3_finalize(stmt);
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_CASE("the queries the API makes use their indexes") {
+  TempDir dir;
+  const std::string path = dir.File("plan.db");
+  { OpenOrDie(path); }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  auto plan = [&](const char* sql) {
+    std::string out;
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, (std::string("EXPLAIN QUERY PLAN ") + sql).c_str(), -1, &stmt, nullptr) ==
+            SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      out += std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3))) + "; ";
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  std::string by_machine = plan(
+      "SELECT arn FROM executions WHERE state_machine_arn = 'm' AND status = 'RUNNING' "
+      "ORDER BY start_time_ns DESC, arn DESC LIMIT 10");
+  CHECK_MESSAGE(by_machine.find("executions_by_machine_status") != std::string::npos, by_machine);
+  CHECK_MESSAGE(by_machine.find("TEMP B-TREE") == std::string::npos, by_machine);
+  std::string history = plan(
+      "SELECT h.id FROM executions e LEFT JOIN history_events h ON h.execution_id = e.id AND h.id > 5 "
+      "WHERE e.arn = 'x' ORDER BY h.id LIMIT 10");
+  CHECK_MESSAGE(history.find("history_by_execution") != std::string::npos, history);
+  std::string timers = plan("SELECT timer_id FROM timers WHERE due_time_ns <= 5 ORDER BY due_time_ns LIMIT 10");
+  CHECK_MESSAGE(timers.find("timers_by_due_time") != std::string::npos, timers);
+  std::string running = plan("SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY start_time_ns, arn");
+  CHECK_MESSAGE(running.find("executions_running") != std::string::npos, running);
+  sqlite3_close(db);
+}
+
+TEST_CASE("a database of a newer schema version is refused, naming both versions, and left untouched") {
+  TempDir dir;
+  const std::string path = dir.File("newer.db");
+  {
+    auto store = OpenOrDie(path);
+    REQUIRE(store->CreateExecution(MakeExecution("M", "a")).ok());
+  }
+  RawExec(path, "UPDATE schema_version SET version = 7");
+  const std::string before = ReadFile(path);
+
+  SqliteOptions options;
+  options.path = path;
+  auto store = OpenSqliteStore(options);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().IsInvalidArgument());
+  const std::string message = store.status().message();
+  CHECK_MESSAGE(message.find("schema version 7") != std::string::npos, message);
+  CHECK_MESSAGE(message.find("version 1") != std::string::npos, message);
+  CHECK(ReadFile(path) == before);
+}
+
+TEST_CASE("an SQLite database that is not stepflow's is refused and left untouched") {
+  TempDir dir;
+  const std::string path = dir.File("other.db");
+  RawExec(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'x')");
+  const std::string before = ReadFile(path);
+  SqliteOptions options;
+  options.path = path;
+  auto store = OpenSqliteStore(options);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().IsInvalidArgument());
+  CHECK_MESSAGE(store.status().message().find("not a stepflow") != std::string::npos, store.status().ToString());
+  CHECK(ReadFile(path) == before);
+}
+
+TEST_CASE("synchronous FULL is an option that opens and commits like NORMAL") {
+  TempDir dir;
+  SqliteOptions options;
+  options.path = dir.File("full.db");
+  options.synchronous = SqliteOptions::Synchronous::kFull;
+  auto store = OpenSqliteStore(options);
+  REQUIRE(store.ok());
+  REQUIRE((*store)->CreateExecution(MakeExecution("M", "a")).ok());
+  CHECK((*store)->AppendEvents(ExecutionArn("M", "a"), 0, MakeEvents(1, 2), nullptr).ok());
+}
+
+TEST_CASE("an empty path is an invalid argument") {
+  SqliteOptions options;
+  CHECK(OpenSqliteStore(options).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace stepflow::storage

@@ -1,0 +1,241 @@
+// SqliteStore's group commit: concurrent writers share transactions, each
+// still gets its own outcome, and every history stays contiguous.
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "stepflow/storage/sqlite_store.h"
+#include "storage_test_util.h"
+
+namespace stepflow::storage {
+namespace {
+
+using testing::ExecutionArn;
+using testing::MakeEvents;
+using testing::MakeExecution;
+using testing::TempDir;
+
+std::unique_ptr<Store> OpenFile(const std::string& path) {
+  SqliteOptions options;
+  options.path = path;
+  auto store = OpenSqliteStore(options);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  return std::move(store).value();
+}
+
+SqliteStats StatsOf(Store& store) { return dynamic_cast<SqliteStore&>(store).Stats(); }
+
+void CheckContiguous(Store& store, const std::string& arn, int64_t expected_events) {
+  auto history = store.GetHistory(arn, 0, SIZE_MAX);
+  REQUIRE(history.ok());
+  REQUIRE(static_cast<int64_t>(history->size()) == expected_events);
+  for (int64_t i = 0; i < expected_events; ++i) REQUIRE((*history)[i].id == i + 1);
+}
+
+TEST_CASE("appends from 8 threads on 100 executions all land, contiguous, in far fewer transactions than calls") {
+  TempDir dir;
+  const std::string path = dir.File("group.db");
+  constexpr int kThreads = 8, kExecutions = 100, kRounds = 20;
+  int64_t calls = 0;
+  {
+    auto store = OpenFile(path);
+    for (int e = 0; e < kExecutions; ++e) {
+      REQUIRE(store->CreateExecution(MakeExecution("M", "e" + std::to_string(e), e)).ok());
+    }
+    SqliteStats before = StatsOf(*store);
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        // Thread t owns executions t, t+8, ...; it interleaves them round by round.
+        for (int round = 0; round < kRounds; ++round) {
+          for (int e = t; e < kExecutions; e += kThreads) {
+            Status s = store->AppendEvents(ExecutionArn("M", "e" + std::to_string(e)), round * 2,
+                                           MakeEvents(round * 2 + 1, 2), nullptr);
+            if (!s.ok()) failures.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    calls = static_cast<int64_t>(kExecutions) * kRounds;
+    CHECK(failures.load() == 0);
+    SqliteStats after = StatsOf(*store);
+    int64_t transactions = after.transactions_committed - before.transactions_committed;
+    MESSAGE(calls, " appends committed in ", transactions, " transactions");
+    CHECK(after.writes_committed - before.writes_committed == calls);
+    CHECK(transactions < calls / 2);
+  }
+  auto store = OpenFile(path);  // and all of it is on disk
+  for (int e = 0; e < kExecutions; ++e)
+    CheckContiguous(*store, ExecutionArn("M", "e" + std::to_string(e)), kRounds * 2);
+}
+
+TEST_CASE("8 threads racing on the same executions: losers get Conflict, catch up, and no id is lost or doubled") {
+  TempDir dir;
+  auto store = OpenFile(dir.File("race.db"));
+  constexpr int kThreads = 8, kExecutions = 100, kWinsPerThread = 3;
+  for (int e = 0; e < kExecutions; ++e) {
+    REQUIRE(store->CreateExecution(MakeExecution("M", "e" + std::to_string(e), e)).ok());
+  }
+  std::atomic<int> conflicts{0}, other_errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<int64_t> last(kExecutions, 0);  // this thread's view of each history
+      for (int win = 0; win < kWinsPerThread; ++win) {
+        for (int k = 0; k < kExecutions; ++k) {
+          int e = (k + t * 13) % kExecutions;  // threads start at different executions, then collide
+          const std::string arn = ExecutionArn("M", "e" + std::to_string(e));
+          for (;;) {
+            Status s = store->AppendEvents(arn, last[e], MakeEvents(last[e] + 1, 2), nullptr);
+            if (s.ok()) {
+              last[e] += 2;
+              break;
+            }
+            if (!s.IsConflict()) {
+              other_errors.fetch_add(1);
+              break;
+            }
+            conflicts.fetch_add(1);
+            auto tail = store->GetHistory(arn, last[e], SIZE_MAX);
+            if (!tail.ok() || tail->empty()) {
+              other_errors.fetch_add(1);
+              break;
+            }
+            last[e] = tail->back().id;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  MESSAGE(conflicts.load(), " conflicts");
+  CHECK(other_errors.load() == 0);
+  for (int e = 0; e < kExecutions; ++e) {
+    CheckContiguous(*store, ExecutionArn("M", "e" + std::to_string(e)), kThreads * kWinsPerThread * 2);
+  }
+}
+
+TEST_CASE("requests in one batch each get their own outcome; a conflict or unknown execution fails only itself") {
+  TempDir dir;
+  auto store = OpenFile(dir.File("batch.db"));
+  const std::string x = ExecutionArn("M", "x"), y = ExecutionArn("M", "y");
+  REQUIRE(store->CreateExecution(MakeExecution("M", "x")).ok());
+  REQUIRE(store->CreateExecution(MakeExecution("M", "y")).ok());
+  SqliteStats before = StatsOf(*store);
+
+  // Hold the writer inside the first request's completion, so the next four
+  // queue up and commit as one batch.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::promise<void> first_entered, first_done;
+  AppendRequest r0;
+  r0.execution_arn = x;
+  r0.events = MakeEvents(1, 1);
+  store->AppendAsync(r0, [&](Status s) {
+    CHECK(s.ok());
+    first_entered.set_value();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    first_done.set_value();
+  });
+
+  first_entered.get_future().get();  // r0 has committed alone; the writer now waits on us
+
+  auto request = [](const std::string& arn, int64_t expected, int count) {
+    AppendRequest r;
+    r.execution_arn = arn;
+    r.expected_last_event_id = expected;
+    r.events = MakeEvents(expected + 1, count);
+    return r;
+  };
+  std::vector<std::promise<Status>> outcomes(4);
+  std::vector<AppendRequest> batch = {
+      request(y, 0, 2),                            // ok
+      request(y, 0, 1),                            // stale: y is at 2 by now
+      request(ExecutionArn("M", "nobody"), 0, 1),  // unknown
+      request(y, 2, 3),                            // ok, continues the first
+  };
+  batch[3].put_timers = {{y, "t", 10, ""}};
+  batch[1].put_timers = {{y, "never", 10, ""}};
+  for (size_t i = 0; i < batch.size(); ++i) {
+    store->AppendAsync(batch[i], [&outcomes, i](Status s) { outcomes[i].set_value(s); });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  first_done.get_future().get();
+  Status s0 = outcomes[0].get_future().get(), s1 = outcomes[1].get_future().get(), s2 = outcomes[2].get_future().get(),
+         s3 = outcomes[3].get_future().get();
+  CHECK(s0.ok());
+  CHECK(s1.IsConflict());
+  CHECK(s2.IsNotFound());
+  CHECK(s3.ok());
+
+  SqliteStats after = StatsOf(*store);
+  CHECK(after.transactions_committed - before.transactions_committed == 2);  // r0's, then the batch's
+  CHECK(after.writes_committed - before.writes_committed == 3);
+  CheckContiguous(*store, y, 5);
+  auto timers = store->ListTimers(y);
+  REQUIRE(timers.ok());
+  REQUIRE(timers->size() == 1);
+  CHECK((*timers)[0].timer_id == "t");
+}
+
+TEST_CASE("closing the store commits every queued AppendAsync before it returns") {
+  TempDir dir;
+  const std::string path = dir.File("drain.db");
+  constexpr int kExecutions = 300;
+  std::atomic<int> ok{0}, done{0};
+  {
+    auto store = OpenFile(path);
+    for (int e = 0; e < kExecutions; ++e) {
+      REQUIRE(store->CreateExecution(MakeExecution("M", "e" + std::to_string(e), e)).ok());
+    }
+    for (int e = 0; e < kExecutions; ++e) {
+      AppendRequest r;
+      r.execution_arn = ExecutionArn("M", "e" + std::to_string(e));
+      r.events = MakeEvents(1, 2);
+      store->AppendAsync(std::move(r), [&](Status s) {
+        if (s.ok()) ok.fetch_add(1);
+        done.fetch_add(1);
+      });
+    }
+  }
+  CHECK(done.load() == kExecutions);
+  CHECK(ok.load() == kExecutions);
+  auto store = OpenFile(path);
+  for (int e = 0; e < kExecutions; ++e) CheckContiguous(*store, ExecutionArn("M", "e" + std::to_string(e)), 2);
+}
+
+TEST_CASE("a blocking write from an AppendAsync callback is refused instead of deadlocking") {
+  TempDir dir;
+  auto store = OpenFile(dir.File("reentrant.db"));
+  REQUIRE(store->CreateExecution(MakeExecution("M", "x")).ok());
+  std::promise<Status> inner;
+  AppendRequest r;
+  r.execution_arn = ExecutionArn("M", "x");
+  r.events = MakeEvents(1, 1);
+  store->AppendAsync(r, [&](Status s) {
+    CHECK(s.ok());
+    inner.set_value(store->CreateExecution(MakeExecution("M", "y")));
+  });
+  Status s = inner.get_future().get();
+  CHECK(s.code() == Status::Code::kInternal);
+  CHECK(store->GetExecution(ExecutionArn("M", "x")).ok());  // reads are fine, and the store still works
+  CHECK(store->CreateExecution(MakeExecution("M", "y")).ok());
+}
+
+}  // namespace
+}  // namespace stepflow::storage
