@@ -37,33 +37,9 @@ namespace {
 // Not a JSONata code: an unexpected failure inside the engine.
 constexpr const char* kInternalErrorCode = "X0001";
 
-Val ToVal(const Value& v) {
-  internal::CheckStack();
-  switch (v.type()) {
-    case Value::Type::kNull:
-      return Val::Null();
-    case Value::Type::kBool:
-      return Val::Bool(v.AsBool());
-    case Value::Type::kInt:
-    case Value::Type::kDouble:
-      return Val::Num(v.AsDouble());
-    case Value::Type::kString:
-      return Val::Str(v.AsString());
-    case Value::Type::kArray: {
-      Val a = internal::NewArr();
-      auto& items = a.arr()->items;
-      items.reserve(v.AsArray().size());
-      for (auto& x : v.AsArray()) items.push_back(ToVal(x));
-      return a;
-    }
-    case Value::Type::kObject: {
-      Val o = internal::NewObj();
-      for (auto& m : v.AsObject()) o.obj()->Set(m.first, ToVal(m.second));
-      return o;
-    }
-  }
-  return Val();
-}
+// JSON objects convert lazily, member by member, as paths touch them; JSON
+// strings share their text.
+Val ToVal(const Value& v) { return internal::FromJson(v); }
 
 // Converts a result; undefined members of objects are dropped and undefined
 // array items become null, as JSON.stringify does.
@@ -80,8 +56,11 @@ std::optional<Value> FromVal(const Val& v, int depth) {
     case Kind::kNum:
       if (!std::isfinite(v.num())) internal::Fail("D1001", "Number out of range");
       return Value::Number(v.num());
-    case Kind::kStr:
+    case Kind::kStr: {
+      const auto* d = static_cast<const internal::StrData*>(v.heap());
+      if (d->src.is_string()) return d->src;  // the input's own string
       return Value::String(v.str());
+    }
     case Kind::kFunc:
       return Value::String("");
     case Kind::kArr: {
@@ -95,7 +74,7 @@ std::optional<Value> FromVal(const Val& v, int depth) {
     }
     case Kind::kObj: {
       Object members;
-      for (auto& m : v.obj()->members) {
+      for (auto& m : v.obj()->members()) {
         auto c = FromVal(m.second, depth + 1);
         if (c) members.emplace_back(m.first, *c);
       }
