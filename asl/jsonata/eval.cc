@@ -57,8 +57,7 @@ Val FromJson(const asl::Value& v) {
       Val r = Val::Obj(o);
       if (!v.AsObject().empty()) {
         o->src = v;
-        o->lazy = true;
-        o->lazy_vals.resize(v.AsObject().size());
+        o->lazy = true;  // lazy_vals are allocated by the first lookup
       }
       return r;
     }
@@ -69,6 +68,7 @@ Val FromJson(const asl::Value& v) {
 void ObjData::Materialize() const {
   lazy = false;
   const auto& src_members = src.AsObject();
+  if (lazy_vals.empty()) lazy_vals.resize(src_members.size());
   members_.reserve(src_members.size());
   const bool big = src_members.size() > 16;
   for (size_t i = 0; i < src_members.size(); i++) {
@@ -100,6 +100,7 @@ const Val* ObjData::Find(std::string_view key) const {
     const asl::Value* p = src.Find(key);
     if (!p) return nullptr;
     const auto& src_members = src.AsObject();
+    if (lazy_vals.empty()) lazy_vals.resize(src_members.size());
     size_t i = static_cast<size_t>(reinterpret_cast<const asl::Member*>(
                                        reinterpret_cast<const char*>(p) -
                                        offsetof(asl::Member, second)) -
