@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <new>
+#include <string_view>
+#include <unordered_set>
 
 #include "jsonata/eval.h"
 
@@ -41,6 +43,54 @@ constexpr const char* kInternalErrorCode = "X0001";
 // strings share their text.
 Val ToVal(const Value& v) { return internal::FromJson(v); }
 
+// Whether converting `v` to a Val and back gives `v` again: numbers keep their
+// type and value, and objects have no duplicate keys. Gives up (false) beyond
+// `depth` levels.
+bool SameWhenConverted(const Value& v, int depth) {
+  switch (v.type()) {
+    case Value::Type::kNull:
+    case Value::Type::kBool:
+    case Value::Type::kString:
+      return true;
+    case Value::Type::kInt: {
+      constexpr int64_t kExact = int64_t{1} << 53;
+      return v.AsInt() >= -kExact && v.AsInt() <= kExact;
+    }
+    case Value::Type::kDouble: {
+      double d = v.AsDouble();
+      return std::isfinite(d) && d != std::trunc(d);
+    }
+    case Value::Type::kArray:
+      if (depth <= 0) return false;
+      for (auto& x : v.AsArray()) {
+        if (!SameWhenConverted(x, depth - 1)) return false;
+      }
+      return true;
+    case Value::Type::kObject: {
+      if (depth <= 0) return false;
+      const auto& members = v.AsObject();
+      if (members.size() <= 16) {
+        for (size_t i = 0; i < members.size(); i++) {
+          for (size_t j = 0; j < i; j++) {
+            if (members[i].first == members[j].first) return false;
+          }
+        }
+      } else {
+        std::unordered_set<std::string_view> keys;
+        keys.reserve(members.size());
+        for (auto& m : members) {
+          if (!keys.insert(m.first).second) return false;
+        }
+      }
+      for (auto& m : members) {
+        if (!SameWhenConverted(m.second, depth - 1)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 // Converts a result; undefined members of objects are dropped and undefined
 // array items become null, as JSON.stringify does.
 std::optional<Value> FromVal(const Val& v, int depth) {
@@ -73,6 +123,11 @@ std::optional<Value> FromVal(const Val& v, int depth) {
       return Value::MakeArray(std::move(items));
     }
     case Kind::kObj: {
+      // A JSON-backed object nothing has looked into is still its JSON value.
+      const internal::ObjData* o = v.obj();
+      if (o->lazy && o->lazy_vals.empty() && depth < 1000 && SameWhenConverted(o->src, 64)) {
+        return o->src;
+      }
       Object members;
       for (auto& m : v.obj()->members()) {
         auto c = FromVal(m.second, depth + 1);
