@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 namespace stepflow::asl::jsonata::internal {
@@ -31,42 +32,119 @@ void DestroyHeap(Heap* h) {
 
 // ---------------------------------------------------------------- ObjData
 
+Val FromJson(const asl::Value& v) {
+  switch (v.type()) {
+    case asl::Value::Type::kNull:
+      return Val::Null();
+    case asl::Value::Type::kBool:
+      return Val::Bool(v.AsBool());
+    case asl::Value::Type::kInt:
+    case asl::Value::Type::kDouble:
+      return Val::Num(v.AsDouble());
+    case asl::Value::Type::kString:
+      return Val::StrJson(v);
+    case asl::Value::Type::kArray: {
+      CheckStack();
+      Val a = NewArr();
+      auto& items = a.arr()->items;
+      const auto& src = v.AsArray();
+      items.reserve(src.size());
+      for (auto& x : src) items.push_back(FromJson(x));
+      return a;
+    }
+    case asl::Value::Type::kObject: {
+      auto* o = new ObjData;
+      Val r = Val::Obj(o);
+      if (!v.AsObject().empty()) {
+        o->src = v;
+        o->lazy = true;  // lazy_vals are allocated by the first lookup
+      }
+      return r;
+    }
+  }
+  return Val();
+}
+
+void ObjData::Materialize() const {
+  lazy = false;
+  const auto& src_members = src.AsObject();
+  if (lazy_vals.empty()) lazy_vals.resize(src_members.size());
+  members_.reserve(src_members.size());
+  const bool big = src_members.size() > 16;
+  for (size_t i = 0; i < src_members.size(); i++) {
+    const auto& m = src_members[i];
+    if (lazy_vals[i].undef()) lazy_vals[i] = FromJson(m.second);
+    // Duplicate keys: the first position keeps the last value, as Set does.
+    bool dup = false;
+    if (big) {
+      auto [it, added] = index.emplace(m.first, members_.size());
+      if (!added) {
+        members_[it->second].second = lazy_vals[i];
+        dup = true;
+      }
+    } else {
+      for (auto& x : members_) {
+        if (x.first == m.first) {
+          x.second = lazy_vals[i];
+          dup = true;
+          break;
+        }
+      }
+    }
+    if (!dup) members_.emplace_back(m.first, lazy_vals[i]);
+  }
+}
+
 const Val* ObjData::Find(std::string_view key) const {
+  if (lazy) {
+    const asl::Value* p = src.Find(key);
+    if (!p) return nullptr;
+    const auto& src_members = src.AsObject();
+    if (lazy_vals.empty()) lazy_vals.resize(src_members.size());
+    size_t i = static_cast<size_t>(reinterpret_cast<const asl::Member*>(
+                                       reinterpret_cast<const char*>(p) -
+                                       offsetof(asl::Member, second)) -
+                                   src_members.data());
+    if (lazy_vals[i].undef()) lazy_vals[i] = FromJson(*p);
+    return &lazy_vals[i];
+  }
   if (!index.empty()) {
     auto it = index.find(std::string(key));
-    return it == index.end() ? nullptr : &members[it->second].second;
+    return it == index.end() ? nullptr : &members_[it->second].second;
   }
-  for (auto& m : members) {
+  for (auto& m : members_) {
     if (m.first == key) return &m.second;
   }
   return nullptr;
 }
 
 void ObjData::Set(const std::string& key, Val v) {
+  if (lazy) Materialize();
   if (!index.empty()) {
     auto it = index.find(key);
     if (it != index.end()) {
-      members[it->second].second = std::move(v);
+      members_[it->second].second = std::move(v);
       return;
     }
-    index.emplace(key, members.size());
-    members.emplace_back(key, std::move(v));
+    index.emplace(key, members_.size());
+    members_.emplace_back(key, std::move(v));
     return;
   }
-  for (auto& m : members) {
+  for (auto& m : members_) {
     if (m.first == key) {
       m.second = std::move(v);
       return;
     }
   }
-  members.emplace_back(key, std::move(v));
-  if (members.size() > 16) Reindex();
+  members_.emplace_back(key, std::move(v));
+  if (members_.size() > 16) Reindex();
 }
 
 void ObjData::Erase(std::string_view key) {
-  for (size_t i = 0; i < members.size(); i++) {
-    if (members[i].first == key) {
-      members.erase(members.begin() + static_cast<long>(i));
+  if (lazy) Materialize();
+  for (size_t i = 0; i < members_.size(); i++) {
+    if (members_[i].first == key) {
+      members_.erase(members_.begin() + static_cast<long>(i));
       if (!index.empty()) Reindex();
       return;
     }
@@ -74,8 +152,9 @@ void ObjData::Erase(std::string_view key) {
 }
 
 void ObjData::Reindex() {
+  if (lazy) Materialize();
   index.clear();
-  for (size_t i = 0; i < members.size(); i++) index.emplace(members[i].first, i);
+  for (size_t i = 0; i < members_.size(); i++) index.emplace(members_[i].first, i);
 }
 
 // ---------------------------------------------------------------- helpers
@@ -136,7 +215,7 @@ std::optional<bool> Boolean(const Val& v) {
     case Kind::kNum:
       return v.num() != 0 && !std::isnan(v.num());
     case Kind::kObj:
-      return !v.obj()->members.empty();
+      return !v.obj()->members().empty();
     case Kind::kBool:
       return v.b();
     case Kind::kFunc:
@@ -169,8 +248,8 @@ bool DeepEqual(const Val& a, const Val& b) {
       return true;
     }
     case Kind::kObj: {
-      auto& x = a.obj()->members;
-      auto& y = b.obj()->members;
+      auto& x = a.obj()->members();
+      auto& y = b.obj()->members();
       if (x.size() != y.size()) return false;
       for (auto& m : x) {
         const Val* o = b.obj()->Find(m.first);
@@ -322,7 +401,7 @@ static void Stringify(const Val& v, bool pretty, int indent, std::string* out) {
     case Kind::kObj: {
       bool first = true;
       out->push_back('{');
-      for (auto& m : v.obj()->members) {
+      for (auto& m : v.obj()->members()) {
         if (m.second.undef()) continue;
         if (!first) out->push_back(',');
         first = false;
@@ -469,7 +548,7 @@ static FramePtr FrameFromTuple(const FramePtr& env, const Val& tuple) {
   auto frame = std::make_shared<Frame>();
   frame->parent = env;
   if (tuple.is_obj()) {
-    for (auto& m : tuple.obj()->members) {
+    for (auto& m : tuple.obj()->members()) {
       if (m.first != "@") frame->vars.emplace_back(m.first, m.second);
     }
   }
@@ -484,7 +563,7 @@ static const Val& TupleFocus(const Val& tuple) {
 
 static Val CopyTuple(const Val& tuple) {
   Val t = NewObj();
-  if (tuple.is_obj()) t.obj()->members = tuple.obj()->members;
+  if (tuple.is_obj()) t.obj()->members() = tuple.obj()->members();
   return t;
 }
 
@@ -502,9 +581,6 @@ Evaluator::Evaluator(const EvalOptions& options, const BuiltinTable* extra)
                 : static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count());
-  rng_.seed(options.random_seed ? *options.random_seed
-                                : static_cast<uint64_t>(
-                                      std::chrono::steady_clock::now().time_since_epoch().count()));
 }
 
 Evaluator::~Evaluator() {
@@ -607,7 +683,7 @@ Val Evaluator::Eval(const Node* expr, const Val& input, const FramePtr& env) {
         }
       };
       if (in->is_obj()) {
-        for (auto& m : in->obj()->members) add(m.second);
+        for (auto& m : in->obj()->members()) add(m.second);
       } else if (in->is_arr()) {
         for (auto& x : in->arr()->items) add(x);
       }
@@ -623,7 +699,7 @@ Val Evaluator::Eval(const Node* expr, const Val& input, const FramePtr& env) {
           if (v.is_arr()) {
             for (auto& x : v.arr()->items) rec(x);
           } else if (v.is_obj()) {
-            for (auto& m : v.obj()->members) rec(m.second);
+            for (auto& m : v.obj()->members()) rec(m.second);
           }
         };
         rec(input);
@@ -886,7 +962,7 @@ Val Evaluator::EvalTupleStep(const Node* expr, const Val& input, Val tuples, con
     for (size_t bb = 0; bb < list.size(); bb++) {
       Val t = CopyTuple(tuple);
       if (res_tuples) {
-        for (auto& m : list[bb].obj()->members) t.obj()->Set(m.first, m.second);
+        for (auto& m : list[bb].obj()->members()) t.obj()->Set(m.first, m.second);
       } else {
         if (expr->has_focus) {
           t.obj()->Set(expr->focus, list[bb]);
@@ -1163,7 +1239,7 @@ Val Evaluator::EvalGroup(const GroupSpec& group, const Val& input_in, const Fram
         auto& ts = entry.data.arr()->items;
         tuple = CopyTuple(ts[0]);
         for (size_t i = 1; i < ts.size(); i++) {
-          for (auto& m : ts[i].obj()->members) {
+          for (auto& m : ts[i].obj()->members()) {
             const Val* prev = tuple.obj()->Find(m.first);
             tuple.obj()->Set(m.first, Append(prev ? *prev : Val(), m.second));
           }
@@ -1464,7 +1540,7 @@ static Val DeepClone(const Val& v) {
   if (v.is_obj()) {
     auto* o = new ObjData;
     Val r = Val::Obj(o);
-    for (auto& m : v.obj()->members) o->members.emplace_back(m.first, DeepClone(m.second));
+    for (auto& m : v.obj()->members()) o->members().emplace_back(m.first, DeepClone(m.second));
     if (!v.obj()->index.empty()) o->Reindex();
     return r;
   }
@@ -1492,7 +1568,7 @@ Val Evaluator::RunTransform(const FuncData* f, const Val& obj) {
              expr->update->position);
       }
       if (match.is_obj()) {
-        for (auto& m : update.obj()->members) match.obj()->Set(m.first, m.second);
+        for (auto& m : update.obj()->members()) match.obj()->Set(m.first, m.second);
       }
     }
     if (expr->del) {

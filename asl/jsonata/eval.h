@@ -125,7 +125,16 @@ class Evaluator {
   const Builtin* FindBuiltin(const std::string& name) const;
 
   double now_ms() const { return now_ms_; }
-  std::mt19937_64& rng() { return rng_; }
+  // Seeded on first use: most expressions never draw a random number.
+  std::mt19937_64& rng() {
+    if (!rng_) {
+      rng_.emplace(options_.random_seed
+                       ? *options_.random_seed
+                       : static_cast<uint64_t>(
+                             std::chrono::steady_clock::now().time_since_epoch().count()));
+    }
+    return *rng_;
+  }
   const EvalOptions& options() const { return options_; }
   // Parses and evaluates `text` ($eval) in a fresh frame of `env`.
   Val EvalText(const std::string& text, const Val& input, const FramePtr& env);
@@ -157,7 +166,7 @@ class Evaluator {
   std::chrono::steady_clock::time_point deadline_;
   bool has_deadline_ = false;
   double now_ms_ = 0;
-  std::mt19937_64 rng_;
+  std::optional<std::mt19937_64> rng_;
   std::vector<std::shared_ptr<Node>> eval_asts_;
   std::vector<Val>
       closures_;  // lambdas created by this evaluation  // keeps $eval'd expressions alive

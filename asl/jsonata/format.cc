@@ -520,7 +520,7 @@ std::string FormatNumberPicture(double value, const std::string& picture_utf8, c
                                                  {"digit", U"#"},
                                                  {"pattern-separator", U";"}};
   if (options.is_obj()) {
-    for (auto& m : options.obj()->members) {
+    for (auto& m : options.obj()->members()) {
       if (m.second.is_str()) props[m.first] = ToU32(m.second.str());
     }
   }

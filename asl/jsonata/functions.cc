@@ -904,13 +904,13 @@ BuiltinTable MakeStandard() {
       std::vector<std::string> seen;
       for (auto& item : a.arr()->items) {
         if (!item.is_obj()) continue;
-        for (auto& m : item.obj()->members) {
+        for (auto& m : item.obj()->members()) {
           if (std::find(seen.begin(), seen.end(), m.first) == seen.end()) seen.push_back(m.first);
         }
       }
       for (auto& k : seen) out.arr()->items.push_back(Str(k));
     } else if (a.is_obj()) {
-      for (auto& m : a.obj()->members) out.arr()->items.push_back(Str(m.first));
+      for (auto& m : a.obj()->members()) out.arr()->items.push_back(Str(m.first));
     }
     return out;
   });
@@ -925,7 +925,7 @@ BuiltinTable MakeStandard() {
       }
       if (a.is_obj()) {
         Val result = NewSeq();
-        for (auto& m : a.obj()->members) {
+        for (auto& m : a.obj()->members()) {
           Val o = NewObj();
           o.obj()->Set(m.first, m.second);
           result.arr()->items.push_back(o);
@@ -940,14 +940,14 @@ BuiltinTable MakeStandard() {
     if (c.Arg(0).undef()) return Val();
     Val out = NewObj();
     for (auto& o : Items(c.Arg(0))) {
-      for (auto& m : o.obj()->members) out.obj()->Set(m.first, m.second);
+      for (auto& m : o.obj()->members()) out.obj()->Set(m.first, m.second);
     }
     return out;
   });
   Reg(&t, "each", "<o-f:a>", 2, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
     Val out = NewSeq();
-    for (auto& m : c.Arg(0).obj()->members) {
+    for (auto& m : c.Arg(0).obj()->members()) {
       Val r = c.ev->ApplyHof(c.Arg(1), m.second, Str(m.first), c.Arg(0), c.env);
       if (!r.undef()) out.arr()->items.push_back(r);
     }
@@ -956,11 +956,11 @@ BuiltinTable MakeStandard() {
   Reg(&t, "sift", "<o-f?:o>", 2, [](Call& c) -> Val {
     if (c.Arg(0).undef()) return Val();
     Val out = NewObj();
-    for (auto& m : c.Arg(0).obj()->members) {
+    for (auto& m : c.Arg(0).obj()->members()) {
       Val r = c.ev->ApplyHof(c.Arg(1), m.second, Str(m.first), c.Arg(0), c.env);
       if (Boolean(r).value_or(false)) out.obj()->Set(m.first, m.second);
     }
-    if (out.obj()->members.empty()) return Val();
+    if (out.obj()->members().empty()) return Val();
     return out;
   });
   Reg(&t, "error", "<s?:x>", 1, [](Call& c) -> Val {

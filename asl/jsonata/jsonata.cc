@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <new>
+#include <string_view>
+#include <unordered_set>
 
 #include "jsonata/eval.h"
 
@@ -37,32 +39,56 @@ namespace {
 // Not a JSONata code: an unexpected failure inside the engine.
 constexpr const char* kInternalErrorCode = "X0001";
 
-Val ToVal(const Value& v) {
-  internal::CheckStack();
+// JSON objects convert lazily, member by member, as paths touch them; JSON
+// strings share their text.
+Val ToVal(const Value& v) { return internal::FromJson(v); }
+
+// Whether converting `v` to a Val and back gives `v` again: numbers keep their
+// type and value, and objects have no duplicate keys. Gives up (false) beyond
+// `depth` levels.
+bool SameWhenConverted(const Value& v, int depth) {
   switch (v.type()) {
     case Value::Type::kNull:
-      return Val::Null();
     case Value::Type::kBool:
-      return Val::Bool(v.AsBool());
-    case Value::Type::kInt:
-    case Value::Type::kDouble:
-      return Val::Num(v.AsDouble());
     case Value::Type::kString:
-      return Val::Str(v.AsString());
-    case Value::Type::kArray: {
-      Val a = internal::NewArr();
-      auto& items = a.arr()->items;
-      items.reserve(v.AsArray().size());
-      for (auto& x : v.AsArray()) items.push_back(ToVal(x));
-      return a;
+      return true;
+    case Value::Type::kInt: {
+      constexpr int64_t kExact = int64_t{1} << 53;
+      return v.AsInt() >= -kExact && v.AsInt() <= kExact;
     }
+    case Value::Type::kDouble: {
+      double d = v.AsDouble();
+      return std::isfinite(d) && d != std::trunc(d);
+    }
+    case Value::Type::kArray:
+      if (depth <= 0) return false;
+      for (auto& x : v.AsArray()) {
+        if (!SameWhenConverted(x, depth - 1)) return false;
+      }
+      return true;
     case Value::Type::kObject: {
-      Val o = internal::NewObj();
-      for (auto& m : v.AsObject()) o.obj()->Set(m.first, ToVal(m.second));
-      return o;
+      if (depth <= 0) return false;
+      const auto& members = v.AsObject();
+      if (members.size() <= 16) {
+        for (size_t i = 0; i < members.size(); i++) {
+          for (size_t j = 0; j < i; j++) {
+            if (members[i].first == members[j].first) return false;
+          }
+        }
+      } else {
+        std::unordered_set<std::string_view> keys;
+        keys.reserve(members.size());
+        for (auto& m : members) {
+          if (!keys.insert(m.first).second) return false;
+        }
+      }
+      for (auto& m : members) {
+        if (!SameWhenConverted(m.second, depth - 1)) return false;
+      }
+      return true;
     }
   }
-  return Val();
+  return false;
 }
 
 // Converts a result; undefined members of objects are dropped and undefined
@@ -80,8 +106,11 @@ std::optional<Value> FromVal(const Val& v, int depth) {
     case Kind::kNum:
       if (!std::isfinite(v.num())) internal::Fail("D1001", "Number out of range");
       return Value::Number(v.num());
-    case Kind::kStr:
+    case Kind::kStr: {
+      const auto* d = static_cast<const internal::StrData*>(v.heap());
+      if (d->src.is_string()) return d->src;  // the input's own string
       return Value::String(v.str());
+    }
     case Kind::kFunc:
       return Value::String("");
     case Kind::kArr: {
@@ -94,8 +123,13 @@ std::optional<Value> FromVal(const Val& v, int depth) {
       return Value::MakeArray(std::move(items));
     }
     case Kind::kObj: {
+      // A JSON-backed object nothing has looked into is still its JSON value.
+      const internal::ObjData* o = v.obj();
+      if (o->lazy && o->lazy_vals.empty() && depth < 1000 && SameWhenConverted(o->src, 64)) {
+        return o->src;
+      }
       Object members;
-      for (auto& m : v.obj()->members) {
+      for (auto& m : v.obj()->members()) {
         auto c = FromVal(m.second, depth + 1);
         if (c) members.emplace_back(m.first, *c);
       }

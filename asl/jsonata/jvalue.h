@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "stepflow/asl/value.h"
+
 namespace stepflow::asl::jsonata::internal {
 
 struct Heap {
@@ -79,6 +81,7 @@ class Val {
     return v;
   }
   static Val Str(std::string s);
+  static Val StrJson(const asl::Value& v);  // shares the text of a JSON string
   static Val Arr(ArrData* a);
   static Val Obj(ObjData* o);
   static Val Func(FuncData* f);
@@ -120,6 +123,8 @@ class Val {
 
 struct StrData : Heap {
   std::string s;
+  asl::Value src;                 // set when the text is shared with a JSON string
+  const std::string* p = &s;      // s, or src's string
 };
 
 struct ArrData : Heap {
@@ -132,20 +137,47 @@ struct ArrData : Heap {
 };
 
 struct ObjData : Heap {
-  std::vector<std::pair<std::string, Val>> members;
-  std::unordered_map<std::string, size_t> index;  // built when large
+  using Members = std::vector<std::pair<std::string, Val>>;
+  // All members; converts a JSON-backed object first.
+  Members& members() {
+    if (lazy) Materialize();
+    return members_;
+  }
+  const Members& members() const {
+    if (lazy) Materialize();
+    return members_;
+  }
+  mutable Members members_;
+  mutable std::unordered_map<std::string, size_t> index;  // built when large
 
+  // A JSON-backed object (see FromJson) converts members only when a lookup
+  // touches them, and all of them when members() is used.
+  mutable bool lazy = false;
+  asl::Value src;
+  mutable std::vector<Val> lazy_vals;  // per member of src, undefined until converted
+
+  void Materialize() const;
   const Val* Find(std::string_view key) const;
   void Set(const std::string& key, Val v);
   void Erase(std::string_view key);
   void Reindex();
 };
 
-inline const std::string& Val::str() const { return static_cast<StrData*>(u_.p)->s; }
+inline const std::string& Val::str() const { return *static_cast<StrData*>(u_.p)->p; }
 
 inline Val Val::Str(std::string s) {
   auto* d = new StrData;
   d->s = std::move(s);
+  d->refs = 1;
+  Val v;
+  v.kind_ = Kind::kStr;
+  v.u_.p = d;
+  return v;
+}
+inline Val Val::StrJson(const asl::Value& s) {
+  auto* d = new StrData;
+  d->src = s;
+  d->p = &d->src.AsString();
   d->refs = 1;
   Val v;
   v.kind_ = Kind::kStr;
@@ -175,5 +207,8 @@ inline Val NewSeq() {
 }
 inline Val NewArr() { return Val::Arr(new ArrData); }
 inline Val NewObj() { return Val::Obj(new ObjData); }
+
+// Converts a JSON value. Objects convert lazily; strings share the JSON text.
+Val FromJson(const asl::Value& v);
 
 }  // namespace stepflow::asl::jsonata::internal
