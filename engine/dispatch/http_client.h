@@ -45,10 +45,16 @@ struct HttpResult {
 };
 
 // An asynchronous HTTP/1.1 client on the engine's io_context with keep-alive
-// connections pooled per host:port. Completion handlers run on that io_context.
+// connections pooled per host:port, at most `max_connections_per_host` open to
+// each; further requests wait, in order, for one of them. A response over
+// `max_body_bytes` fails with body_too_large. Completion handlers run on that
+// io_context, never inside Send.
 class HttpClient {
  public:
-  HttpClient(boost::asio::io_context& io, size_t max_body_bytes);
+  static constexpr size_t kDefaultMaxConnectionsPerHost = 256;
+
+  HttpClient(boost::asio::io_context& io, size_t max_body_bytes,
+             size_t max_connections_per_host = kDefaultMaxConnectionsPerHost);
   ~HttpClient();
 
   void Send(const HttpTarget& target, HttpRequest request, std::function<void(HttpResult)> done);

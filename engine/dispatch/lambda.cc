@@ -1,5 +1,7 @@
 #include "dispatch/lambda.h"
 
+#include <cctype>
+
 #include "stepflow/asl/errors.h"
 #include "stepflow/asl/json.h"
 
@@ -50,6 +52,19 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
   } else {
     function = LambdaFunctionName(resource);
   }
+  // The name goes into the request line: only what Lambda allows in a function
+  // name, so input can neither reach another path nor end the line.
+  bool valid_name = !function.empty() && function.size() <= 140;
+  for (char c : function) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') valid_name = false;
+  }
+  if (!valid_name) {
+    return fail("Lambda.AWSLambdaException",
+                "1 validation error detected: Value '" + function +
+                    "' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression "
+                    "pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+                    "(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+  }
   std::string endpoint = default_endpoint_;
   for (const auto& [name, url] : function_endpoints_) {
     if (name == function) endpoint = url;
@@ -58,6 +73,11 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
   if (endpoint.empty()) {
     return fail(asl::errors::kTaskFailed, "No endpoint is configured for Lambda function '" + function +
                                               "'; give --lambda-endpoint URL or a per-function endpoint.");
+  }
+  if (endpoint.rfind("https://", 0) == 0) {
+    return fail(asl::errors::kTaskFailed, "The Lambda endpoint '" + endpoint + "' for function '" + function +
+                                              "' uses https, which stepflow does not support yet; "
+                                              "give an http:// endpoint.");
   }
   if (!ParseHttpUrl(endpoint, &target)) {
     return fail(asl::errors::kTaskFailed, "The Lambda endpoint '" + endpoint + "' is not an http:// URL.");
