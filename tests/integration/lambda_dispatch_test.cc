@@ -399,7 +399,10 @@ TEST_CASE("A non-JSON response body comes back as a JSON string") {
 
 TEST_CASE("A hundred concurrent Map iterations all succeed") {
   Watchdog watchdog(60s, "map 100");
-  LoopbackFunctionServer server;
+  // A thread per connection, as `sam local start-lambda` serves.
+  LoopbackFunctionServer::Options options;
+  options.threads = 128;
+  LoopbackFunctionServer server(options);
   server.Define("Square", [](const Invocation& i) {
     Reply r;
     r.delay = 100ms;
@@ -450,4 +453,55 @@ TEST_CASE("A function with no endpoint configured fails clearly") {
   CHECK(result.status == ExecutionStatus::kFailed);
   CHECK(ErrorOf(result) == "States.TaskFailed");
   CHECK_MESSAGE(CauseOf(result).find("Nowhere") != std::string::npos, CauseOf(result));
+}
+
+TEST_CASE("A FunctionName that is no function name fails without a request") {
+  Watchdog watchdog(30s, "bad function name");
+  LoopbackFunctionServer server;
+  Harness h(server.endpoint());
+  for (const char* name : {"a b", "x/../../admin", "evil\r\nX-Injected: 1", ""}) {
+    std::string input = "{\"f\":" + stepflow::asl::ToJson(Value::String(name)) + "}";
+    auto result = h.Run(OneTask("arn:aws:states:::lambda:invoke", R"("Parameters":{"FunctionName.$":"$.f"})"), input);
+    CHECK(result.status == ExecutionStatus::kFailed);
+    CHECK_MESSAGE(ErrorOf(result) == "Lambda.AWSLambdaException", name);
+  }
+  CHECK(server.invocations().empty());
+}
+
+TEST_CASE("A per-function endpoint overrides the default endpoint") {
+  Watchdog watchdog(30s, "per-function endpoint");
+  LoopbackFunctionServer fallback, special;
+  fallback.Define("Common", [](const Invocation&) {
+    Reply r;
+    r.body = R"("fallback")";
+    return r;
+  });
+  special.Define("Special", [](const Invocation&) {
+    Reply r;
+    r.body = R"("special")";
+    return r;
+  });
+  EngineOptions options;
+  options.lambda_endpoint = fallback.endpoint();
+  options.function_endpoints = {{"Special", special.endpoint() + "/"}};
+  auto opened = Engine::Open(std::move(options));
+  REQUIRE(opened.ok());
+  auto& engine = *opened;
+  auto run = [&engine](const std::string& function) {
+    auto arn = engine->StartExecution(Machine(OneTask(FunctionArn(function), R"("ResultPath":"$.r")")), "integ", "",
+                                      Json("{}"));
+    REQUIRE(arn.ok());
+    auto result = engine->AwaitExecution(*arn);
+    REQUIRE(result.ok());
+    return *result;
+  };
+  auto a = run("Common");
+  auto b = run("Special");
+  REQUIRE(a.status == ExecutionStatus::kSucceeded);
+  REQUIRE(b.status == ExecutionStatus::kSucceeded);
+  CHECK(*a.output->Find("r") == Value::String("fallback"));
+  CHECK(*b.output->Find("r") == Value::String("special"));
+  CHECK(fallback.invocations().size() == 1);
+  CHECK(special.invocations().size() == 1);
+  engine.reset();
 }
