@@ -6,7 +6,11 @@
 // library); it runs on its own threads, started by the constructor and joined
 // by the destructor.
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -56,9 +60,20 @@ inline Reply FunctionError(const std::string& type, const std::string& message) 
 
 // Returns a TCP port on 127.0.0.1 that nothing listens on (bound, then released).
 inline int UnusedPort() {
-  httplib::Server probe;
-  int port = probe.bind_to_any_port("127.0.0.1");
-  return port;  // ~Server closes the socket without listening
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);  // never listened on: a connect is refused
+  return port;
 }
 
 class LoopbackFunctionServer {
@@ -67,6 +82,7 @@ class LoopbackFunctionServer {
     size_t threads = 8;  // cpp-httplib's default pool size on a small machine
     size_t keep_alive_max_count = 100;
     time_t keep_alive_timeout_seconds = 5;
+    int backlog = 1024;
   };
 
   LoopbackFunctionServer() : LoopbackFunctionServer(Options()) {}
@@ -78,6 +94,9 @@ class LoopbackFunctionServer {
     server_.Post(R"(/2015-03-31/functions/([^/]+)/invocations)",
                  [this](const httplib::Request& request, httplib::Response& response) { Serve(request, response); });
     port_ = server_.bind_to_any_port("127.0.0.1");
+    // httplib listens with a backlog of 5: a burst of connections would overflow
+    // it and stall in SYN/ACK retransmits. Real servers queue more (werkzeug 128).
+    server_.SetBacklog(options.backlog);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() is a no-op until listen has begun, so wait for it (bounded).
     for (int i = 0; i < 5000 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -184,7 +203,13 @@ class LoopbackFunctionServer {
     in_flight_.fetch_sub(1);
   }
 
-  httplib::Server server_;
+  // Reaches the listening socket, which httplib keeps protected.
+  class Server : public httplib::Server {
+   public:
+    void SetBacklog(int backlog) { ::listen(svr_sock_, backlog); }  // Linux re-sizes the queue
+  };
+
+  Server server_;
   int port_ = -1;
   std::thread thread_;
   std::atomic<size_t> connections_{0};
