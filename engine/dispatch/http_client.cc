@@ -65,6 +65,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     std::function<void(HttpResult)> done;
     bool reused = false;
     bool holds_slot = false;  // counted in its Pool's `busy`
+    int64_t timeout_ms = 0;
   };
 
   // The connections to one host:port. busy + idle.size() <= max_connections:
@@ -122,8 +123,13 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
 
   void Write(std::shared_ptr<Exchange> x) {
     auto self = shared_from_this();
-    x->stream->expires_never();
+    if (x->timeout_ms > 0) {
+      x->stream->expires_after(std::chrono::milliseconds(x->timeout_ms));
+    } else {
+      x->stream->expires_never();
+    }
     http::async_write(*x->stream, x->request, [self, x](beast::error_code ec, std::size_t) {
+      if (ec == beast::error::timeout) return self->Fail(x, self->TimeoutError(*x));
       if (ec) return self->RetryOrFail(x, "cannot send the request: " + ec.message());
       x->parser = std::make_unique<http::response_parser<http::string_body>>();
       x->parser->body_limit(self->max_body);
@@ -134,10 +140,16 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
           result.body_too_large = true;
           return self->Finish(x, std::move(result), false);
         }
+        // A server that took the request and went quiet is not a stale connection: no re-send.
+        if (ec == beast::error::timeout) return self->Fail(x, self->TimeoutError(*x));
         if (ec) return self->RetryOrFail(x, ReadError(ec, *x->parser));
         self->Complete(x);
       });
     });
+  }
+
+  static std::string TimeoutError(const Exchange& x) {
+    return "no response from " + Key(x.target) + " within " + std::to_string(x.timeout_ms) + " ms";
   }
 
   static std::string ReadError(const beast::error_code& ec, const http::response_parser<http::string_body>& parser) {
@@ -160,6 +172,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       fresh->request = x->request;
       fresh->done = std::move(x->done);
       fresh->holds_slot = x->holds_slot;
+      fresh->timeout_ms = x->timeout_ms;
       x->holds_slot = false;
       Connect(std::move(fresh));
       return;
@@ -221,6 +234,7 @@ void HttpClient::Send(const HttpTarget& target, HttpRequest request, std::functi
   x->request.body() = std::move(request.body);
   x->request.keep_alive(true);
   x->request.prepare_payload();
+  x->timeout_ms = request.timeout_ms;
   x->done = std::move(done);
   impl_->Start(std::move(x));
 }

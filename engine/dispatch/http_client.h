@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,9 @@ struct HttpRequest {
   std::string target;  // path and query
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The longest wait for the whole response once the request is sent; 0 = no
+  // limit. Past it the exchange fails and its connection is closed.
+  int64_t timeout_ms = 0;
 };
 
 struct HttpResponse {

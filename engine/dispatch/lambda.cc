@@ -9,6 +9,10 @@ namespace stepflow::engine {
 
 using asl::Value;
 
+namespace {
+constexpr int64_t kMaxFunctionSeconds = 900;
+}  // namespace
+
 LambdaStyle ClassifyLambdaResource(const std::string& resource) {
   if (resource.rfind("arn:aws:states:::lambda:invoke", 0) == 0) return LambdaStyle::kInvoke;
   if (resource.rfind("arn:aws:lambda:", 0) == 0 && resource.find(":function:") != std::string::npos) {
@@ -86,6 +90,9 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
   request.target = "/2015-03-31/functions/" + function + "/invocations";
   request.headers.emplace_back("X-Stepflow-Idempotency-Key", idempotency_key);
   request.body = asl::ToJson(payload);
+  // Lambda stops a function after 900 s at most; a server silent for longer has
+  // lost the request, and waiting on would hold the task (and a connection) forever.
+  request.timeout_ms = kMaxFunctionSeconds * 1000 + 60 * 1000;
   size_t limit = max_payload_bytes_;
   client_->Send(target, std::move(request), [style, function, limit, done](HttpResult result) {
     auto failed = [&done](std::string error, std::string cause) {
