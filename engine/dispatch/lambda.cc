@@ -1,5 +1,6 @@
 #include "dispatch/lambda.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "stepflow/asl/errors.h"
@@ -94,12 +95,13 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
   // lost the request, and waiting on would hold the task (and a connection) forever.
   request.timeout_ms = kMaxFunctionSeconds * 1000 + 60 * 1000;
   size_t limit = max_payload_bytes_;
-  client_->Send(target, std::move(request), [style, function, limit, done](HttpResult result) {
+  client_->Send(target, std::move(request), [style, function, resource, limit, done](HttpResult result) {
     auto failed = [&done](std::string error, std::string cause) {
       done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
     };
-    const char* data_limit_cause =
-        "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit.";
+    // AWS names the task's resource in this cause.
+    std::string data_limit_cause = "The state/task '" + resource +
+                                   "' returned a result with a size exceeding the maximum number of bytes service limit.";
     if (result.body_too_large) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
     if (!result.error.empty()) {
       return failed(style == LambdaStyle::kInvoke ? "Lambda.SdkClientException" : asl::errors::kTaskFailed,
@@ -123,15 +125,28 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
       return failed(std::move(error), response.body);
     }
     if (style == LambdaStyle::kFunctionArn) return done(TaskOutcome{true, std::move(body), {}});
+    // As the AWS SDK reports them: HttpHeaders one value per name, AllHttpHeaders
+    // every value of a name in an array.
     asl::Object headers;
-    for (const auto& [key, value] : response.headers) headers.emplace_back(key, Value::String(value));
+    std::vector<std::pair<std::string, asl::Array>> all;
+    for (const auto& [key, value] : response.headers) {
+      headers.emplace_back(key, Value::String(value));
+      auto it = std::find_if(all.begin(), all.end(), [&key](const auto& entry) { return entry.first == key; });
+      if (it == all.end()) it = all.emplace(all.end(), key, asl::Array());
+      it->second.push_back(Value::String(value));
+    }
+    asl::Object all_headers;
+    for (auto& [key, values] : all) all_headers.emplace_back(key, Value::MakeArray(std::move(values)));
+    const std::string* executed = response.Header("X-Amz-Executed-Version");
+    const std::string* request_id = response.Header("X-Amzn-RequestId");
     Value wrapped = Value::MakeObject({
-        {"ExecutedVersion", Value::String("$LATEST")},
+        {"ExecutedVersion", Value::String(executed != nullptr ? *executed : "$LATEST")},
         {"Payload", std::move(body)},
-        {"SdkHttpMetadata", Value::MakeObject({{"AllHttpHeaders", Value::MakeObject({})},
+        {"SdkHttpMetadata", Value::MakeObject({{"AllHttpHeaders", Value::MakeObject(std::move(all_headers))},
                                                {"HttpHeaders", Value::MakeObject(std::move(headers))},
                                                {"HttpStatusCode", Value::Int(response.status)}})},
-        {"SdkResponseMetadata", Value::MakeObject({{"RequestId", Value::String("stepflow")}})},
+        {"SdkResponseMetadata",
+         Value::MakeObject({{"RequestId", Value::String(request_id != nullptr ? *request_id : "stepflow")}})},
         {"StatusCode", Value::Int(response.status)},
     });
     done(TaskOutcome{true, std::move(wrapped), {}});

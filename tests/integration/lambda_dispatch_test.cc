@@ -141,6 +141,27 @@ TEST_CASE("lambda:invoke sends Payload to FunctionName and wraps the result as A
                                                    "ExecutionSucceeded"});
 }
 
+TEST_CASE("lambda:invoke reports the response headers, executed version and request id as the AWS SDK does") {
+  Watchdog watchdog(30s, "sdk metadata");
+  LoopbackFunctionServer server;
+  server.Define("Versioned", [](const Invocation&) {
+    Reply r;
+    r.headers = {{"X-Amz-Executed-Version", "7"}, {"X-Amzn-RequestId", "req-1"}};
+    return r;
+  });
+  Harness h(server.endpoint());
+  auto result = h.Run(OneTask("arn:aws:states:::lambda:invoke", R"("Parameters":{"FunctionName":"Versioned"})"));
+  REQUIRE_MESSAGE(result.status == ExecutionStatus::kSucceeded, ErrorOf(result), " ", CauseOf(result));
+  const Value& out = *result.output;
+  CHECK(*out.Find("ExecutedVersion") == Value::String("7"));
+  CHECK(*out.Find("SdkResponseMetadata")->Find("RequestId") == Value::String("req-1"));
+  const Value* meta = out.Find("SdkHttpMetadata");
+  REQUIRE(meta != nullptr);
+  CHECK(*meta->Find("HttpStatusCode") == Value::Int(200));
+  CHECK(*meta->Find("HttpHeaders")->Find("Content-Type") == Value::String("application/json"));
+  CHECK(*meta->Find("AllHttpHeaders")->Find("Content-Type") == Json(R"(["application/json"])"));
+}
+
 TEST_CASE("A function error fails the task with the payload's errorType and the payload as cause") {
   Watchdog watchdog(30s, "function error");
   LoopbackFunctionServer server;
@@ -353,6 +374,7 @@ TEST_CASE("A 10 MB response fails with States.DataLimitExceeded") {
   auto result = h.Run(OneTask(FunctionArn("Huge")));
   CHECK(result.status == ExecutionStatus::kFailed);
   CHECK(ErrorOf(result) == "States.DataLimitExceeded");
+  CHECK_MESSAGE(CauseOf(result).find(FunctionArn("Huge")) != std::string::npos, CauseOf(result));
   // And over lambda:invoke.
   auto wrapped = h.Run(OneTask("arn:aws:states:::lambda:invoke", R"("Parameters":{"FunctionName":"Huge"})"));
   CHECK(wrapped.status == ExecutionStatus::kFailed);
@@ -444,6 +466,39 @@ TEST_CASE("An https endpoint fails the task clearly instead of crashing") {
   auto wrapped = h.Run(OneTask("arn:aws:states:::lambda:invoke", R"("Parameters":{"FunctionName":"Secure"})"));
   CHECK(wrapped.status == ExecutionStatus::kFailed);
   CHECK(ErrorOf(wrapped) == "States.TaskFailed");
+}
+
+TEST_CASE("Task history records the parameters sent and the result received") {
+  Watchdog watchdog(30s, "history details");
+  LoopbackFunctionServer server;
+  server.Define("F", [](const Invocation&) {
+    Reply r;
+    r.body = R"({"r":2})";
+    return r;
+  });
+  Harness h(server.endpoint());
+  auto details = [&h](const std::string& type) {
+    auto events = h.engine->store().GetHistory(h.arn, 0, 100);
+    REQUIRE(events.ok());
+    for (const auto& e : *events) {
+      if (e.type == type) return Json(e.details_json);
+    }
+    FAIL("no " << type << " event");
+    return Value();
+  };
+  h.Run(OneTask("arn:aws:states:::lambda:invoke", R"("Parameters":{"FunctionName":"F","Payload":{"a":1}})"));
+  Value scheduled = *details("TaskScheduled").Find("taskScheduledEventDetails");
+  CHECK(*scheduled.Find("resourceType") == Value::String("lambda"));
+  CHECK(Json(scheduled.Find("parameters")->AsString()) == Json(R"({"FunctionName":"F","Payload":{"a":1}})"));
+  Value succeeded = *details("TaskSucceeded").Find("taskSucceededEventDetails");
+  CHECK(*Json(succeeded.Find("output")->AsString()).Find("Payload") == Json(R"({"r":2})"));
+
+  h.Run(OneTask(FunctionArn("F")), R"({"in":1})");
+  Value lambda_scheduled = *details("LambdaFunctionScheduled").Find("lambdaFunctionScheduledEventDetails");
+  CHECK(*lambda_scheduled.Find("resource") == Value::String(FunctionArn("F")));
+  CHECK(Json(lambda_scheduled.Find("input")->AsString()) == Json(R"({"in":1})"));
+  Value lambda_succeeded = *details("LambdaFunctionSucceeded").Find("lambdaFunctionSucceededEventDetails");
+  CHECK(Json(lambda_succeeded.Find("output")->AsString()) == Json(R"({"r":2})"));
 }
 
 TEST_CASE("A function with no endpoint configured fails clearly") {
