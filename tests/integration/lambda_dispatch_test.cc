@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <string>
@@ -559,4 +561,41 @@ TEST_CASE("A per-function endpoint overrides the default endpoint") {
   CHECK(fallback.invocations().size() == 1);
   CHECK(special.invocations().size() == 1);
   engine.reset();
+}
+
+TEST_CASE("Throttling (429 TooManyRequestsException) is Lambda.TooManyRequestsException and retried") {
+  Watchdog watchdog(30s, "429");
+  LoopbackFunctionServer server;
+  std::atomic<int> calls{0};
+  server.Define("Busy", [&calls](const Invocation&) {
+    Reply r;
+    if (calls.fetch_add(1) == 0) {
+      r.status = 429;
+      r.headers.emplace_back("X-Amzn-ErrorType", "TooManyRequestsException");
+      r.body = R"({"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","message":"Rate Exceeded."})";
+    }
+    return r;
+  });
+  Harness h(server.endpoint());
+  auto result = h.Run(OneTask(FunctionArn("Busy"),
+                              R"("Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"IntervalSeconds":1,"MaxAttempts":1}])"));
+  REQUIRE_MESSAGE(result.status == ExecutionStatus::kSucceeded, ErrorOf(result), " ", CauseOf(result));
+  CHECK(server.invocations().size() == 2);
+  auto types = h.EventTypes();
+  CHECK(std::count(types.begin(), types.end(), "LambdaFunctionFailed") == 1);
+}
+
+TEST_CASE("Responses with Connection: close are not pooled and every task still succeeds") {
+  Watchdog watchdog(30s, "connection close");
+  LoopbackFunctionServer::Options options;
+  options.keep_alive_max_count = 1;  // httplib then answers "Connection: close"
+  LoopbackFunctionServer server(options);
+  server.Define("Once", [](const Invocation&) { return Reply(); });
+  Harness h(server.endpoint());
+  auto result = h.Run(R"({"StartAt":"A","States":{"A":{"Type":"Task","Resource":")" + FunctionArn("Once") +
+                      R"(","Next":"B"},"B":{"Type":"Task","Resource":")" + FunctionArn("Once") +
+                      R"(","Next":"C"},"C":{"Type":"Task","Resource":")" + FunctionArn("Once") + R"(","End":true}}})");
+  REQUIRE_MESSAGE(result.status == ExecutionStatus::kSucceeded, ErrorOf(result), " ", CauseOf(result));
+  CHECK(server.invocations().size() == 3);
+  CHECK(server.connections() == 3);
 }
