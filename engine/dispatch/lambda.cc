@@ -130,13 +130,15 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
     asl::Object headers;
     std::vector<std::pair<std::string, asl::Array>> all;
     for (const auto& [key, value] : response.headers) {
-      headers.emplace_back(key, Value::String(value));
       auto it = std::find_if(all.begin(), all.end(), [&key](const auto& entry) { return entry.first == key; });
       if (it == all.end()) it = all.emplace(all.end(), key, asl::Array());
       it->second.push_back(Value::String(value));
     }
     asl::Object all_headers;
-    for (auto& [key, values] : all) all_headers.emplace_back(key, Value::MakeArray(std::move(values)));
+    for (auto& [key, values] : all) {
+      headers.emplace_back(key, values.back());  // a repeated name: its last value, never a duplicate key
+      all_headers.emplace_back(key, Value::MakeArray(std::move(values)));
+    }
     const std::string* executed = response.Header("X-Amz-Executed-Version");
     const std::string* request_id = response.Header("X-Amzn-RequestId");
     Value wrapped = Value::MakeObject({

@@ -148,7 +148,7 @@ TEST_CASE("lambda:invoke reports the response headers, executed version and requ
   LoopbackFunctionServer server;
   server.Define("Versioned", [](const Invocation&) {
     Reply r;
-    r.headers = {{"X-Amz-Executed-Version", "7"}, {"X-Amzn-RequestId", "req-1"}};
+    r.headers = {{"X-Amz-Executed-Version", "7"}, {"X-Amzn-RequestId", "req-1"}, {"X-Multi", "a"}, {"X-Multi", "b"}};
     return r;
   });
   Harness h(server.endpoint());
@@ -162,6 +162,11 @@ TEST_CASE("lambda:invoke reports the response headers, executed version and requ
   CHECK(*meta->Find("HttpStatusCode") == Value::Int(200));
   CHECK(*meta->Find("HttpHeaders")->Find("Content-Type") == Value::String("application/json"));
   CHECK(*meta->Find("AllHttpHeaders")->Find("Content-Type") == Json(R"(["application/json"])"));
+  CHECK(*meta->Find("AllHttpHeaders")->Find("X-Multi") == Json(R"(["a","b"])"));
+  CHECK(*meta->Find("HttpHeaders")->Find("X-Multi") == Value::String("b"));
+  size_t multi = 0;
+  for (const auto& [name, value] : meta->Find("HttpHeaders")->AsObject()) multi += name == "X-Multi";
+  CHECK(multi == 1);
 }
 
 TEST_CASE("A function error fails the task with the payload's errorType and the payload as cause") {
