@@ -10,6 +10,7 @@
 #include <map>
 #include <vector>
 #include <strings.h>
+#include <sys/resource.h>
 
 namespace stepflow::engine {
 
@@ -217,8 +218,18 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   }
 };
 
+namespace {
+size_t DefaultMaxConnections() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 4096;
+  return std::max<size_t>(64, static_cast<size_t>(limit.rlim_cur) / 2);
+}
+}  // namespace
+
 HttpClient::HttpClient(boost::asio::io_context& io, size_t max_body_bytes, size_t max_connections_per_host)
-    : impl_(std::make_shared<Impl>(io, max_body_bytes, max_connections_per_host)) {}
+    : impl_(std::make_shared<Impl>(io, max_body_bytes,
+                                   max_connections_per_host != 0 ? max_connections_per_host
+                                                                 : DefaultMaxConnections())) {}
 
 HttpClient::~HttpClient() = default;
 

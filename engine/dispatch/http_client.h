@@ -50,15 +50,13 @@ struct HttpResult {
 
 // An asynchronous HTTP/1.1 client on the engine's io_context with keep-alive
 // connections pooled per host:port, at most `max_connections_per_host` open to
-// each; further requests wait, in order, for one of them. A response over
-// `max_body_bytes` fails with body_too_large. Completion handlers run on that
-// io_context, never inside Send.
+// each (0: half the process's open-file limit, so a burst of tasks queues
+// instead of failing with EMFILE); further requests wait, in order, for one of
+// them. A response over `max_body_bytes` fails with body_too_large. Completion
+// handlers run on that io_context, never inside Send.
 class HttpClient {
  public:
-  static constexpr size_t kDefaultMaxConnectionsPerHost = 256;
-
-  HttpClient(boost::asio::io_context& io, size_t max_body_bytes,
-             size_t max_connections_per_host = kDefaultMaxConnectionsPerHost);
+  HttpClient(boost::asio::io_context& io, size_t max_body_bytes, size_t max_connections_per_host = 0);
   ~HttpClient();
 
   void Send(const HttpTarget& target, HttpRequest request, std::function<void(HttpResult)> done);
