@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,9 @@ struct HttpRequest {
   std::string target;  // path and query
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The longest wait for the whole response once the request is sent; 0 = no
+  // limit. Past it the exchange fails and its connection is closed.
+  int64_t timeout_ms = 0;
 };
 
 struct HttpResponse {
@@ -45,10 +49,14 @@ struct HttpResult {
 };
 
 // An asynchronous HTTP/1.1 client on the engine's io_context with keep-alive
-// connections pooled per host:port. Completion handlers run on that io_context.
+// connections pooled per host:port, at most `max_connections_per_host` open to
+// each (0: half the process's open-file limit, so a burst of tasks queues
+// instead of failing with EMFILE); further requests wait, in order, for one of
+// them. A response over `max_body_bytes` fails with body_too_large. Completion
+// handlers run on that io_context, never inside Send.
 class HttpClient {
  public:
-  HttpClient(boost::asio::io_context& io, size_t max_body_bytes);
+  HttpClient(boost::asio::io_context& io, size_t max_body_bytes, size_t max_connections_per_host = 0);
   ~HttpClient();
 
   void Send(const HttpTarget& target, HttpRequest request, std::function<void(HttpResult)> done);

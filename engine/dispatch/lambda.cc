@@ -1,11 +1,18 @@
 #include "dispatch/lambda.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "stepflow/asl/errors.h"
 #include "stepflow/asl/json.h"
 
 namespace stepflow::engine {
 
 using asl::Value;
+
+namespace {
+constexpr int64_t kMaxFunctionSeconds = 900;
+}  // namespace
 
 LambdaStyle ClassifyLambdaResource(const std::string& resource) {
   if (resource.rfind("arn:aws:states:::lambda:invoke", 0) == 0) return LambdaStyle::kInvoke;
@@ -50,6 +57,19 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
   } else {
     function = LambdaFunctionName(resource);
   }
+  // The name goes into the request line: only what Lambda allows in a function
+  // name, so input can neither reach another path nor end the line.
+  bool valid_name = !function.empty() && function.size() <= 140;
+  for (char c : function) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') valid_name = false;
+  }
+  if (!valid_name) {
+    return fail("Lambda.AWSLambdaException",
+                "1 validation error detected: Value '" + function +
+                    "' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression "
+                    "pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+                    "(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+  }
   std::string endpoint = default_endpoint_;
   for (const auto& [name, url] : function_endpoints_) {
     if (name == function) endpoint = url;
@@ -59,6 +79,11 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
     return fail(asl::errors::kTaskFailed, "No endpoint is configured for Lambda function '" + function +
                                               "'; give --lambda-endpoint URL or a per-function endpoint.");
   }
+  if (endpoint.rfind("https://", 0) == 0) {
+    return fail(asl::errors::kTaskFailed, "The Lambda endpoint '" + endpoint + "' for function '" + function +
+                                              "' uses https, which stepflow does not support yet; "
+                                              "give an http:// endpoint.");
+  }
   if (!ParseHttpUrl(endpoint, &target)) {
     return fail(asl::errors::kTaskFailed, "The Lambda endpoint '" + endpoint + "' is not an http:// URL.");
   }
@@ -66,11 +91,15 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
   request.target = "/2015-03-31/functions/" + function + "/invocations";
   request.headers.emplace_back("X-Stepflow-Idempotency-Key", idempotency_key);
   request.body = asl::ToJson(payload);
+  // Lambda stops a function after 900 s at most; a server silent for longer has
+  // lost the request, and waiting on would hold the task (and a connection) forever.
+  request.timeout_ms = kMaxFunctionSeconds * 1000 + 60 * 1000;
   size_t limit = max_payload_bytes_;
   client_->Send(target, std::move(request), [style, function, limit, done](HttpResult result) {
     auto failed = [&done](std::string error, std::string cause) {
       done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
     };
+    // AWS's text, 'lambda' included, as recorded by the conformance cases.
     const char* data_limit_cause =
         "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit.";
     if (result.body_too_large) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
@@ -96,15 +125,30 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
       return failed(std::move(error), response.body);
     }
     if (style == LambdaStyle::kFunctionArn) return done(TaskOutcome{true, std::move(body), {}});
+    // As the AWS SDK reports them: HttpHeaders one value per name, AllHttpHeaders
+    // every value of a name in an array.
     asl::Object headers;
-    for (const auto& [key, value] : response.headers) headers.emplace_back(key, Value::String(value));
+    std::vector<std::pair<std::string, asl::Array>> all;
+    for (const auto& [key, value] : response.headers) {
+      auto it = std::find_if(all.begin(), all.end(), [&key](const auto& entry) { return entry.first == key; });
+      if (it == all.end()) it = all.emplace(all.end(), key, asl::Array());
+      it->second.push_back(Value::String(value));
+    }
+    asl::Object all_headers;
+    for (auto& [key, values] : all) {
+      headers.emplace_back(key, values.back());  // a repeated name: its last value, never a duplicate key
+      all_headers.emplace_back(key, Value::MakeArray(std::move(values)));
+    }
+    const std::string* executed = response.Header("X-Amz-Executed-Version");
+    const std::string* request_id = response.Header("X-Amzn-RequestId");
     Value wrapped = Value::MakeObject({
-        {"ExecutedVersion", Value::String("$LATEST")},
+        {"ExecutedVersion", Value::String(executed != nullptr ? *executed : "$LATEST")},
         {"Payload", std::move(body)},
-        {"SdkHttpMetadata", Value::MakeObject({{"AllHttpHeaders", Value::MakeObject({})},
+        {"SdkHttpMetadata", Value::MakeObject({{"AllHttpHeaders", Value::MakeObject(std::move(all_headers))},
                                                {"HttpHeaders", Value::MakeObject(std::move(headers))},
                                                {"HttpStatusCode", Value::Int(response.status)}})},
-        {"SdkResponseMetadata", Value::MakeObject({{"RequestId", Value::String("stepflow")}})},
+        {"SdkResponseMetadata",
+         Value::MakeObject({{"RequestId", Value::String(request_id != nullptr ? *request_id : "stepflow")}})},
         {"StatusCode", Value::Int(response.status)},
     });
     done(TaskOutcome{true, std::move(wrapped), {}});

@@ -1,0 +1,114 @@
+// The dispatch HTTP client on its own, against the loopback function server:
+// the connection bound and the response deadline.
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "../engine/dispatch/http_client.h"  // an engine internal; tests may include those
+#include "testing/loopback_function_server.h"
+
+namespace {
+
+using stepflow::engine::HttpClient;
+using stepflow::engine::HttpRequest;
+using stepflow::engine::HttpResult;
+using stepflow::engine::HttpTarget;
+using stepflow::engine::ParseHttpUrl;
+using stepflow::testing::Invocation;
+using stepflow::testing::LoopbackFunctionServer;
+using stepflow::testing::Reply;
+using stepflow::testing::Watchdog;
+using namespace std::chrono_literals;
+
+HttpRequest Invoke(const std::string& function) {
+  HttpRequest request;
+  request.target = "/2015-03-31/functions/" + function + "/invocations";
+  request.body = "{}";
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("ParseHttpUrl takes host, port and base path, and refuses what is no http URL") {
+  HttpTarget t;
+  REQUIRE(ParseHttpUrl("http://127.0.0.1:3001/base/", &t));
+  CHECK(t.host == "127.0.0.1");
+  CHECK(t.port == "3001");
+  CHECK(t.base_path == "/base");
+  REQUIRE(ParseHttpUrl("http://[::1]:3001", &t));
+  CHECK(t.host == "::1");
+  CHECK(t.port == "3001");
+  REQUIRE(ParseHttpUrl("http://localhost", &t));
+  CHECK(t.port == "80");
+  CHECK(!ParseHttpUrl("https://127.0.0.1:3001", &t));
+  CHECK(!ParseHttpUrl("http://127.0.0.1:abc", &t));
+  CHECK(!ParseHttpUrl("http://127.0.0.1:99999", &t));
+  CHECK(!ParseHttpUrl("http://:3001", &t));
+  CHECK(!ParseHttpUrl("http://host/a b", &t));
+}
+
+TEST_CASE("Requests beyond the per-host connection bound wait for a connection and all complete") {
+  Watchdog watchdog(30s, "connection bound");
+  LoopbackFunctionServer::Options options;
+  options.threads = 16;
+  LoopbackFunctionServer server(options);
+  server.Define("Slow", [](const Invocation&) {
+    Reply r;
+    r.delay = 100ms;
+    r.body = R"({"ok":true})";
+    return r;
+  });
+  boost::asio::io_context io;
+  HttpClient client(io, 1 << 20, /*max_connections_per_host=*/3);
+  HttpTarget target;
+  REQUIRE(ParseHttpUrl(server.endpoint(), &target));
+  std::vector<HttpResult> results;
+  for (int i = 0; i < 12; ++i) {
+    client.Send(target, Invoke("Slow"), [&results](HttpResult r) { results.push_back(std::move(r)); });
+  }
+  CHECK(results.empty());  // never completes inside Send
+  io.run_for(20s);
+  REQUIRE(results.size() == 12);
+  for (const auto& r : results) {
+    CHECK_MESSAGE(r.error.empty(), r.error);
+    CHECK(r.response.status == 200);
+  }
+  CHECK(server.invocations().size() == 12);
+  CHECK(server.connections() <= 3);
+  CHECK(server.max_in_flight() <= 3);
+}
+
+TEST_CASE("A response slower than the request's deadline fails once, without a re-send") {
+  Watchdog watchdog(30s, "deadline");
+  LoopbackFunctionServer server;
+  server.Define("Fast", [](const Invocation&) { return Reply(); });
+  server.Define("Stuck", [](const Invocation&) {
+    Reply r;
+    r.delay = 3s;
+    return r;
+  });
+  boost::asio::io_context io;
+  HttpClient client(io, 1 << 20);
+  HttpTarget target;
+  REQUIRE(ParseHttpUrl(server.endpoint(), &target));
+  // A first exchange leaves a pooled connection, so the slow one rides a reused one.
+  std::vector<HttpResult> results;
+  client.Send(target, Invoke("Fast"), [&](HttpResult r) {
+    results.push_back(std::move(r));
+    HttpRequest slow = Invoke("Stuck");
+    slow.timeout_ms = 300;
+    client.Send(target, std::move(slow), [&](HttpResult r2) { results.push_back(std::move(r2)); });
+  });
+  auto start = std::chrono::steady_clock::now();
+  io.run_for(10s);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].error.empty());
+  CHECK_MESSAGE(results[1].error.find("no response") != std::string::npos, results[1].error);
+  CHECK(took < 2.5);
+  CHECK(server.invocations("Stuck").size() == 1);
+}
