@@ -6,6 +6,7 @@
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
+#include "testing/asl_helpers.h"
 
 namespace {
 
@@ -20,20 +21,8 @@ using stepflow::engine::TaskInvocation;
 using stepflow::engine::TaskOutcome;
 using stepflow::storage::ExecutionStatus;
 
-Value Json(const std::string& text) {
-  Value v;
-  stepflow::asl::JsonError e;
-  REQUIRE_MESSAGE(stepflow::asl::ParseJson(text, &v, &e), e.message);
-  return v;
-}
-
-std::shared_ptr<const stepflow::asl::StateMachine> Machine(const std::string& text) {
-  stepflow::asl::Diagnostics d;
-  auto m = stepflow::asl::ParseDefinition(text, &d);
-  for (const auto& x : d) MESSAGE(x.location << " " << x.code << " " << x.message);
-  REQUIRE(m != nullptr);
-  return m;
-}
+using stepflow::testing::Json;
+using stepflow::testing::Machine;
 
 struct Harness {
   ManualClock clock;

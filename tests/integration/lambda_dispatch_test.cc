@@ -13,6 +13,7 @@
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
+#include "testing/asl_helpers.h"
 #include "testing/loopback_function_server.h"
 
 namespace {
@@ -29,20 +30,8 @@ using stepflow::testing::Reply;
 using stepflow::testing::Watchdog;
 using namespace std::chrono_literals;
 
-Value Json(const std::string& text) {
-  Value v;
-  stepflow::asl::JsonError e;
-  REQUIRE_MESSAGE(stepflow::asl::ParseJson(text, &v, &e), e.message);
-  return v;
-}
-
-std::shared_ptr<const stepflow::asl::StateMachine> Machine(const std::string& text) {
-  stepflow::asl::Diagnostics d;
-  auto m = stepflow::asl::ParseDefinition(text, &d);
-  for (const auto& x : d) MESSAGE(x.location << " " << x.code << " " << x.message);
-  REQUIRE(m != nullptr);
-  return m;
-}
+using stepflow::testing::Json;
+using stepflow::testing::Machine;
 
 std::string FunctionArn(const std::string& name) { return "arn:aws:lambda:us-east-1:000000000000:function:" + name; }
 
