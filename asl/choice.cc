@@ -4,7 +4,6 @@
 
 #include "stepflow/asl/errors.h"
 #include "stepflow/asl/timestamp.h"
-#include "value_path.h"
 
 namespace stepflow::asl {
 namespace {

@@ -7,7 +7,6 @@
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/path.h"
 #include "field_reader.h"
-#include "value_path.h"
 
 namespace stepflow::asl {
 

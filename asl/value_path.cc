@@ -1,4 +1,4 @@
-#include "value_path.h"
+#include "stepflow/asl/path.h"
 
 namespace stepflow::asl {
 

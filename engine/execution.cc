@@ -288,27 +288,10 @@ bool Execution::ApplyPathField(const Frame& f, const asl::PathField& field, cons
       env.context = &f.context;
       env.variables = f.scope.get();
       std::string detail;
-      Value v;
-      bool ok = false;
-      switch (field.path.root()) {
-        case asl::Path::Root::kInput:
-          ok = field.path.Evaluate(input, &v, &detail);
-          break;
-        case asl::Path::Root::kContext:
-          ok = field.path.Evaluate(f.context, &v, &detail);
-          break;
-        case asl::Path::Root::kVariable: {
-          const Value* var = f.scope->Find(field.path.variable_name());
-          ok = var != nullptr && field.path.Evaluate(*var, &v, &detail);
-          if (var == nullptr) detail = "Undefined variable '$" + field.path.variable_name() + "'";
-          break;
-        }
-      }
-      if (!ok) {
+      if (!asl::ResolvePath(field.path, input, env, out, &detail)) {
         *error = "Invalid path '" + field.path.text() + "' : " + detail;
         return false;
       }
-      *out = std::move(v);
       return true;
     }
   }

@@ -386,39 +386,13 @@ Val SortValues(Call& c, const Val& arr, const Val& comparator) {
   return ValueOfItems(std::move(items), false);
 }
 
-Val FromJson(const asl::Value& v);
-
 Val ParseJsonText(const std::string& text) {
   asl::Value v;
   asl::JsonError e;
   if (!asl::ParseJson(text, &v, &e)) Fail("D3150", "Unable to parse JSON: " + e.message);
-  return FromJson(v);
+  return internal::FromJson(v);
 }
 
-Val FromJson(const asl::Value& v) {
-  switch (v.type()) {
-    case asl::Value::Type::kNull:
-      return Val::Null();
-    case asl::Value::Type::kBool:
-      return Val::Bool(v.AsBool());
-    case asl::Value::Type::kInt:
-    case asl::Value::Type::kDouble:
-      return Val::Num(v.AsDouble());
-    case asl::Value::Type::kString:
-      return Val::Str(v.AsString());
-    case asl::Value::Type::kArray: {
-      Val a = NewArr();
-      for (auto& x : v.AsArray()) a.arr()->items.push_back(FromJson(x));
-      return a;
-    }
-    case asl::Value::Type::kObject: {
-      Val o = NewObj();
-      for (auto& m : v.AsObject()) o.obj()->Set(m.first, FromJson(m.second));
-      return o;
-    }
-  }
-  return Val();
-}
 
 BuiltinTable MakeStandard() {
   BuiltinTable t;

@@ -62,4 +62,9 @@ class Path {
   std::unique_ptr<Impl> impl_;
 };
 
+// Evaluates `path` against its root: `input` for `$`, env's context object for
+// `$$`, the named variable for `$name`. False with Jayway's message when nothing
+// matches or the root (context, variable) is missing.
+bool ResolvePath(const Path& path, const Value& input, const EvalEnv& env, Value* out, std::string* error);
+
 }  // namespace stepflow::asl
