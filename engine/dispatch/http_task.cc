@@ -173,7 +173,7 @@ std::string EncodeUrlForm(const Value& object, UrlArrayFormat format) {
   return out;
 }
 
-HttpTaskInvoker::HttpTaskInvoker(HttpClient* client, std::vector<HttpTaskConnection> connections,
+HttpTaskInvoker::HttpTaskInvoker(HttpClient* client, std::vector<HttpConnection> connections,
                                  size_t max_payload_bytes)
     : client_(client), connections_(std::move(connections)), max_payload_bytes_(max_payload_bytes) {}
 
@@ -208,7 +208,7 @@ void HttpTaskInvoker::Invoke(const Value& parameters, const std::string& idempot
     return fail("The HTTP Task needs 'Authentication': {'ConnectionArn': ...} naming a configured connection.");
   }
   auto connection = std::find_if(connections_.begin(), connections_.end(),
-                                 [connection_arn](const HttpTaskConnection& c) { return c.arn == connection_arn->AsString(); });
+                                 [connection_arn](const HttpConnection& c) { return c.arn == connection_arn->AsString(); });
   if (connection == connections_.end()) {
     return fail("The HTTP Task's connection '" + connection_arn->AsString() +
                 "' is not configured on this engine; add it to the engine's HTTP connections.");

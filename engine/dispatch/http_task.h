@@ -18,17 +18,6 @@ inline constexpr char kHttpInvokeResource[] = "arn:aws:states:::http:invoke";
 inline constexpr char kHttpSocketError[] = "States.Http.Socket";
 inline constexpr char kHttpStatusCodeErrorPrefix[] = "States.Http.StatusCode.";  // + "404"
 
-// A connection configured on the engine, named by an HTTP Task's
-// Authentication.ConnectionArn (on AWS, an EventBridge connection). Its headers
-// and query parameters are credentials: they go on the request and nowhere
-// else, never into a result, an error or a cause. On a name clash they win
-// over the task's own.
-struct HttpTaskConnection {
-  std::string arn;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::vector<std::pair<std::string, std::string>> query;
-};
-
 // Transform.RequestEncodingOptions.ArrayFormat, for {"a": ["x","y"]}:
 enum class UrlArrayFormat {
   kIndices,   // a[0]=x&a[1]=y (the default)
@@ -56,11 +45,15 @@ std::string EncodeUrlForm(const asl::Value& object, UrlArrayFormat format);
 // States.Http.Socket; a `timeout_ms` deadline (the state's TimeoutSeconds)
 // under 60 s with States.Timeout; a response over the payload limit with
 // States.DataLimitExceeded; bad Parameters, a forbidden header or an unknown
-// connection with States.Runtime, saying which. Runs on the engine's io_context.
+// connection with States.Runtime, saying which. Authentication.ConnectionArn
+// names one of the engine's HttpConnections; its headers and query parameters
+// are credentials: they go on the request (winning over the task's own of the
+// same name) and nowhere else, never into a result, an error or a cause. Runs
+// on the engine's io_context.
 class HttpTaskInvoker {
  public:
   // `client` is not owned and must outlive this.
-  HttpTaskInvoker(HttpClient* client, std::vector<HttpTaskConnection> connections, size_t max_payload_bytes);
+  HttpTaskInvoker(HttpClient* client, std::vector<HttpConnection> connections, size_t max_payload_bytes);
 
   // `parameters` is the state's effective input. The request carries
   // `idempotency_key` (when not empty) as X-Stepflow-Idempotency-Key. `done`
@@ -71,7 +64,7 @@ class HttpTaskInvoker {
 
  private:
   HttpClient* client_;
-  std::vector<HttpTaskConnection> connections_;
+  std::vector<HttpConnection> connections_;
   size_t max_payload_bytes_;
 };
 

@@ -41,7 +41,6 @@
 
 #include "dispatch/http_client.h"  // an engine internal; benchmarks may include those
 #include "stepflow/asl/json.h"
-#include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
 #include "stepflow/storage/sqlite_store.h"
 
@@ -218,18 +217,25 @@ void RemoveStore(const std::string& dir) {
   rmdir(dir.c_str());
 }
 
-std::shared_ptr<const stepflow::asl::StateMachine> ParseMachine(const std::string& text) {
-  stepflow::asl::Diagnostics diagnostics;
-  auto machine = stepflow::asl::ParseDefinition(text, &diagnostics);
-  if (machine == nullptr) Die("definition does not parse");
-  return machine;
+// Registers `definition` as `name`; returns its ARN.
+std::string Register(stepflow::engine::Engine& engine, const std::string& name, const std::string& definition) {
+  auto arn = engine.RegisterStateMachine(name, definition);
+  if (!arn.ok()) Die("RegisterStateMachine " + name + ": " + arn.status().ToString());
+  return *arn;
+}
+
+std::string Start(stepflow::engine::Engine& engine, const std::string& machine, const std::string& name,
+                  const std::string& input) {
+  auto started = engine.StartExecution(stepflow::engine::StartRequest{machine, name, input});
+  if (!started.ok()) Die("StartExecution: " + started.status().ToString());
+  return started->execution_arn;
 }
 
 // (b) Full engine executions of the http-tasks workload.
 bool RunEngine(const Args& args, const std::string& url) {
   std::string dir = args.workloads + "/http-tasks";
-  auto machine = ParseMachine(ReadFile(dir + "/definition.json"));
-  Value input = ParseOrDie(ReadFile(dir + "/input.json"), "input.json");
+  std::string definition = ReadFile(dir + "/definition.json");
+  std::string input = ReadFile(dir + "/input.json");
   Value expected = ParseOrDie(ReadFile(dir + "/expected.json"), "expected.json");
   const Value* expected_output = expected.Find("output");
   if (expected_output == nullptr) Die("expected.json has no output");
@@ -241,6 +247,7 @@ bool RunEngine(const Args& args, const std::string& url) {
   auto opened = stepflow::engine::Engine::Open(std::move(options));
   if (!opened.ok()) Die("Engine::Open: " + opened.status().ToString());
   auto& engine = *opened;
+  std::string machine = Register(*engine, "http-tasks", definition);
   std::vector<double> wall_us, cpu_us;
   bool ok = true;
   int serial = 0;
@@ -251,9 +258,7 @@ bool RunEngine(const Args& args, const std::string& url) {
     for (int done = 0; done < executions; done += kConcurrency) {
       std::vector<std::string> arns;
       for (int i = 0; i < kConcurrency && done + i < executions; ++i) {
-        auto arn = engine->StartExecution(machine, "http-tasks", "run-" + std::to_string(++serial), input);
-        if (!arn.ok()) Die("StartExecution: " + arn.status().ToString());
-        arns.push_back(*arn);
+        arns.push_back(Start(*engine, machine, "run-" + std::to_string(++serial), input));
       }
       for (const auto& arn : arns) {
         auto result = engine->AwaitExecution(arn);
@@ -284,10 +289,11 @@ bool RunEngine(const Args& args, const std::string& url) {
 
 // (c) Many executions blocked in one slow Task at once.
 bool RunBlocked(const Args& args, const std::string& url) {
-  auto machine = ParseMachine(
+  const std::string definition =
       R"({"StartAt":"Sleep","States":{"Sleep":{"Type":"Task",)"
-      R"("Resource":"arn:aws:lambda:us-east-1:000000000000:function:sleep","End":true}}})");
-  Value input = ParseOrDie(R"({"ms":)" + std::to_string(args.sleep_ms) + "}", "input");
+      R"("Resource":"arn:aws:lambda:us-east-1:000000000000:function:sleep","End":true}}})";
+  std::string input_text = R"({"ms":)" + std::to_string(args.sleep_ms) + "}";
+  Value input = ParseOrDie(input_text, "input");
   std::string store_dir;
   auto store = OpenStore(args, &store_dir);
   stepflow::engine::EngineOptions options;
@@ -296,13 +302,10 @@ bool RunBlocked(const Args& args, const std::string& url) {
   auto opened = stepflow::engine::Engine::Open(std::move(options));
   if (!opened.ok()) Die("Engine::Open: " + opened.status().ToString());
   auto& engine = *opened;
+  std::string machine = Register(*engine, "blocked", definition);
   auto start = Clock::now();
   std::vector<std::string> arns;
-  for (int i = 0; i < args.blocked; ++i) {
-    auto arn = engine->StartExecution(machine, "blocked", "b-" + std::to_string(i), input);
-    if (!arn.ok()) Die("StartExecution: " + arn.status().ToString());
-    arns.push_back(*arn);
-  }
+  for (int i = 0; i < args.blocked; ++i) arns.push_back(Start(*engine, machine, "b-" + std::to_string(i), input_text));
   double started = Seconds(start);
   int max_threads = ThreadCount();
   bool ok = true;

@@ -22,7 +22,7 @@ namespace {
 using stepflow::asl::Value;
 using stepflow::engine::EncodeUrlForm;
 using stepflow::engine::HttpClient;
-using stepflow::engine::HttpTaskConnection;
+using stepflow::engine::HttpConnection;
 using stepflow::engine::HttpTaskInvoker;
 using stepflow::engine::TaskOutcome;
 using stepflow::engine::UrlArrayFormat;
@@ -50,7 +50,7 @@ struct Harness {
   boost::asio::io_context io;
   HttpClient client{io, 256 * 1024};
   HttpTaskInvoker invoker{&client,
-                          {HttpTaskConnection{kConnection,
+                          {HttpConnection{kConnection,
                                               {{"Authorization", std::string("Bearer ") + kSecret}},
                                               {{"api_key", kSecret}}}},
                           256 * 1024};
