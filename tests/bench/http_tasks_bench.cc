@@ -34,6 +34,7 @@
 #include <dirent.h>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -336,15 +337,31 @@ bool RunBlocked(const Args& args, const std::string& url) {
 }
 
 // Runs `part` in a forked child (this process has no threads yet), so its
-// threads and peak RSS are its own.
-bool InChild(const std::function<bool()>& part) {
+// threads and peak RSS are its own. The child's figures come back through a
+// pipe as "key=value" words (its `result` lines) and are added to `figures`.
+bool InChild(const std::function<bool()>& part, std::map<std::string, double>* figures) {
   std::fflush(stdout);
+  int fds[2];
+  if (pipe(fds) != 0) Die("pipe failed");
   pid_t pid = fork();
   if (pid < 0) Die("fork failed");
   if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], STDOUT_FILENO);  // the parent prints what the child says
     bool ok = part();
     std::fflush(stdout);
     _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<size_t>(n));
+  close(fds[0]);
+  std::fputs(out.c_str(), stdout);
+  std::istringstream words(out);
+  for (std::string word; words >> word;) {
+    size_t eq = word.find('=');
+    if (eq != std::string::npos) (*figures)[word.substr(0, eq)] = std::atof(word.c_str() + eq + 1);
   }
   int status = 0;
   waitpid(pid, &status, 0);
@@ -401,8 +418,15 @@ int main(int argc, char** argv) {
   Endpoint endpoint(BesideThisBinary("echo_endpoint"));
   bool ok = true;
   auto want = [&](const char* part) { return args.only.empty() || args.only == part; };
-  if (want("a")) ok = InChild([&] { return RunDirect(args, endpoint.url); }) && ok;
-  if (want("b")) ok = InChild([&] { return RunEngine(args, endpoint.url); }) && ok;
-  if (want("c")) ok = InChild([&] { return RunBlocked(args, endpoint.url); }) && ok;
+  std::map<std::string, double> figures;
+  if (want("a")) ok = InChild([&] { return RunDirect(args, endpoint.url); }, &figures) && ok;
+  if (want("b")) ok = InChild([&] { return RunEngine(args, endpoint.url); }, &figures) && ok;
+  if (figures.count("a_wall_us") && figures.count("b_wall_us") && figures["a_wall_us"] > 0 &&
+      figures["a_cpu_us"] > 0) {
+    std::printf("b/a per task: %.2fx wall, %.2fx CPU (the engine adds %.0f%% wall per HTTP task)\n",
+                figures["b_wall_us"] / figures["a_wall_us"], figures["b_cpu_us"] / figures["a_cpu_us"],
+                (figures["b_wall_us"] / figures["a_wall_us"] - 1) * 100);
+  }
+  if (want("c")) ok = InChild([&] { return RunBlocked(args, endpoint.url); }, &figures) && ok;
   return ok ? 0 : 1;
 }
