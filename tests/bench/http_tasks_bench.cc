@@ -200,23 +200,39 @@ bool RunDirect(const Args& args, const std::string& url) {
   return ok;
 }
 
-std::unique_ptr<stepflow::storage::Store> OpenStore(const Args& args, std::string* dir) {
-  if (args.store == "memory") return nullptr;
-  char tmpl[] = "/tmp/stepflow-bench-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) Die("mkdtemp failed");
-  *dir = tmpl;
-  stepflow::storage::SqliteOptions options;
-  options.path = *dir + "/bench.db";
-  auto store = stepflow::storage::OpenSqliteStore(options);
-  if (!store.ok()) Die("cannot open SQLite store: " + store.status().ToString());
-  return std::move(*store);
-}
+// An engine whose Lambda endpoint is `url`, on a SQLite store in a fresh
+// temporary directory (removed afterwards) or on the in-memory store.
+struct BenchEngine {
+  std::string dir;
+  std::unique_ptr<stepflow::storage::Store> store;
+  std::unique_ptr<stepflow::engine::Engine> engine;
 
-void RemoveStore(const std::string& dir) {
-  if (dir.empty()) return;
-  for (const char* name : {"/bench.db", "/bench.db-wal", "/bench.db-shm"}) std::remove((dir + name).c_str());
-  rmdir(dir.c_str());
-}
+  BenchEngine(const Args& args, const std::string& url) {
+    if (args.store == "sqlite") {
+      char tmpl[] = "/tmp/stepflow-bench-XXXXXX";
+      if (mkdtemp(tmpl) == nullptr) Die("mkdtemp failed");
+      dir = tmpl;
+      stepflow::storage::SqliteOptions options;
+      options.path = dir + "/bench.db";
+      auto opened = stepflow::storage::OpenSqliteStore(options);
+      if (!opened.ok()) Die("cannot open SQLite store: " + opened.status().ToString());
+      store = std::move(*opened);
+    }
+    stepflow::engine::EngineOptions options;
+    options.lambda_endpoint = url;
+    options.store = store.get();
+    auto opened = stepflow::engine::Engine::Open(std::move(options));
+    if (!opened.ok()) Die("Engine::Open: " + opened.status().ToString());
+    engine = std::move(*opened);
+  }
+  ~BenchEngine() {
+    engine.reset();
+    store.reset();
+    if (dir.empty()) return;
+    for (const char* name : {"/bench.db", "/bench.db-wal", "/bench.db-shm"}) std::remove((dir + name).c_str());
+    rmdir(dir.c_str());
+  }
+};
 
 // Registers `definition` as `name`; returns its ARN.
 std::string Register(stepflow::engine::Engine& engine, const std::string& name, const std::string& definition) {
@@ -240,14 +256,8 @@ bool RunEngine(const Args& args, const std::string& url) {
   Value expected = ParseOrDie(ReadFile(dir + "/expected.json"), "expected.json");
   const Value* expected_output = expected.Find("output");
   if (expected_output == nullptr) Die("expected.json has no output");
-  std::string store_dir;
-  auto store = OpenStore(args, &store_dir);
-  stepflow::engine::EngineOptions options;
-  options.lambda_endpoint = url;
-  options.store = store.get();
-  auto opened = stepflow::engine::Engine::Open(std::move(options));
-  if (!opened.ok()) Die("Engine::Open: " + opened.status().ToString());
-  auto& engine = *opened;
+  BenchEngine bench(args, url);
+  auto& engine = bench.engine;
   std::string machine = Register(*engine, "http-tasks", definition);
   std::vector<double> wall_us, cpu_us;
   bool ok = true;
@@ -278,9 +288,6 @@ bool RunEngine(const Args& args, const std::string& url) {
       cpu_us.push_back((CpuSeconds() - cpu) * 1e6 / tasks);
     }
   }
-  engine.reset();
-  store.reset();
-  RemoveStore(store_dir);
   std::printf("(b) engine, http-tasks, %d executions at a time (%s store): %8.1f us/task wall  %8.1f us/task CPU  "
               "(%d executions x %d rounds)\n",
               kConcurrency, args.store.c_str(), Median(wall_us), Median(cpu_us), args.executions, args.rounds);
@@ -295,14 +302,8 @@ bool RunBlocked(const Args& args, const std::string& url) {
       R"("Resource":"arn:aws:lambda:us-east-1:000000000000:function:sleep","End":true}}})";
   std::string input_text = R"({"ms":)" + std::to_string(args.sleep_ms) + "}";
   Value input = ParseOrDie(input_text, "input");
-  std::string store_dir;
-  auto store = OpenStore(args, &store_dir);
-  stepflow::engine::EngineOptions options;
-  options.lambda_endpoint = url;
-  options.store = store.get();
-  auto opened = stepflow::engine::Engine::Open(std::move(options));
-  if (!opened.ok()) Die("Engine::Open: " + opened.status().ToString());
-  auto& engine = *opened;
+  BenchEngine bench(args, url);
+  auto& engine = bench.engine;
   std::string machine = Register(*engine, "blocked", definition);
   auto start = Clock::now();
   std::vector<std::string> arns;
@@ -326,9 +327,6 @@ bool RunBlocked(const Args& args, const std::string& url) {
   }
   double total = Seconds(start);
   long long rss_kb = PeakRssKb();
-  engine.reset();
-  store.reset();
-  RemoveStore(store_dir);
   std::printf("(c) %d executions blocked in a %d ms task (%s store): all started in %.2f s, all done in %.2f s, "
               "%d failed; threads %d, peak RSS %.1f MB\n",
               args.blocked, args.sleep_ms, args.store.c_str(), started, total, failed, max_threads, rss_kb / 1024.0);

@@ -72,7 +72,7 @@ class HttpTestServer {
  private:
   HttpTestServer(std::unique_ptr<httplib::Server> server, Handler handler, bool tls = false)
       : server_(std::move(server)), handler_(std::move(handler)), tls_(tls) {
-    server_->new_task_queue = [this] { return new CountingQueue(8, &connections_); };
+    server_->new_task_queue = [this] { return new ConnectionCountingQueue(8, &connections_); };
     server_->set_payload_max_length(64 << 20);
     server_->set_keep_alive_max_count(1000);  // httplib's 5 would hide reuse behind reconnects
     auto serve = [this](const httplib::Request& request, httplib::Response& response) { Serve(request, response); };
@@ -86,20 +86,6 @@ class HttpTestServer {
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-
-  class CountingQueue : public httplib::TaskQueue {
-   public:
-    CountingQueue(size_t threads, std::atomic<size_t>* count) : pool_(threads), count_(count) {}
-    void enqueue(std::function<void()> fn) override {
-      count_->fetch_add(1);
-      pool_.enqueue(std::move(fn));
-    }
-    void shutdown() override { pool_.shutdown(); }
-
-   private:
-    httplib::ThreadPool pool_;
-    std::atomic<size_t>* count_;
-  };
 
   void Serve(const httplib::Request& request, httplib::Response& response) {
     RecordedRequest recorded;
@@ -117,20 +103,7 @@ class HttpTestServer {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait_for(lock, reply.delay, [this] { return stopping_; });
     }
-    response.status = reply.status;
-    for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-    if (reply.truncate_after) {
-      auto body = std::make_shared<std::string>(std::move(reply.body));
-      size_t cut = *reply.truncate_after;
-      response.set_content_provider(body->size(), reply.content_type,
-                                    [body, cut](size_t offset, size_t length, httplib::DataSink& sink) {
-                                      if (offset >= cut) return false;
-                                      sink.write(body->data() + offset, std::min(length, cut - offset));
-                                      return true;
-                                    });
-    } else {
-      response.set_content(reply.body, reply.content_type);
-    }
+    WriteReply(std::move(reply), response);
   }
 
   std::unique_ptr<httplib::Server> server_;
