@@ -5,6 +5,9 @@ find_program(STEPFLOW_SAMPLES_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(NOT STEPFLOW_SAMPLES_PYTHON)
   find_program(STEPFLOW_SAMPLES_PYTHON python3 REQUIRED)
 endif()
+add_test(NAME samples_function_host
+  COMMAND ${STEPFLOW_SAMPLES_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/function_host_test.py ${PROJECT_SOURCE_DIR}/samples)
+set_tests_properties(samples_function_host PROPERTIES LABELS integration TIMEOUT 60)
 foreach(sample order-pipeline retry-catch image-pipeline callback)
   string(REPLACE "-" "_" test_name "samples_${sample}")
   add_test(NAME ${test_name}
@@ -12,3 +15,4 @@ foreach(sample order-pipeline retry-catch image-pipeline callback)
             $<TARGET_FILE:stepflow> ${PROJECT_SOURCE_DIR}/samples ${sample})
   set_tests_properties(${test_name} PROPERTIES LABELS integration TIMEOUT 300 SKIP_RETURN_CODE 77)
 endforeach()
+
