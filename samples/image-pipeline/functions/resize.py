@@ -20,6 +20,9 @@ def lambda_handler(event, context):
     bucket, key = event["bucket"], event["key"]
     if event.get("throttled") and event.get("attempt", 0) == 0:
         raise SlowDown(f"simulated throttling of GetObject {bucket}/{key}; retry later")
+    # S3 keys may hold "../"; a file path built from one must not leave its directory.
+    if any(part in ("", ".", "..") for part in f"{bucket}/{key}".split("/")):
+        raise ValueError(f"refusing object {bucket}/{key}: not a plain relative path")
     source = os.path.join(BUCKET_ROOT, bucket, key)
     # UnidentifiedImageError or FileNotFoundError from here become the state's error.
     with Image.open(source) as image:
