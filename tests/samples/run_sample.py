@@ -70,7 +70,9 @@ class FunctionHost:
 
 def stepflow_run(stepflow, definition, input_value, endpoint):
     """Runs `stepflow run`; returns (result JSON, history lines)."""
-    cmd = [stepflow, "run", definition, "--input", json.dumps(input_value), "--result-json", "--history"]
+    # :memory: keeps test runs out of the user's default database.
+    cmd = [stepflow, "run", definition, "--db", ":memory:", "--input", json.dumps(input_value), "--result-json",
+           "--history"]
     if endpoint:
         cmd += ["--lambda-endpoint", endpoint]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
