@@ -16,3 +16,8 @@ foreach(sample order-pipeline retry-catch image-pipeline callback)
   set_tests_properties(${test_name} PROPERTIES LABELS integration TIMEOUT 300 SKIP_RETURN_CODE 77)
 endforeach()
 
+# samples/embed built against `cmake --install` of this build into a temp prefix.
+add_test(NAME samples_embed
+  COMMAND ${STEPFLOW_SAMPLES_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/check_embed.py
+          ${PROJECT_BINARY_DIR} ${PROJECT_SOURCE_DIR} ${CMAKE_CXX_COMPILER})
+set_tests_properties(samples_embed PROPERTIES LABELS integration TIMEOUT 600)
