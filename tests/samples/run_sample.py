@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 
 SKIP = 77
-# Where the samples keep paths; the tests substitute a temp dir.
+# image-pipeline's thumbnailDir in input.json and expected.json; the test uses a temp dir.
 SAMPLE_THUMBNAIL_DIR = "/tmp/stepflow-thumbnails"
 
 
