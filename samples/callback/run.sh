@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-AWS_ENDPOINT_URL_SFN=$endpoint python3 "$root/samples/function_host/host.py" --dir "$here/functions" --port 0 \
+AWS_ENDPOINT_URL_SFN=$endpoint python3 "$root/samples/function_host/host.py" --dir "$here/functions" --port 0 --quiet \
   >"$tmp/host.log" &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^listening on ' "$tmp/host.log" && break; sleep 0.1; done
