@@ -175,7 +175,7 @@ class EngineImpl : public Engine {
   StatusOr<StartResult> StartExecution(const StartRequest& request) override {
     // On the engine thread inside its own work (a listener, a handler): the
     // start commits with the turn it is in.
-    if (handling_ > 0) return DoStart(request, nullptr);
+    if (!InBackground() && handling_ > 0) return DoStart(request, nullptr);
     if (!InBackground()) {
       std::optional<Status> durable;
       StatusOr<StartResult> result = DoStart(request, [&durable](Status s) { durable = s; });
