@@ -7,5 +7,6 @@ namespace stepflow::server {
 int RunValidateCommand(int argc, char** argv);
 int RunRunCommand(int argc, char** argv);
 int RunJsonataCommand(int argc, char** argv);
+int RunServeCommand(int argc, char** argv);
 
 }  // namespace stepflow::server

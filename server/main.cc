@@ -9,7 +9,8 @@ constexpr char kUsage[] =
     "usage: stepflow <command> [args]\n"
     "  run FILE        run one execution of a state machine and print its result\n"
     "  validate FILE   check a definition and print every problem found\n"
-    "  jsonata EXPR    evaluate a JSONata expression\n";
+    "  jsonata EXPR    evaluate a JSONata expression\n"
+    "  serve           serve the AWS Step Functions API over HTTP\n";
 
 }  // namespace
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return stepflow::server::RunValidateCommand(argc - 1, argv + 1);
   if (cmd == "run") return stepflow::server::RunRunCommand(argc - 1, argv + 1);
   if (cmd == "jsonata") return stepflow::server::RunJsonataCommand(argc - 1, argv + 1);
+  if (cmd == "serve") return stepflow::server::RunServeCommand(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return 0;

@@ -1,0 +1,110 @@
+#include "serve_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "stepflow/asl/json.h"
+#include "stepflow/asl/value.h"
+
+namespace stepflow::server {
+namespace {
+
+using asl::Value;
+
+std::optional<std::string> ReadJsonObject(const std::string& path, Value* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read " + path;
+  std::ostringstream text;
+  text << in.rdbuf();
+  asl::JsonError e;
+  if (!asl::ParseJson(text.str(), out, &e)) {
+    return path + ": not JSON (line " + std::to_string(e.line) + ", column " + std::to_string(e.column) +
+           "): " + e.message;
+  }
+  if (!out->is_object()) return path + ": must be a JSON object";
+  return std::nullopt;
+}
+
+std::optional<std::string> ReadEndpoints(const std::string& where, const Value& v,
+                                         std::vector<std::pair<std::string, std::string>>* out) {
+  if (!v.is_object()) return where + " must be an object of function name -> URL";
+  for (const asl::Member& m : v.AsObject()) {
+    if (!m.second.is_string() || m.second.AsString().empty()) {
+      return where + ": the endpoint of '" + m.first + "' must be a URL string";
+    }
+    out->emplace_back(m.first, m.second.AsString());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> LoadServeConfig(const std::string& path, ServeConfig* config) {
+  Value root;
+  if (auto e = ReadJsonObject(path, &root)) return e;
+  for (const asl::Member& m : root.AsObject()) {
+    const std::string& key = m.first;
+    const Value& v = m.second;
+    auto want_string = [&](std::string* dst) -> std::optional<std::string> {
+      if (!v.is_string()) return path + ": '" + key + "' must be a string";
+      *dst = v.AsString();
+      return std::nullopt;
+    };
+    std::optional<std::string> error;
+    if (key == "host") {
+      error = want_string(&config->host);
+    } else if (key == "port" || key == "http_threads") {
+      if (!v.is_int() || v.AsInt() < 0 || v.AsInt() > 65535) return path + ": '" + key + "' must be an integer";
+      (key == "port" ? config->port : config->http_threads) = static_cast<int>(v.AsInt());
+    } else if (key == "db") {
+      error = want_string(&config->db);
+    } else if (key == "region") {
+      error = want_string(&config->region);
+    } else if (key == "account_id") {
+      error = want_string(&config->account_id);
+    } else if (key == "log_format") {
+      error = want_string(&config->log_format);
+      if (!error && config->log_format != "text" && config->log_format != "json") {
+        return path + ": 'log_format' must be \"text\" or \"json\"";
+      }
+    } else if (key == "log_level") {
+      error = want_string(&config->log_level);
+    } else if (key == "lambda_endpoint") {
+      error = want_string(&config->lambda_endpoint);
+    } else if (key == "functions") {
+      error = ReadEndpoints(path + ": 'functions'", v, &config->function_endpoints);
+    } else if (key == "allow_unauthenticated" || key == "synchronous_full") {
+      if (!v.is_bool()) return path + ": '" + key + "' must be true or false";
+      (key == "allow_unauthenticated" ? config->allow_unauthenticated : config->synchronous_full) = v.AsBool();
+    } else if (key == "access_keys") {
+      if (!v.is_array()) return path + ": 'access_keys' must be an array";
+      for (const Value& k : v.AsArray()) {
+        const Value* id = k.is_object() ? k.Find("access_key_id") : nullptr;
+        const Value* secret = k.is_object() ? k.Find("secret_access_key") : nullptr;
+        if (id == nullptr || secret == nullptr || !id->is_string() || !secret->is_string() ||
+            id->AsString().empty() || secret->AsString().empty()) {
+          return path + ": each of 'access_keys' needs 'access_key_id' and 'secret_access_key' strings";
+        }
+        config->access_keys.push_back({id->AsString(), secret->AsString()});
+      }
+    } else {
+      return path + ": unknown member '" + key + "'";
+    }
+    if (error) return error;
+  }
+  if (config->http_threads < 1) return path + ": 'http_threads' must be at least 1";
+  return std::nullopt;
+}
+
+std::optional<std::string> LoadFunctionsFile(const std::string& path,
+                                             std::vector<std::pair<std::string, std::string>>* out) {
+  Value root;
+  if (auto e = ReadJsonObject(path, &root)) return e;
+  return ReadEndpoints(path, root, out);
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace stepflow::server
