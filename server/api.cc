@@ -868,7 +868,9 @@ ApiResponse Api::Handle(const ApiRequest& request) {
     Value body;
     asl::JsonError json_error;
     // An empty body is an empty request, as AWS reads it.
-    std::string_view text = request.body.find_first_not_of(" \t\r\n") == std::string::npos ? "{}" : request.body;
+    std::string_view text = request.body.find_first_not_of(" \t\r\n") == std::string::npos
+                                ? std::string_view("{}")
+                                : std::string_view(request.body);
     if (!asl::ParseJson(text, &body, &json_error)) {
       response = ErrorResponse(400, "SerializationException",
                                "The request body is not valid JSON (line " + std::to_string(json_error.line) +

@@ -291,6 +291,7 @@ int RunServeCommand(int argc, char** argv) {
   // What httplib answers itself (unknown path, oversize or malformed request),
   // in AWS's error shape.
   server.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // httplib calls this for every status >= 400: ours are already AWS-shaped
     ApiResponse response;
     if (res.status == 413) {
       response = ErrorResponse(413, "ValidationException",
