@@ -1,20 +1,29 @@
 #include "stepflow/engine/engine.h"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
+#include <mutex>
 #include <random>
+#include <thread>
+#include <unordered_map>
 
 #include "dispatch/http_client.h"
 #include "dispatch/lambda.h"
 #include "execution.h"
 #include "stepflow/asl/json.h"
+#include "stepflow/asl/model.h"
 
 namespace stepflow::engine {
 namespace {
+
+using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
 
 // The system clock; timers run on the engine's io_context.
 class SystemClock : public Clock {
@@ -48,6 +57,45 @@ std::string NewUuid(std::mt19937_64& rng) {
   return buf;
 }
 
+std::string TaskResource(const std::string& resource) {
+  static const std::string kSuffix = ".waitForTaskToken";
+  if (resource.size() > kSuffix.size() && resource.compare(resource.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+    return resource.substr(0, resource.size() - kSuffix.size());
+  }
+  return resource;
+}
+
+Histogram NewHistogram(std::vector<double> bounds) {
+  Histogram h;
+  h.counts.assign(bounds.size() + 1, 0);
+  h.bounds = std::move(bounds);
+  return h;
+}
+
+void Observe(Histogram& h, double value) {
+  size_t i = std::lower_bound(h.bounds.begin(), h.bounds.end(), value) - h.bounds.begin();
+  ++h.counts[i];
+  h.sum += value;
+  ++h.count;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+ExecutionResult ResultOf(const storage::ExecutionRecord& record) {
+  ExecutionResult result;
+  result.status = record.status;
+  if (record.output) {
+    asl::Value output;
+    asl::JsonError error;
+    if (asl::ParseJson(*record.output, &output, &error)) result.output = std::move(output);
+  }
+  result.error = record.error;
+  result.cause = record.cause;
+  return result;
+}
+
 class EngineImpl : public Engine {
  public:
   explicit EngineImpl(EngineOptions options) : options_(std::move(options)) {
@@ -61,59 +109,86 @@ class EngineImpl : public Engine {
       owned_store_ = storage::NewMemStore();
       options_.store = owned_store_.get();
     }
+    store_ = options_.store;
     random_.seed(options_.random_seed != 0 ? options_.random_seed : std::random_device()());
     http_ = std::make_unique<HttpClient>(io_, options_.limits.max_payload_bytes);
     lambda_ = std::make_unique<LambdaInvoker>(http_.get(), options_.lambda_endpoint, options_.function_endpoints,
                                               options_.limits.max_payload_bytes);
+    metrics_.task_dispatch_seconds = NewHistogram({0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30});
+    metrics_.commit_seconds = NewHistogram({0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1});
+    metrics_.commit_batch_size = NewHistogram({1, 2, 5, 10, 50, 100, 500, 1000});
   }
 
-  StatusOr<std::string> StartExecution(std::shared_ptr<const asl::StateMachine> machine,
-                                       const std::string& state_machine_name, const std::string& name,
-                                       const asl::Value& input) override {
-    if (!machine) return Status::InvalidArgument("no state machine given");
-    std::string execution_name = name.empty() ? NewUuid(random_) : name;
-    std::string prefix = "arn:aws:states:" + options_.region + ":" + options_.account_id + ":";
-    storage::ExecutionRecord record;
-    record.state_machine_arn = prefix + "stateMachine:" + state_machine_name;
-    record.arn = prefix + "execution:" + state_machine_name + ":" + execution_name;
-    record.name = execution_name;
-    record.input = asl::ToJson(input);
-    record.start_time_ns = options_.clock->Now();
-    Status created = options_.store->CreateExecution(record);
-    if (!created.ok()) return created;
-    ExecutionHost host;
-    host.clock = options_.clock;
-    host.store = options_.store;
-    host.options = &options_;
-    host.random = &random_;
-    host.post = [this](std::function<void()> fn) { ready_.push_back(std::move(fn)); };
-    host.schedule = [this](Instant at, std::function<void()> fn) {
-      options_.clock->ScheduleAt(at, [this, fn = std::move(fn)]() mutable { ready_.push_back(std::move(fn)); });
-    };
-    host.dispatch = [this](const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
-      return Dispatch(invocation, std::move(done));
-    };
-    auto execution = std::make_unique<Execution>(std::move(host), std::move(machine), record, input,
-                                                 state_machine_name);
-    execution->Start();
-    Execution* raw = execution.get();
-    executions_[record.arn] = std::move(execution);
-    Status flushed = raw->Flush();
-    if (!flushed.ok()) return flushed;
-    return record.arn;
+  ~EngineImpl() override {
+    if (background_.joinable()) {
+      boost::asio::post(io_, [this] { background_guard_.reset(); });
+      io_.stop();
+      background_.join();
+    }
+    // Commits still being written call back into this engine: wait for them.
+    std::unique_lock<std::mutex> lock(appends_mu_);
+    appends_cv_.wait(lock, [this] { return appends_outstanding_ == 0; });
+  }
+
+  StatusOr<std::string> RegisterStateMachine(const std::string& name, const std::string& definition) override {
+    asl::Diagnostics diagnostics;
+    if (!asl::ParseDefinition(definition, &diagnostics)) {
+      std::string message = "invalid definition for state machine " + name + ":";
+      for (const asl::Diagnostic& d : diagnostics) {
+        if (d.severity != asl::Diagnostic::Severity::kError) continue;
+        message += "\n" + d.code + " at " + (d.location.empty() ? "/" : d.location) + ": " + d.message;
+      }
+      return Status::InvalidArgument(message);
+    }
+    std::string arn = ArnPrefix() + "stateMachine:" + name;
+    auto version_arn = [&arn](int64_t revision) { return arn + ":" + std::to_string(revision); };
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      StatusOr<storage::StateMachineRecord> existing = store_->GetStateMachine(arn);
+      if (existing.ok()) {
+        if (existing->definition == definition) return version_arn(existing->revision);
+        storage::StateMachineRecord update = *existing;
+        update.definition = definition;
+        update.revision_time_ns = options_.clock->Now();
+        StatusOr<int64_t> revision = store_->UpdateStateMachine(update);
+        if (!revision.ok()) return revision.status();
+        return version_arn(*revision);
+      }
+      if (!existing.status().IsNotFound()) return existing.status();
+      storage::StateMachineRecord record;
+      record.arn = arn;
+      record.name = name;
+      record.definition = definition;
+      record.role_arn = "arn:aws:iam::" + options_.account_id + ":role/stepflow";
+      record.creation_time_ns = options_.clock->Now();
+      Status created = store_->CreateStateMachine(record);
+      if (created.ok()) return version_arn(1);
+      if (!created.IsAlreadyExists()) return created;  // else another process created it: update it
+    }
+    return Status::Conflict("state machine " + arn + " keeps changing under this engine");
+  }
+
+  StatusOr<StartResult> StartExecution(const StartRequest& request) override {
+    return OnEngine<StatusOr<StartResult>>([&] { return DoStart(request); });
   }
 
   StatusOr<ExecutionResult> AwaitExecution(const std::string& execution_arn) override {
-    auto it = executions_.find(execution_arn);
-    if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
-    Execution& execution = *it->second;
-    while (!execution.finished()) {
-      if (!ready_.empty()) {
-        Status s = RunReady();
-        if (!s.ok()) return s;
-        continue;
-      }
-      if (manual_clock_ != nullptr && in_flight_ == 0) {
+    if (InBackground()) {
+      auto promise = std::make_shared<std::promise<StatusOr<ExecutionResult>>>();
+      std::future<StatusOr<ExecutionResult>> future = promise->get_future();
+      boost::asio::post(io_, [this, execution_arn, promise] {
+        Status s = WhenFinished(execution_arn, [promise](StatusOr<ExecutionResult> r) { promise->set_value(r); });
+        if (!s.ok()) promise->set_value(s);
+      });
+      return future.get();
+    }
+    std::optional<StatusOr<ExecutionResult>> result;
+    Status s = WhenFinished(execution_arn, [&result](StatusOr<ExecutionResult> r) { result = std::move(r); });
+    if (!s.ok()) return s;
+    while (!result) {
+      if (!fatal_.ok()) return fatal_;
+      io_.restart();
+      if (io_.poll_one() > 0) continue;
+      if (manual_clock_ != nullptr && in_flight_ == 0 && appends_in_flight_ == 0) {
         if (!manual_clock_->AdvanceToNextTimer()) {
           return Status::Internal("execution " + execution_arn + " is waiting with nothing scheduled");
         }
@@ -124,61 +199,443 @@ class EngineImpl : public Engine {
         return Status::Internal("execution " + execution_arn + " is waiting with nothing scheduled");
       }
     }
-    Status s = RunReady();
-    if (!s.ok()) return s;
-    ExecutionResult result;
-    result.status = execution.record().status;
-    result.output = execution.output();
-    result.error = execution.record().error;
-    result.cause = execution.record().cause;
-    return result;
+    return *result;
+  }
+
+  void OnExecutionFinished(std::function<void(const std::string&, const ExecutionResult&)> fn) override {
+    OnEngine<int>([&] {
+      listeners_.push_back(std::move(fn));
+      return 0;
+    });
   }
 
   Status StopExecution(const std::string& execution_arn, const std::string& error,
                        const std::string& cause) override {
-    auto it = executions_.find(execution_arn);
-    if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
-    it->second->Stop(error, cause);
-    return it->second->Flush();
+    return OnEngine<Status>([&]() -> Status {
+      StatusOr<Execution*> execution = Load(execution_arn);
+      if (!execution.ok()) return execution.status();
+      (*execution)->Stop(error, cause);
+      return Status::OK();
+    });
   }
 
-  storage::Store& store() override { return *options_.store; }
+  Status SendTaskSuccess(const std::string& task_token, const std::string& output) override {
+    asl::Value value;
+    asl::JsonError error;
+    if (!asl::ParseJson(output, &value, &error)) {
+      return Status::InvalidArgument("the task output is not valid JSON (line " + std::to_string(error.line) +
+                                     ", column " + std::to_string(error.column) + "): " + error.message);
+    }
+    return OnToken(task_token, [&](Execution& e) { return e.CompleteTask(task_token, TaskOutcome{true, value, {}}); });
+  }
+
+  Status SendTaskFailure(const std::string& task_token, const std::string& error,
+                         const std::string& cause) override {
+    return OnToken(task_token, [&](Execution& e) {
+      return e.CompleteTask(task_token, TaskOutcome{false, asl::Value(), asl::Failure{error, cause}});
+    });
+  }
+
+  Status SendTaskHeartbeat(const std::string& task_token) override {
+    return OnToken(task_token, [&](Execution& e) { return e.Heartbeat(task_token); });
+  }
+
+  Status Resume(const std::string& execution_arn) override {
+    return OnEngine<Status>([&]() -> Status {
+      StatusOr<Execution*> execution = Load(execution_arn);
+      return execution.ok() ? Status::OK() : execution.status();
+    });
+  }
+
+  StatusOr<size_t> ResumeAll() override {
+    return OnEngine<StatusOr<size_t>>([&]() -> StatusOr<size_t> {
+      StatusOr<std::vector<storage::ExecutionRecord>> running = store_->ListRunningExecutions();
+      if (!running.ok()) return running.status();
+      for (const storage::ExecutionRecord& record : *running) {
+        StatusOr<Execution*> execution = Load(record.arn);
+        if (!execution.ok()) return execution.status();
+      }
+      return running->size();
+    });
+  }
+
+  Status RunInBackground() override {
+    if (background_.joinable()) return Status::OK();
+    background_guard_.emplace(io_.get_executor());
+    std::promise<void> started;
+    background_ = std::thread([this, &started] {
+      engine_thread_ = std::this_thread::get_id();
+      started.set_value();
+      io_.restart();
+      io_.run();
+    });
+    started.get_future().wait();
+    return Status::OK();
+  }
+
+  void Post(std::function<void()> fn) override { boost::asio::post(io_, std::move(fn)); }
+
+  EngineMetrics metrics() const override {
+    std::lock_guard<std::mutex> lock(metrics_mu_);
+    return metrics_;
+  }
+
+  size_t loaded_executions() const override { return loaded_count_.load(); }
+
+  storage::Store& store() override { return *store_; }
 
  private:
-  bool Dispatch(const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
-    for (const auto& [resource, handler] : options_.task_handlers) {
-      if (resource != invocation.resource) continue;
-      try {
-        handler(invocation, done);
-      } catch (const std::exception& e) {
-        // A handler that throws fails the task, as a Lambda function error would.
-        done(TaskOutcome{false, asl::Value(), asl::Failure{"Exception", e.what()}});
-      }
-      return true;
-    }
-    LambdaStyle style = ClassifyLambdaResource(invocation.resource);
-    if (style == LambdaStyle::kNone) return false;
-    ++in_flight_;
-    lambda_->Invoke(style, invocation.resource, invocation.parameters, invocation.idempotency_key,
-                    [this, done = std::move(done)](TaskOutcome outcome) {
-                      --in_flight_;
-                      done(std::move(outcome));
-                    });
-    return true;
+  std::string ArnPrefix() const { return "arn:aws:states:" + options_.region + ":" + options_.account_id + ":"; }
+
+  bool InBackground() const { return background_.joinable() && std::this_thread::get_id() != engine_thread_; }
+
+  // Runs `fn` on the engine thread and returns its result.
+  template <typename R, typename F>
+  R OnEngine(F&& fn) {
+    if (!InBackground()) return fn();
+    std::packaged_task<R()> task(std::forward<F>(fn));
+    std::future<R> future = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    return future.get();
   }
 
-  // Runs queued work until none is left, then writes every execution's new events.
-  Status RunReady() {
+  StatusOr<std::shared_ptr<const asl::StateMachine>> Machine(const std::string& arn, int64_t revision,
+                                                             int64_t* revision_out) {
+    StatusOr<storage::StateMachineRecord> record =
+        revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
+    if (!record.ok()) return record.status();
+    if (revision_out != nullptr) *revision_out = record->revision;
+    std::string key = arn + "#" + std::to_string(record->revision);
+    auto it = machines_.find(key);
+    if (it != machines_.end()) return it->second;
+    asl::Diagnostics diagnostics;
+    std::shared_ptr<const asl::StateMachine> machine = asl::ParseDefinition(record->definition, &diagnostics);
+    if (!machine) return Status::Corruption("the stored definition of " + key + " no longer validates");
+    machines_.emplace(key, machine);
+    return machine;
+  }
+
+  ExecutionHost Host() {
+    ExecutionHost host;
+    host.clock = options_.clock;
+    host.options = &options_;
+    host.random = &random_;
+    host.post = [this](std::function<void()> fn) { Enqueue(std::move(fn)); };
+    host.schedule = [this](Instant at, std::function<void()> fn) {
+      options_.clock->ScheduleAt(at, [this, fn = std::move(fn)]() mutable { Enqueue(std::move(fn)); });
+    };
+    host.serves = [this](const std::string& resource) { return Serves(resource); };
+    host.dispatch = [this](const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
+      Dispatch(invocation, std::move(done));
+    };
+    host.new_token = [this] {
+      std::string token;
+      static const char kHex[] = "0123456789abcdef";
+      for (int i = 0; i < 4; ++i) {
+        uint64_t r = random_();
+        for (int j = 0; j < 16; ++j, r >>= 4) token += kHex[r & 15];
+      }
+      return token;
+    };
+    host.mark_dirty = [this](Execution* e) { dirty_.push_back(e); };
+    return host;
+  }
+
+  StatusOr<StartResult> DoStart(const StartRequest& request) {
+    // "...:stateMachine:NAME:REVISION" names one revision, as AWS's version ARNs do.
+    std::string machine_arn = request.state_machine_arn;
+    int64_t revision = 0;
+    size_t colon = machine_arn.rfind(':');
+    if (size_t kind = machine_arn.find(":stateMachine:");
+        kind != std::string::npos && colon > kind + 14 && colon + 1 < machine_arn.size() &&
+        machine_arn.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+      revision = std::stoll(machine_arn.substr(colon + 1));
+      machine_arn.resize(colon);
+    }
+    StatusOr<std::shared_ptr<const asl::StateMachine>> machine = Machine(machine_arn, revision, &revision);
+    if (!machine.ok()) return machine.status();
+    asl::Value input;
+    asl::JsonError json_error;
+    if (!asl::ParseJson(request.input, &input, &json_error)) {
+      return Status::InvalidArgument("the execution input is not valid JSON (line " + std::to_string(json_error.line) +
+                                     ", column " + std::to_string(json_error.column) + "): " + json_error.message);
+    }
+    if (request.input.size() > options_.limits.max_payload_bytes) {
+      return Status::InvalidArgument("the execution input is " + std::to_string(request.input.size()) +
+                                     " bytes, more than the limit of " +
+                                     std::to_string(options_.limits.max_payload_bytes));
+    }
+    std::string machine_name = machine_arn.substr(machine_arn.rfind(':') + 1);
+    std::string name = request.name.empty() ? NewUuid(random_) : request.name;
+    storage::ExecutionRecord record;
+    record.state_machine_arn = machine_arn;
+    record.state_machine_revision = revision;
+    record.arn = ArnPrefix() + "execution:" + machine_name + ":" + name;
+    record.name = name;
+    record.input = request.input;
+    record.start_time_ns = options_.clock->Now();
+    Status created = store_->CreateExecution(record);
+    if (created.IsAlreadyExists()) {
+      // As AWS: the same name and input while it runs is the same execution.
+      StatusOr<storage::ExecutionRecord> existing = store_->GetExecution(record.arn);
+      if (!existing.ok()) return existing.status();
+      if (existing->status == storage::ExecutionStatus::kRunning && existing->input == record.input) {
+        return StartResult{existing->arn, existing->start_time_ns};
+      }
+      return created;
+    }
+    if (!created.ok()) return created;
+    auto execution = std::make_unique<Execution>(Host(), *machine, record, input, machine_name);
+    Execution* raw = execution.get();
+    Adopt(std::move(execution));
+    raw->Start();
+    {
+      std::lock_guard<std::mutex> lock(metrics_mu_);
+      ++metrics_.executions_started;
+    }
+    return StartResult{record.arn, record.start_time_ns};
+  }
+
+  void Adopt(std::unique_ptr<Execution> execution) {
+    std::string arn = execution->record().arn;
+    executions_[arn] = std::move(execution);
+    loaded_count_ = executions_.size();
+  }
+
+  // The execution in memory, loading a running one from its checkpoint.
+  StatusOr<Execution*> Load(const std::string& arn) {
+    auto it = executions_.find(arn);
+    if (it != executions_.end()) return it->second.get();
+    StatusOr<storage::ExecutionRecord> record = store_->GetExecution(arn);
+    if (!record.ok()) return record.status();
+    if (record->status != storage::ExecutionStatus::kRunning) {
+      return Status::Conflict("execution " + arn + " is " + storage::ExecutionStatusName(record->status));
+    }
+    StatusOr<std::shared_ptr<const asl::StateMachine>> machine =
+        Machine(record->state_machine_arn, record->state_machine_revision, nullptr);
+    if (!machine.ok()) return machine.status();
+    StatusOr<std::string> checkpoint = store_->GetCheckpoint(arn);
+    if (!checkpoint.ok()) return checkpoint.status();
+    asl::Value input;
+    asl::JsonError json_error;
+    if (!asl::ParseJson(record->input, &input, &json_error)) {
+      return Status::Corruption("the stored input of " + arn + " is not JSON");
+    }
+    std::string machine_name = record->state_machine_arn.substr(record->state_machine_arn.rfind(':') + 1);
+    auto execution = std::make_unique<Execution>(Host(), *machine, *record, input, machine_name);
+    Execution* raw = execution.get();
+    parked_.erase(arn);
+    Adopt(std::move(execution));
+    Status resumed = raw->Resume(*checkpoint);
+    if (!resumed.ok()) {
+      executions_.erase(arn);
+      loaded_count_ = executions_.size();
+      return resumed;
+    }
+    return raw;
+  }
+
+  Status OnToken(const std::string& token, const std::function<Status(Execution&)>& fn) {
+    return OnEngine<Status>([&]() -> Status {
+      StatusOr<storage::TaskTokenRecord> record = store_->GetTaskToken(token);
+      if (!record.ok()) return record.status();
+      if (record->status != storage::TaskTokenStatus::kPending) {
+        return Status::Conflict(std::string("the task of this token is ") +
+                                storage::TaskTokenStatusName(record->status));
+      }
+      StatusOr<Execution*> execution = Load(record->execution_arn);
+      if (!execution.ok()) return execution.status();
+      return fn(**execution);
+    });
+  }
+
+  // Calls `done` once the execution has finished (at once when it already has).
+  using Waiter = std::function<void(StatusOr<ExecutionResult>)>;
+  Status WhenFinished(const std::string& arn, Waiter done) {
+    auto it = executions_.find(arn);
+    if (it == executions_.end() && parked_.count(arn) == 0) {
+      StatusOr<storage::ExecutionRecord> record = store_->GetExecution(arn);
+      if (!record.ok()) return record.status();
+      if (record->status == storage::ExecutionStatus::kRunning) {
+        return Status::Conflict("execution " + arn + " is running but not in this engine; resume it first");
+      }
+      done(ResultOf(*record));
+      return Status::OK();
+    }
+    waiters_.emplace(arn, std::move(done));
+    return Status::OK();
+  }
+
+  void Enqueue(std::function<void()> fn) {
+    ready_.push_back(std::move(fn));
+    if (!drain_posted_) {
+      drain_posted_ = true;
+      boost::asio::post(io_, [this] { Drain(); });
+    }
+  }
+
+  // Runs queued work until none is left, then commits what it changed.
+  void Drain() {
+    drain_posted_ = false;
     while (!ready_.empty()) {
       std::function<void()> fn = std::move(ready_.front());
       ready_.pop_front();
       fn();
     }
-    for (auto& [arn, execution] : executions_) {
-      Status s = execution->Flush();
-      if (!s.ok()) return s;
+    CommitDirty();
+  }
+
+  struct Batch {
+    std::vector<std::string> arns;
+    std::vector<std::function<void()>> effects;
+    std::chrono::steady_clock::time_point start;
+    std::mutex mu;  // guards status and remaining (store threads answer)
+    Status status;
+    size_t remaining = 0;
+  };
+
+  void CommitDirty() {
+    if (dirty_.empty() || !fatal_.ok()) return;
+    auto batch = std::make_shared<Batch>();
+    std::vector<storage::AppendRequest> requests;
+    uint64_t transitions = 0;
+    for (Execution* e : dirty_) {
+      std::optional<Execution::Commit> commit = e->TakeCommit();
+      if (!commit) continue;
+      ++e->commits_in_flight;
+      batch->arns.push_back(e->record().arn);
+      for (auto& effect : commit->effects) batch->effects.push_back(std::move(effect));
+      requests.push_back(std::move(commit->request));
+      transitions += e->transitions() - e->reported_transitions;
+      e->reported_transitions = e->transitions();
     }
-    return Status::OK();
+    dirty_.clear();
+    {
+      std::lock_guard<std::mutex> lock(metrics_mu_);
+      metrics_.state_transitions += transitions;
+    }
+    if (requests.empty()) return;
+    batch->remaining = requests.size();
+    batch->start = std::chrono::steady_clock::now();
+    ++appends_in_flight_;
+    if (!commit_guard_) commit_guard_.emplace(io_.get_executor());
+    {
+      std::lock_guard<std::mutex> lock(appends_mu_);
+      appends_outstanding_ += requests.size();
+    }
+    for (storage::AppendRequest& request : requests) {
+      store_->AppendAsync(std::move(request), [this, batch](Status s) {
+        bool last;
+        {
+          std::lock_guard<std::mutex> lock(batch->mu);
+          if (!s.ok() && batch->status.ok()) batch->status = s;
+          last = --batch->remaining == 0;
+        }
+        if (last) boost::asio::post(io_, [this, batch] { Committed(*batch); });
+        std::lock_guard<std::mutex> lock(appends_mu_);
+        if (--appends_outstanding_ == 0) appends_cv_.notify_all();
+      });
+    }
+  }
+
+  void Committed(Batch& batch) {
+    if (--appends_in_flight_ == 0) commit_guard_.reset();
+    {
+      std::lock_guard<std::mutex> lock(metrics_mu_);
+      Observe(metrics_.commit_seconds, SecondsSince(batch.start));
+      Observe(metrics_.commit_batch_size, static_cast<double>(batch.arns.size()));
+    }
+    if (!batch.status.ok()) {
+      // Nothing of this batch is visible; its executions stay where their last
+      // commit left them, to resume from there.
+      fatal_ = batch.status;
+      std::multimap<std::string, Waiter> waiting;
+      waiting.swap(waiters_);
+      for (auto& [arn, waiter] : waiting) waiter(fatal_);
+      return;
+    }
+    for (auto& effect : batch.effects) effect();
+    for (const std::string& arn : batch.arns) {
+      auto it = executions_.find(arn);
+      if (it == executions_.end()) continue;
+      Execution& e = *it->second;
+      if (--e.commits_in_flight > 0 || e.dirty) continue;
+      if (e.finished()) {
+        Finish(arn, ResultOf(e.record()));
+        executions_.erase(it);
+      } else if (e.parked()) {
+        Park(it);
+      } else {
+        continue;
+      }
+      loaded_count_ = executions_.size();
+    }
+  }
+
+  void Finish(const std::string& arn, const ExecutionResult& result) {
+    for (const auto& listener : listeners_) listener(arn, result);
+    auto [begin, end] = waiters_.equal_range(arn);
+    std::vector<Waiter> waiting;
+    for (auto it = begin; it != end; ++it) waiting.push_back(std::move(it->second));
+    waiters_.erase(begin, end);
+    for (auto& w : waiting) w(result);
+  }
+
+  // Unloads an execution that waits only for a timer or a task token; the
+  // timer (or SendTask*) loads it again from its checkpoint.
+  void Park(std::unordered_map<std::string, std::unique_ptr<Execution>>::iterator it) {
+    std::string arn = it->first;
+    Instant due = it->second->next_due();
+    executions_.erase(it);
+    parked_.emplace(arn, due);
+    if (due == 0) return;
+    options_.clock->ScheduleAt(due, [this, arn] {
+      Enqueue([this, arn] {
+        auto p = parked_.find(arn);
+        if (p == parked_.end()) return;
+        StatusOr<Execution*> loaded = Load(arn);
+        if (!loaded.ok() && fatal_.ok()) fatal_ = loaded.status();
+      });
+    });
+  }
+
+  bool Serves(const std::string& resource) const {
+    std::string target = TaskResource(resource);
+    for (const auto& [name, handler] : options_.task_handlers) {
+      if (name == resource || name == target) return true;
+    }
+    return ClassifyLambdaResource(target) != LambdaStyle::kNone;
+  }
+
+  void Dispatch(const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
+    auto start = std::chrono::steady_clock::now();
+    auto timed = [this, start, done = std::move(done)](TaskOutcome outcome) {
+      {
+        std::lock_guard<std::mutex> lock(metrics_mu_);
+        Observe(metrics_.task_dispatch_seconds, SecondsSince(start));
+      }
+      done(std::move(outcome));
+    };
+    std::string target = TaskResource(invocation.resource);
+    for (const auto& [resource, handler] : options_.task_handlers) {
+      if (resource != invocation.resource && resource != target) continue;
+      try {
+        handler(invocation, timed);
+      } catch (const TaskError& e) {
+        timed(TaskOutcome{false, asl::Value(), e.failure});
+      } catch (const std::exception& e) {
+        // A handler that throws fails the task, as a Lambda function error would.
+        timed(TaskOutcome{false, asl::Value(), asl::Failure{"Exception", e.what()}});
+      }
+      return;
+    }
+    LambdaStyle style = ClassifyLambdaResource(target);
+    ++in_flight_;
+    lambda_->Invoke(style, target, invocation.parameters, invocation.idempotency_key,
+                    [this, timed = std::move(timed)](TaskOutcome outcome) mutable {
+                      --in_flight_;
+                      timed(std::move(outcome));
+                    });
   }
 
   EngineOptions options_;
@@ -186,12 +643,31 @@ class EngineImpl : public Engine {
   std::unique_ptr<SystemClock> system_clock_;
   ManualClock* manual_clock_ = nullptr;
   std::unique_ptr<storage::Store> owned_store_;
+  storage::Store* store_ = nullptr;
   std::mt19937_64 random_;
   std::deque<std::function<void()>> ready_;
+  bool drain_posted_ = false;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<LambdaInvoker> lambda_;
   size_t in_flight_ = 0;  // outbound requests not yet answered
-  std::map<std::string, std::unique_ptr<Execution>> executions_;
+  size_t appends_in_flight_ = 0;  // batches being committed
+  std::optional<WorkGuard> commit_guard_;
+  std::mutex appends_mu_;
+  std::condition_variable appends_cv_;
+  size_t appends_outstanding_ = 0;  // requests the store has not answered
+  Status fatal_;
+  std::unordered_map<std::string, std::shared_ptr<const asl::StateMachine>> machines_;
+  std::unordered_map<std::string, std::unique_ptr<Execution>> executions_;
+  std::atomic<size_t> loaded_count_{0};
+  std::unordered_map<std::string, Instant> parked_;  // unloaded, with the time to load it again
+  std::vector<Execution*> dirty_;
+  std::multimap<std::string, Waiter> waiters_;
+  std::vector<std::function<void(const std::string&, const ExecutionResult&)>> listeners_;
+  mutable std::mutex metrics_mu_;
+  EngineMetrics metrics_;
+  std::thread background_;
+  std::thread::id engine_thread_;
+  std::optional<WorkGuard> background_guard_;
 };
 
 }  // namespace

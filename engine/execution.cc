@@ -69,6 +69,15 @@ void Execution::Start() {
   root_->input = input_;
   root_->scope = std::make_shared<asl::VariableScope>();
   root_->last_event_id = 1;
+  WatchRoot();
+  if (machine_->timeout_seconds) timeout_due_ = host_.clock->Now() + *machine_->timeout_seconds * kNanosPerSecond;
+  ArmExecutionTimeout();
+  Post(root_);
+}
+
+Execution::~Execution() = default;
+
+void Execution::WatchRoot() {
   root_->on_done = [this](bool ok, const Value& output, const Failure& failure) {
     if (ok) {
       FinishExecution(storage::ExecutionStatus::kSucceeded, output, std::nullopt, std::nullopt,
@@ -78,16 +87,16 @@ void Execution::Start() {
                       EventType::kExecutionFailed);
     }
   };
-  if (machine_->timeout_seconds) {
-    Instant due = host_.clock->Now() + *machine_->timeout_seconds * kNanosPerSecond;
-    host_.schedule(due, [this] {
-      if (finished()) return;
-      CancelFrame(*root_);
-      FinishExecution(storage::ExecutionStatus::kTimedOut, std::nullopt, std::string(errors::kTimeout),
-                      std::string("The execution timed out."), EventType::kExecutionTimedOut);
-    });
-  }
-  Post(root_);
+}
+
+void Execution::ArmExecutionTimeout() {
+  if (timeout_due_ == 0) return;
+  At(timeout_due_, [this] {
+    if (finished()) return;
+    CancelFrame(*root_);
+    FinishExecution(storage::ExecutionStatus::kTimedOut, std::nullopt, std::string(errors::kTimeout),
+                    std::string("The execution timed out."), EventType::kExecutionTimedOut);
+  });
 }
 
 void Execution::Stop(const std::string& error, const std::string& cause) {
@@ -101,14 +110,50 @@ void Execution::CancelFrame(Frame& f) {
   for (const FramePtr& child : f.children) CancelFrame(*child);
 }
 
-Status Execution::Flush() {
-  if (pending_.empty() && !row_dirty_) return Status::OK();
-  Status s = host_.store->AppendEvents(record_.arn, flushed_event_id_, pending_, row_dirty_ ? &record_ : nullptr);
-  if (!s.ok()) return s;
-  if (!pending_.empty()) flushed_event_id_ = pending_.back().id;
+std::optional<Execution::Commit> Execution::TakeCommit() {
+  dirty = false;
+  if (pending_.empty() && !row_dirty_ && !state_dirty_ && pending_tokens_.empty() && effects_.empty()) {
+    return std::nullopt;
+  }
+  Commit commit;
+  storage::AppendRequest& r = commit.request;
+  r.execution_arn = record_.arn;
+  r.expected_last_event_id = flushed_event_id_;
+  r.events = std::move(pending_);
   pending_.clear();
+  if (row_dirty_) r.update = record_;
+  r.put_task_tokens = std::move(pending_tokens_);
+  pending_tokens_.clear();
+  if (!r.events.empty() || state_dirty_) r.checkpoint = finished() ? std::string() : Checkpoint();
+  commit.effects = std::move(effects_);
+  effects_.clear();
+  flushed_event_id_ = next_event_id_ - 1;
   row_dirty_ = false;
-  return Status::OK();
+  state_dirty_ = false;
+  return commit;
+}
+
+void Execution::MarkDirty() {
+  state_dirty_ = true;
+  if (!dirty) {
+    dirty = true;
+    host_.mark_dirty(this);
+  }
+}
+
+void Execution::Later(std::function<void()> fn) {
+  ++active_;
+  host_.post([this, alive = std::weak_ptr<char>(alive_), fn = std::move(fn)] {
+    if (alive.expired()) return;
+    --active_;
+    fn();
+  });
+}
+
+void Execution::At(Instant due, std::function<void()> fn) {
+  host_.schedule(due, [alive = std::weak_ptr<char>(alive_), fn = std::move(fn)] {
+    if (!alive.expired()) fn();
+  });
 }
 
 int64_t Execution::Emit(Frame* f, EventType type, const char* state_type, const char* details_key, Value details) {
@@ -126,6 +171,7 @@ int64_t Execution::EmitJson(Frame* f, EventType type, const char* state_type, st
   event.type = EventTypeName(type, state_type);
   event.details_json = std::move(details_json);
   pending_.push_back(std::move(event));
+  MarkDirty();
   if (f != nullptr) f->last_event_id = pending_.back().id;
   return pending_.back().id;
 }
@@ -159,7 +205,7 @@ void Execution::FinishExecution(storage::ExecutionStatus status, std::optional<V
 }
 
 void Execution::Post(const FramePtr& f) {
-  host_.post([this, f] { Step(f); });
+  Later([this, f] { Step(f); });
 }
 
 void Execution::Step(const FramePtr& f) {
@@ -183,6 +229,7 @@ void Execution::EnterState(Frame& f, const State& s) {
   details += ",\"inputDetails\":{\"truncated\":false}}}";
   f.entered_event_id = EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details));
   f.entered_time = host_.clock->Now();
+  ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
   if (ReadsContext(s)) {
@@ -257,6 +304,7 @@ void Execution::BuildContext(Frame& f) {
                       {"State", Value::MakeObject(std::move(state))},
                       {"StateMachine", state_machine_context_}};
   if (!f.map_item.is_null()) context.emplace_back("Map", Obj({{"Item", f.map_item}}));
+  if (f.task && !f.task->token.empty()) context.emplace_back("Task", Obj({{"Token", Str(f.task->token)}}));
   f.context = Value::MakeObject(std::move(context));
 }
 
@@ -463,6 +511,8 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
   asl::AppendJsonString(text, &json);
   json += ",\"outputDetails\":{\"truncated\":false}}}";
   EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json));
+  f.phase = Phase::kReady;
+  f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));
   f.input = std::move(output);
   f.input_json = std::move(text);
@@ -504,14 +554,11 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
       ++f->retry_attempts[i];
       ++f->retry_count;
       // A retried Parallel or Map records no failure: AWS starts it again.
-      FramePtr owner = f;
-      Instant due = host_.clock->Now() + static_cast<Instant>(delay * kNanosPerSecond);
-      const State* state = &s;
-      host_.schedule(due, [this, owner, state] {
-        if (owner->cancelled || finished()) return;
-        BuildContext(*owner);  // $$.State.RetryCount moved on
-        if (Execute(owner, *state) == Flow::kContinue) Step(owner);
-      });
+      f->phase = Phase::kRetry;
+      f->due = host_.clock->Now() + static_cast<Instant>(delay * kNanosPerSecond);
+      f->task.reset();
+      MarkDirty();
+      ScheduleRetry(f);
       return Flow::kPause;
     }
   }
@@ -563,6 +610,15 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
     }
   }
   return FailFrame(*f, std::move(failure));
+}
+
+void Execution::ScheduleRetry(const FramePtr& f) {
+  At(f->due, [this, f] {
+    if (f->cancelled || finished() || f->phase != Phase::kRetry) return;
+    f->phase = Phase::kReady;
+    BuildContext(*f);  // $$.State.RetryCount moved on
+    if (Execute(f, f->machine->states[f->state_index]) == Flow::kContinue) Step(f);
+  });
 }
 
 Execution::Flow Execution::ExecuteChoice(Frame& f, const State& s) {
@@ -661,13 +717,27 @@ Execution::Flow Execution::ExecuteWait(const FramePtr& f, const State& s) {
   if (s.assign && !Assign(*f, *s.assign, effective, &failure)) {
     return FailFrame(*f, StateRuntimeError(*f, s, failure.error, failure.cause));
   }
-  if (due <= now) return ExitState(*f, s, std::move(output), s.next_index);
-  const State* state = &s;
-  host_.schedule(due, [this, f, state, output] {
-    if (f->cancelled || finished()) return;
-    if (ExitState(*f, *state, output, state->next_index) == Flow::kContinue) Step(f);
-  });
+  return PauseInWait(f, s, due, std::move(output));
+}
+
+Execution::Flow Execution::PauseInWait(const FramePtr& f, const State& s, Instant due, Value output) {
+  if (due <= host_.clock->Now()) return ExitState(*f, s, std::move(output), s.next_index);
+  f->phase = Phase::kWait;
+  f->due = due;
+  f->wait_output = std::move(output);
+  MarkDirty();
+  ArmWait(f);
   return Flow::kPause;
+}
+
+void Execution::ArmWait(const FramePtr& f) {
+  At(f->due, [this, f] {
+    if (f->cancelled || finished() || f->phase != Phase::kWait) return;
+    const State& state = f->machine->states[f->state_index];
+    Value out = std::move(f->wait_output);
+    f->wait_output = Value();
+    if (ExitState(*f, state, std::move(out), state.next_index) == Flow::kContinue) Step(f);
+  });
 }
 
 Execution::Flow Execution::ExecuteSucceed(Frame& f, const State& s) {
@@ -720,7 +790,23 @@ Execution::Flow Execution::ExecuteFail(Frame& f, const State& s) {
   return FailFrame(f, Failure{has_error ? error : std::string(), cause});
 }
 
+namespace {
+
+constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
 Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
+  auto attempt = std::make_shared<TaskWait>();
+  if (EndsWith(s.resource, kWaitForTaskToken)) {
+    attempt->token = host_.new_token();
+    f->task = attempt;  // $$.Task.Token is visible to Parameters
+    if (ReadsContext(s)) BuildContext(*f);
+  }
   asl::EvalEnv env = Env(*f);
   Value effective;
   std::string error;
@@ -735,74 +821,202 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr, nullptr, &parameters, &failure)) {
     return HandleFailure(f, s, failure);
   }
-  std::optional<double> timeout;
-  if (!ResolveNumber(*f, s.timeout_seconds, effective, "TimeoutSeconds", true, &timeout, &error)) {
+  std::optional<double> timeout, heartbeat;
+  if (!ResolveNumber(*f, s.timeout_seconds, effective, "TimeoutSeconds", true, &timeout, &error) ||
+      !ResolveNumber(*f, s.heartbeat_seconds, effective, "HeartbeatSeconds", true, &heartbeat, &error)) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   // A Lambda function ARN has its own event family on AWS; integrations use Task*.
   bool lambda = s.resource.rfind("arn:aws:lambda:", 0) == 0;
   EventType scheduled = lambda ? EventType::kLambdaFunctionScheduled : EventType::kTaskScheduled;
   EventType started = lambda ? EventType::kLambdaFunctionStarted : EventType::kTaskStarted;
+  int64_t scheduled_id;
   if (lambda) {
     asl::Object details{{"resource", Str(s.resource)}, {"input", Str(asl::ToJson(parameters))}};
     if (timeout) details.emplace_back("timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout)));
-    Emit(f.get(), scheduled, "", "lambdaFunctionScheduledEventDetails", Value::MakeObject(std::move(details)));
+    scheduled_id = Emit(f.get(), scheduled, "", "lambdaFunctionScheduledEventDetails",
+                        Value::MakeObject(std::move(details)));
   } else {
-    Emit(f.get(), scheduled, "", "taskScheduledEventDetails",
-         Obj({{"resourceType", Str("lambda")},
-              {"resource", Str(s.resource)},
-              {"region", Str(host_.options->region)},
-              {"parameters", Str(asl::ToJson(parameters))}}));
+    asl::Object details{{"resourceType", Str("lambda")},
+                        {"resource", Str(s.resource)},
+                        {"region", Str(host_.options->region)},
+                        {"parameters", Str(asl::ToJson(parameters))}};
+    if (timeout) details.emplace_back("timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout)));
+    if (heartbeat) details.emplace_back("heartbeatInSeconds", Value::Int(static_cast<int64_t>(*heartbeat)));
+    scheduled_id = Emit(f.get(), scheduled, "", "taskScheduledEventDetails", Value::MakeObject(std::move(details)));
   }
-  // Exactly one of result, timeout and cancellation settles an attempt.
-  auto settled = std::make_shared<bool>(false);
-  const State* state = &s;
-  auto finish = [this, f, state, settled, lambda](TaskOutcome outcome) {
-    if (*settled || f->cancelled || finished()) return;
-    *settled = true;
-    Flow flow;
-    if (outcome.ok) {
-      if (lambda) {
-        Emit(f.get(), EventType::kLambdaFunctionSucceeded, "", "lambdaFunctionSucceededEventDetails",
-             PayloadDetails("output", outcome.result));
-      } else {
-        Emit(f.get(), EventType::kTaskSucceeded, "", "taskSucceededEventDetails",
-             Obj({{"resource", Str(state->resource)}, {"output", Str(asl::ToJson(outcome.result))}}));
-      }
-      flow = CompleteWithResult(*f, *state, outcome.result, true);
-    } else {
-      Value details = Obj({{"error", Str(outcome.failure.error)}, {"cause", Str(outcome.failure.cause)}});
-      bool timed_out = outcome.failure.error == errors::kTimeout;
-      EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed)
-                              : (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed);
-      Emit(f.get(), type, "",
-           lambda ? (timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails")
-                  : (timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails"),
-           details);
-      flow = HandleFailure(f, *state, outcome.failure);
-    }
-    if (flow == Flow::kContinue) Step(f);
-  };
-  TaskInvocation invocation{s.resource, parameters, record_.arn, s.name, f->retry_count, ""};
-  invocation.idempotency_key = record_.arn + "/" + std::to_string(f->entered_event_id) + "/" +
-                               std::to_string(f->retry_count);
-  bool sent = host_.dispatch(invocation, [this, finish](TaskOutcome outcome) {
-    host_.post([finish, outcome = std::move(outcome)]() mutable { finish(std::move(outcome)); });
-  });
-  if (!sent) {
-    finish(TaskOutcome{false, Value(),
-                       Failure{errors::kTaskFailed, "No task handler or endpoint serves the resource '" + s.resource +
-                                                        "'."}});
+  Instant now = host_.clock->Now();
+  attempt->parameters = parameters;
+  attempt->lambda = lambda;
+  if (timeout) attempt->timeout_due = now + static_cast<Instant>(*timeout * kNanosPerSecond);
+  if (heartbeat) {
+    attempt->heartbeat_seconds = static_cast<int64_t>(*heartbeat);
+    attempt->heartbeat_due = now + attempt->heartbeat_seconds * kNanosPerSecond;
+  }
+  f->task = attempt;
+  f->phase = Phase::kTask;
+  if (!host_.serves(s.resource)) {
+    SettleTask(f, TaskOutcome{false, Value(),
+                              Failure{errors::kTaskFailed,
+                                      "No task handler or endpoint serves the resource '" + s.resource + "'."}});
     return Flow::kPause;
+  }
+  if (!attempt->token.empty()) {
+    pending_tokens_.push_back(storage::TaskTokenRecord{attempt->token, record_.arn, s.name, scheduled_id,
+                                                       storage::TaskTokenStatus::kPending, now});
   }
   Emit(f.get(), started, "", lambda ? nullptr : "taskStartedEventDetails",
        lambda ? Value() : Obj({{"resource", Str(s.resource)}}));
-  if (timeout) {
-    host_.schedule(host_.clock->Now() + static_cast<Instant>(*timeout * kNanosPerSecond), [finish] {
-      finish(TaskOutcome{false, Value(), Failure{errors::kTimeout, "The task timed out."}});
+  SendTask(f);
+  ArmTaskTimers(f);
+  return Flow::kPause;
+}
+
+void Execution::SendTask(const FramePtr& f) {
+  const State& s = f->machine->states[f->state_index];
+  std::shared_ptr<TaskWait> attempt = f->task;
+  TaskInvocation invocation;
+  invocation.resource = s.resource;
+  invocation.parameters = attempt->parameters;
+  invocation.execution_arn = record_.arn;
+  invocation.state_name = s.name;
+  invocation.attempt = f->retry_count;
+  invocation.idempotency_key =
+      record_.arn + "/" + std::to_string(f->entered_event_id) + "/" + std::to_string(f->retry_count);
+  invocation.task_token = attempt->token;
+  if (attempt->timeout_due != 0) {
+    invocation.timeout_ms = std::max<int64_t>(1, (attempt->timeout_due - host_.clock->Now()) / 1000000);
+  }
+  ++active_;
+  // Sent once the step that scheduled it is durable (the transactional outbox).
+  effects_.push_back([this, alive = std::weak_ptr<char>(alive_), f, attempt, invocation] {
+    if (alive.expired()) return;
+    if (attempt->settled || f->cancelled || finished()) {
+      --active_;
+      return;
+    }
+    host_.dispatch(invocation, [this, alive, f, attempt](TaskOutcome outcome) {
+      host_.post([this, alive, f, attempt, outcome = std::move(outcome)]() mutable {
+        if (alive.expired()) return;
+        --active_;
+        OnTaskResponse(f, attempt, std::move(outcome));
+      });
+    });
+  });
+}
+
+void Execution::OnTaskResponse(const FramePtr& f, const std::shared_ptr<TaskWait>& attempt, TaskOutcome outcome) {
+  if (attempt->settled || f->task != attempt || f->cancelled || finished()) return;
+  if (attempt->token.empty() || !outcome.ok) {
+    SettleTask(f, std::move(outcome));
+    return;
+  }
+  // The request carrying the token was accepted: the task now waits for SendTask*.
+  attempt->delivered = true;
+  const State& s = f->machine->states[f->state_index];
+  Emit(f.get(), EventType::kTaskSubmitted, "", "taskSubmittedEventDetails",
+       Obj({{"resourceType", Str("lambda")},
+            {"resource", Str(s.resource)},
+            {"output", Str(asl::ToJson(outcome.result))},
+            {"outputDetails", Obj({{"truncated", Value::Bool(false)}})}}));
+}
+
+void Execution::ArmTaskTimers(const FramePtr& f) {
+  std::shared_ptr<TaskWait> attempt = f->task;
+  if (attempt->timeout_due != 0) {
+    At(attempt->timeout_due, [this, f, attempt] {
+      if (attempt->settled || f->task != attempt || f->cancelled || finished()) return;
+      SettleTask(f, TaskOutcome{false, Value(), Failure{errors::kTimeout, "The task timed out."}});
     });
   }
-  return Flow::kPause;
+  if (attempt->heartbeat_due != 0) {
+    // Each firing checks the latest heartbeat and sleeps again when one came.
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [this, f, attempt, weak = std::weak_ptr<std::function<void()>>(check)] {
+      if (attempt->settled || f->task != attempt || f->cancelled || finished()) return;
+      if (host_.clock->Now() < attempt->heartbeat_due) {
+        if (auto again = weak.lock()) At(attempt->heartbeat_due, [again] { (*again)(); });
+        return;
+      }
+      SettleTask(f, TaskOutcome{false, Value(), Failure{errors::kHeartbeatTimeout, "The task heartbeat timed out."}});
+    };
+    At(attempt->heartbeat_due, [check] { (*check)(); });
+  }
+}
+
+void Execution::SettleTask(const FramePtr& f, TaskOutcome outcome) {
+  std::shared_ptr<TaskWait> attempt = f->task;
+  attempt->settled = true;
+  const State& state = f->machine->states[f->state_index];
+  if (!attempt->token.empty()) {
+    storage::TaskTokenStatus status = outcome.ok ? storage::TaskTokenStatus::kSucceeded
+                                      : outcome.failure.error == errors::kTimeout ||
+                                              outcome.failure.error == errors::kHeartbeatTimeout
+                                          ? storage::TaskTokenStatus::kTimedOut
+                                          : storage::TaskTokenStatus::kFailed;
+    pending_tokens_.push_back(storage::TaskTokenRecord{attempt->token, record_.arn, state.name, f->entered_event_id,
+                                                       status, host_.clock->Now()});
+  }
+  bool lambda = attempt->lambda;
+  Flow flow;
+  if (outcome.ok) {
+    if (lambda) {
+      Emit(f.get(), EventType::kLambdaFunctionSucceeded, "", "lambdaFunctionSucceededEventDetails",
+           PayloadDetails("output", outcome.result));
+    } else {
+      Emit(f.get(), EventType::kTaskSucceeded, "", "taskSucceededEventDetails",
+           Obj({{"resourceType", Str("lambda")},
+                {"resource", Str(state.resource)},
+                {"output", Str(asl::ToJson(outcome.result))},
+                {"outputDetails", Obj({{"truncated", Value::Bool(false)}})}}));
+    }
+    flow = CompleteWithResult(*f, state, outcome.result, true);
+  } else {
+    bool timed_out = outcome.failure.error == errors::kTimeout || outcome.failure.error == errors::kHeartbeatTimeout;
+    asl::Object details;
+    if (!lambda) {
+      details.emplace_back("resourceType", Str("lambda"));
+      details.emplace_back("resource", Str(state.resource));
+    }
+    details.emplace_back("error", Str(outcome.failure.error));
+    details.emplace_back("cause", Str(outcome.failure.cause));
+    EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed)
+                            : (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed);
+    Emit(f.get(), type, "",
+         lambda ? (timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails")
+                : (timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails"),
+         Value::MakeObject(std::move(details)));
+    flow = HandleFailure(f, state, outcome.failure);
+  }
+  if (flow == Flow::kContinue) Step(f);
+}
+
+Status Execution::CompleteTask(const std::string& token, TaskOutcome outcome) {
+  Frame* frame = root_ ? FindTokenFrame(*root_, token) : nullptr;
+  if (frame == nullptr || finished()) return Status::Conflict("the task of this token is no longer waiting");
+  SettleTask(frame->shared_from_this(), std::move(outcome));
+  return Status::OK();
+}
+
+Status Execution::Heartbeat(const std::string& token) {
+  Frame* frame = root_ ? FindTokenFrame(*root_, token) : nullptr;
+  if (frame == nullptr || finished()) return Status::Conflict("the task of this token is no longer waiting");
+  if (frame->task->heartbeat_seconds > 0) {
+    frame->task->heartbeat_due = host_.clock->Now() + frame->task->heartbeat_seconds * kNanosPerSecond;
+    MarkDirty();
+  }
+  return Status::OK();
+}
+
+Frame* Execution::FindTokenFrame(const Frame& f, const std::string& token) {
+  if (f.done || f.cancelled) return nullptr;
+  if (f.phase == Phase::kTask && f.task && f.task->token == token && !f.task->settled) {
+    return const_cast<Frame*>(&f);
+  }
+  for (const FramePtr& child : f.children) {
+    if (Frame* found = FindTokenFrame(*child, token)) return found;
+  }
+  return nullptr;
 }
 
 Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
@@ -821,17 +1035,14 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
     return HandleFailure(f, s, failure);
   }
   Emit(f.get(), EventType::kParallelStateStarted, "", nullptr, Value());
-  struct Join {
-    std::vector<Value> results;
-    size_t remaining;
-    bool failed = false;
-  };
+  f->children.clear();
+  if (s.branches.empty()) return CompleteWithResult(*f, s, Value::MakeArray({}), true);
   auto join = std::make_shared<Join>();
   join->results.resize(s.branches.size());
+  join->finished.assign(s.branches.size(), false);
   join->remaining = s.branches.size();
-  f->children.clear();
-  const State* state = &s;
-  if (s.branches.empty()) return CompleteWithResult(*f, s, Value::MakeArray({}), true);
+  f->join = join;
+  f->phase = Phase::kParallel;
   for (size_t i = 0; i < s.branches.size(); ++i) {
     auto child = std::make_shared<Frame>();
     child->machine = s.branches[i].get();
@@ -841,29 +1052,38 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
     child->scope->parent = f->scope.get();
     child->silent = f->silent;
     child->last_event_id = f->last_event_id;
-    // Children point at their parent raw: the parent owns them, never the reverse.
-    Frame* parent = f.get();
-    child->on_done = [this, parent, state, join, i](bool ok, const Value& output, const Failure& failure) {
-      if (join->failed || parent->cancelled || finished()) return;
-      FramePtr f = parent->shared_from_this();
-      if (!ok) {
-        join->failed = true;
-        CancelFrame(*f);
-        f->cancelled = false;
-        if (HandleFailure(f, *state, failure, /*children_failed=*/true) == Flow::kContinue) Post(f);
-        return;
-      }
-      join->results[i] = output;
-      if (--join->remaining > 0) return;
-      // AWS records no ParallelStateSucceeded: the join goes straight to ParallelStateExited.
-      if (CompleteWithResult(*f, *state, Value::MakeArray(std::move(join->results)), true) == Flow::kContinue) {
-        Post(f);
-      }
-    };
+    child->child_index = i;
+    WatchBranch(f, child);
     f->children.push_back(child);
     Post(child);
   }
   return Flow::kPause;
+}
+
+void Execution::WatchBranch(const FramePtr& f, const FramePtr& child) {
+  // Children point at their parent raw: the parent owns them, never the reverse.
+  Frame* parent = f.get();
+  size_t i = child->child_index;
+  child->on_done = [this, parent, i](bool ok, const Value& output, const Failure& failure) {
+    Join* join = parent->join.get();
+    if (join == nullptr || join->failed || parent->cancelled || finished()) return;
+    FramePtr f = parent->shared_from_this();
+    const State& state = f->machine->states[f->state_index];
+    if (!ok) {
+      join->failed = true;
+      CancelFrame(*f);
+      f->cancelled = false;
+      if (HandleFailure(f, state, failure, /*children_failed=*/true) == Flow::kContinue) Post(f);
+      return;
+    }
+    join->results[i] = output;
+    join->finished[i] = true;
+    if (--join->remaining > 0) return;
+    // AWS records no ParallelStateSucceeded: the join goes straight to ParallelStateExited.
+    if (CompleteWithResult(*f, state, Value::MakeArray(std::move(join->results)), true) == Flow::kContinue) {
+      Post(f);
+    }
+  };
 }
 
 Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
@@ -918,15 +1138,6 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
   }
   if (s.distributed) Emit(f.get(), EventType::kMapRunStarted, "", nullptr, Value());
 
-  struct Fanout {
-    Value items, effective;
-    std::vector<Value> results;
-    size_t next = 0, running = 0, finished = 0, failed = 0;
-    size_t limit = 0;  // 0 = unbounded
-    std::optional<double> tolerated_count, tolerated_percentage;
-    bool over = false;
-    std::function<void()> launch;
-  };
   auto fan = std::make_shared<Fanout>();
   fan->items = items;
   fan->effective = effective;
@@ -936,14 +1147,25 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
   fan->tolerated_percentage = tolerated_percentage;
   f->children.clear();
   f->fanout = fan;
+  f->phase = Phase::kMap;
+  WireFanout(f);
+  if (list.empty()) {
+    fan->finish(nullptr);
+    return Flow::kPause;
+  }
+  fan->launch();
+  return Flow::kPause;
+}
+
+void Execution::WireFanout(const FramePtr& f) {
   // Closures hold the frame and the fanout raw: the frame owns both the fanout and
   // its children, so no cycle keeps a finished Map alive.
   Frame* parent = f.get();
-  Fanout* fp = fan.get();
-  const State* state = &s;
-  bool tolerance = tolerated_count.has_value() || tolerated_percentage.has_value();
+  Fanout* fp = f->fanout.get();
+  const State* state = &f->machine->states[f->state_index];
+  bool tolerance = fp->tolerated_count.has_value() || fp->tolerated_percentage.has_value();
 
-  auto finish = [this, parent, state, fp, tolerance](const Failure* failure) {
+  fp->finish = [this, parent, state, fp, tolerance](const Failure* failure) {
     fp->over = true;
     FramePtr f = parent->shared_from_this();
     Flow flow;
@@ -963,7 +1185,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
     if (flow == Flow::kContinue) Post(f);
   };
 
-  fan->launch = [this, parent, state, fp, finish]() {
+  fp->launch = [this, parent, state, fp]() {
     const asl::Array& list = fp->items.AsArray();
     while (!fp->over && fp->next < list.size() && (fp->limit == 0 || fp->running < fp->limit)) {
       size_t index = fp->next++;
@@ -974,6 +1196,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
       child->scope = std::make_shared<asl::VariableScope>();
       child->scope->parent = parent->scope.get();
       child->silent = parent->silent || state->distributed;
+      child->child_index = index;
       Value input = list[index];
       if (state->jsonata_item_selector) {
         parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
@@ -984,7 +1207,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
         parent->map_item = Value();
         BuildContext(*parent);
         if (!ok) {
-          finish(&failure);
+          fp->finish(&failure);
           return;
         }
       } else if (state->parameters) {
@@ -996,7 +1219,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
         BuildContext(*parent);
         if (!ok) {
           Failure runtime = StateRuntimeError(*parent, *state, failure.error, failure.cause);
-          finish(&runtime);
+          fp->finish(&runtime);
           return;
         }
       }
@@ -1007,50 +1230,52 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
              Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}}));
       }
       child->last_event_id = parent->last_event_id;
-      child->on_done = [this, parent, state, fp, index, finish](bool ok, const Value& output,
-                                                                const Failure& failure) {
-        if (fp->over || parent->cancelled || finished()) return;
-        --fp->running;
-        ++fp->finished;
-        Value details = Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}});
-        if (ok) {
-          fp->results[index] = output;
-          if (!state->distributed) {
-            Emit(parent, EventType::kMapIterationSucceeded, "", "mapIterationSucceededEventDetails", details);
-          }
-        } else {
-          ++fp->failed;
-          if (!state->distributed) {
-            Emit(parent, EventType::kMapIterationFailed, "", "mapIterationFailedEventDetails", details);
-          }
-          double total = static_cast<double>(fp->items.AsArray().size());
-          double failed = static_cast<double>(fp->failed);
-          bool within = (fp->tolerated_count && failed <= *fp->tolerated_count) ||
-                        (fp->tolerated_percentage && 100.0 * failed / total <= *fp->tolerated_percentage);
-          if (!within) {
-            finish(&failure);
-            return;
-          }
-          fp->results[index] = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
-        }
-        if (fp->finished == fp->items.AsArray().size()) {
-          finish(nullptr);
-          return;
-        }
-        host_.post([parent, fp] {
-          if (!fp->over && !parent->cancelled) fp->launch();
-        });
-      };
+      WatchIteration(parent->shared_from_this(), child);
       parent->children.push_back(child);
       Post(child);
     }
   };
-  if (list.empty()) {
-    finish(nullptr);
-    return Flow::kPause;
-  }
-  fp->launch();
-  return Flow::kPause;
+}
+
+void Execution::WatchIteration(const FramePtr& f, const FramePtr& child) {
+  Frame* parent = f.get();
+  size_t index = child->child_index;
+  child->on_done = [this, parent, index](bool ok, const Value& output, const Failure& failure) {
+    Fanout* fp = parent->fanout.get();
+    if (fp == nullptr || fp->over || parent->cancelled || finished()) return;
+    const State* state = &parent->machine->states[parent->state_index];
+    --fp->running;
+    ++fp->finished;
+    Value details = Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}});
+    if (ok) {
+      fp->results[index] = output;
+      if (!state->distributed) {
+        Emit(parent, EventType::kMapIterationSucceeded, "", "mapIterationSucceededEventDetails", details);
+      }
+    } else {
+      ++fp->failed;
+      if (!state->distributed) {
+        Emit(parent, EventType::kMapIterationFailed, "", "mapIterationFailedEventDetails", details);
+      }
+      double total = static_cast<double>(fp->items.AsArray().size());
+      double failed = static_cast<double>(fp->failed);
+      bool within = (fp->tolerated_count && failed <= *fp->tolerated_count) ||
+                    (fp->tolerated_percentage && 100.0 * failed / total <= *fp->tolerated_percentage);
+      if (!within) {
+        fp->finish(&failure);
+        return;
+      }
+      fp->results[index] = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
+    }
+    if (fp->finished == fp->items.AsArray().size()) {
+      fp->finish(nullptr);
+      return;
+    }
+    Later([parent, weak = std::weak_ptr<Fanout>(parent->fanout)] {
+      std::shared_ptr<Fanout> fan = weak.lock();
+      if (fan && !fan->over && !parent->cancelled) fan->launch();
+    });
+  };
 }
 
 }  // namespace stepflow::engine

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <optional>
 #include <unordered_map>
 #include <functional>
 #include <memory>
@@ -16,23 +17,55 @@
 
 namespace stepflow::engine {
 
+class Execution;
+
 // What an execution needs from the engine around it.
 struct ExecutionHost {
   Clock* clock;
-  storage::Store* store;
   const EngineOptions* options;
   std::mt19937_64* random;
   // Runs `fn` later on the engine thread (never re-entrantly).
   std::function<void(std::function<void()>)> post;
   // Wakes the engine at `at` to run `fn`.
   std::function<void(Instant, std::function<void()>)> schedule;
-  // Sends a task to its resource; `done` runs on the engine thread. False when
-  // nothing serves the resource.
-  std::function<bool(const TaskInvocation&, std::function<void(TaskOutcome)>)> dispatch;
+  // Whether anything serves a task resource.
+  std::function<bool(const std::string&)> serves;
+  // Sends a task to its resource; `done` runs on the engine thread.
+  std::function<void(const TaskInvocation&, std::function<void(TaskOutcome)>)> dispatch;
+  // A fresh task token.
+  std::function<std::string()> new_token;
+  // The execution has something new to commit.
+  std::function<void(Execution*)> mark_dirty;
 };
 
 struct Frame;
 using FramePtr = std::shared_ptr<Frame>;
+
+// Where a frame stands: what a checkpoint records so that a restarted engine
+// can pick it up.
+enum class Phase : uint8_t {
+  kReady,     // about to enter state_index
+  kWait,      // in a Wait until `due`
+  kRetry,     // waiting to retry its state at `due`
+  kTask,      // a task attempt is out
+  kParallel,  // its branches run
+  kMap,       // its iterations run
+};
+
+// A task attempt in flight.
+struct TaskWait {
+  asl::Value parameters;
+  bool lambda = false;
+  Instant timeout_due = 0;  // 0: none
+  int64_t heartbeat_seconds = 0;
+  Instant heartbeat_due = 0;
+  std::string token;       // `.waitForTaskToken`: the token it waits for
+  bool delivered = false;  // the request carrying the token was answered
+  bool settled = false;    // result, failure, timeout or cancellation came
+};
+
+struct Join;
+struct Fanout;
 
 // A thread of control: the top-level machine, one Parallel branch or one Map
 // iteration. Children report back through on_done; nothing here recurses per item.
@@ -53,41 +86,101 @@ struct Frame : std::enable_shared_from_this<Frame> {
   int64_t retry_count = 0;
   asl::Value map_item;  // {"Index","Value"} inside a Map iteration
   asl::Value context;   // $$ for the current state
+  size_t child_index = 0;  // the branch or item index under its parent
+  Phase phase = Phase::kReady;
+  Instant due = 0;          // kWait, kRetry
+  asl::Value wait_output;   // kWait
+  std::shared_ptr<TaskWait> task;  // kTask
   std::vector<FramePtr> children;
-  std::shared_ptr<void> fanout;  // a running Map's bookkeeping, owned here
+  std::shared_ptr<Join> join;      // kParallel
+  std::shared_ptr<Fanout> fanout;  // kMap
 };
 
-// One execution in memory: interprets the model, appends AWS-shaped history and
-// writes it through the store at the end of every engine turn.
+struct Join {
+  std::vector<asl::Value> results;
+  std::vector<bool> finished;
+  size_t remaining = 0;
+  bool failed = false;
+};
+
+struct Fanout {
+  asl::Value items, effective;
+  std::vector<asl::Value> results;
+  size_t next = 0, running = 0, finished = 0, failed = 0;
+  size_t limit = 0;  // 0 = unbounded
+  std::optional<double> tolerated_count, tolerated_percentage;
+  bool over = false;
+  std::function<void()> launch;
+  std::function<void(const asl::Failure*)> finish;
+};
+
+// One execution in memory: interprets the model and appends AWS-shaped history;
+// TakeCommit hands the engine what to write at the end of each engine turn,
+// with the effects (task dispatches) to release once that is durable.
 class Execution {
  public:
   Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine, storage::ExecutionRecord record,
             asl::Value input, std::string state_machine_name);
+  ~Execution();
 
   void Start();
+  // Picks up from a checkpoint written by TakeCommit (empty: not started yet).
+  Status Resume(const std::string& checkpoint);
   void Stop(const std::string& error, const std::string& cause);
-  // Writes pending events (and the row when it changed) to the store.
-  Status Flush();
+
+  // Settles the `.waitForTaskToken` task waiting for `token`. kConflict when it
+  // is no longer waiting.
+  Status CompleteTask(const std::string& token, TaskOutcome outcome);
+  Status Heartbeat(const std::string& token);
+
+  struct Commit {
+    storage::AppendRequest request;
+    std::vector<std::function<void()>> effects;  // run once `request` is durable
+  };
+  // What changed since the last call; nullopt when nothing did.
+  std::optional<Commit> TakeCommit();
 
   bool finished() const { return record_.status != storage::ExecutionStatus::kRunning; }
+  // Waiting on timers or a task token only: nothing would be lost by unloading it.
+  bool parked() const { return active_ == 0 && !finished(); }
+  // The earliest timer it waits for (0: none), to wake it once unloaded.
+  Instant next_due() const;
   const storage::ExecutionRecord& record() const { return record_; }
   const std::optional<asl::Value>& output() const { return output_; }
+  uint64_t transitions() const { return transitions_; }
+  bool dirty = false;            // queued for the engine's next commit
+  int commits_in_flight = 0;     // taken commits the store has not confirmed
+  uint64_t reported_transitions = 0;
 
  private:
   enum class Flow { kContinue, kPause };
 
   void Step(const FramePtr& f);
   void Post(const FramePtr& f);
+  // host_.post / host_.schedule for this execution: nothing runs once it is gone.
+  void Later(std::function<void()> fn);
+  void At(Instant due, std::function<void()> fn);
+  void MarkDirty();
   void EnterState(Frame& f, const asl::State& s);
   Flow Execute(const FramePtr& f, const asl::State& s);
   Flow ExecutePass(Frame& f, const asl::State& s);
   Flow ExecuteChoice(Frame& f, const asl::State& s);
   Flow ExecuteWait(const FramePtr& f, const asl::State& s);
+  Flow PauseInWait(const FramePtr& f, const asl::State& s, Instant due, asl::Value output);
+  void ArmWait(const FramePtr& f);
   Flow ExecuteSucceed(Frame& f, const asl::State& s);
   Flow ExecuteFail(Frame& f, const asl::State& s);
   Flow ExecuteTask(const FramePtr& f, const asl::State& s);
+  void SendTask(const FramePtr& f);
+  void ArmTaskTimers(const FramePtr& f);
+  void SettleTask(const FramePtr& f, TaskOutcome outcome);
+  void OnTaskResponse(const FramePtr& f, const std::shared_ptr<TaskWait>& attempt, TaskOutcome outcome);
   Flow ExecuteParallel(const FramePtr& f, const asl::State& s);
+  void WatchBranch(const FramePtr& f, const FramePtr& child);
   Flow ExecuteMap(const FramePtr& f, const asl::State& s);
+  void WireFanout(const FramePtr& f);
+  void WatchIteration(const FramePtr& f, const FramePtr& child);
+  void ScheduleRetry(const FramePtr& f);
 
   // Result -> ResultSelector -> ResultPath -> OutputPath -> Assign -> exit.
   Flow CompleteWithResult(Frame& f, const asl::State& s, const asl::Value& result, bool apply_selector);
@@ -130,6 +223,16 @@ class Execution {
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
   void CancelFrame(Frame& f);
+  void ArmExecutionTimeout();
+  void WatchRoot();
+
+  // Checkpoints (checkpoint.cc).
+  std::string Checkpoint() const;
+  asl::Value SaveFrame(const Frame& f) const;
+  StatusOr<FramePtr> LoadFrame(const asl::Value& v, const asl::StateMachine* machine, Frame* parent);
+  // Re-arms what a loaded frame was waiting for.
+  void ResumeFrame(const FramePtr& f);
+  Frame* FindTokenFrame(const Frame& f, const std::string& token);
 
   ExecutionHost host_;
   std::shared_ptr<const asl::StateMachine> machine_;
@@ -138,10 +241,17 @@ class Execution {
   asl::Value execution_context_, state_machine_context_;
   std::optional<asl::Value> output_;
   FramePtr root_;
+  Instant timeout_due_ = 0;
   int64_t next_event_id_ = 1;
   int64_t flushed_event_id_ = 0;
   bool row_dirty_ = false;
+  bool state_dirty_ = false;  // the checkpoint changed
+  size_t active_ = 0;         // posted steps and tasks in flight
+  uint64_t transitions_ = 0;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::vector<storage::HistoryEventRecord> pending_;
+  std::vector<storage::TaskTokenRecord> pending_tokens_;
+  std::vector<std::function<void()>> effects_;
   // Compiled JSONata fields, by the address of their value in the (immutable) model.
   std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata_cache_;
   std::unordered_map<const asl::State*, bool> reads_context_;

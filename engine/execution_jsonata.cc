@@ -194,13 +194,7 @@ Execution::Flow Execution::ExecuteJsonata(const FramePtr& f, const State& s) {
       if (s.jsonata_assign && !AssignJsonata(*f, s, *s.jsonata_assign, nullptr, nullptr, &failure)) {
         return HandleFailure(f, s, failure);
       }
-      if (due <= now) return ExitState(*f, s, std::move(output), s.next_index);
-      const State* state = &s;
-      host_.schedule(due, [this, f, state, output] {
-        if (f->cancelled || finished()) return;
-        if (ExitState(*f, *state, output, state->next_index) == Flow::kContinue) Step(f);
-      });
-      return Flow::kPause;
+      return PauseInWait(f, s, due, std::move(output));
     }
     default:
       return FailFrame(*f, StateRuntimeError(*f, s, errors::kRuntime, "unexpected state type"));

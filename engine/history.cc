@@ -25,6 +25,7 @@ std::string EventTypeName(EventType type, const char* state_type) {
     case EventType::kMapRunFailed: return "MapRunFailed";
     case EventType::kTaskScheduled: return "TaskScheduled";
     case EventType::kTaskStarted: return "TaskStarted";
+    case EventType::kTaskSubmitted: return "TaskSubmitted";
     case EventType::kTaskSucceeded: return "TaskSucceeded";
     case EventType::kTaskFailed: return "TaskFailed";
     case EventType::kTaskTimedOut: return "TaskTimedOut";

@@ -27,6 +27,7 @@ enum class EventType {
   kMapRunFailed,
   kTaskScheduled,
   kTaskStarted,
+  kTaskSubmitted,
   kTaskSucceeded,
   kTaskFailed,
   kTaskTimedOut,

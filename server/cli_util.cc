@@ -1,10 +1,16 @@
 #include "cli_util.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <filesystem>
 #include <sstream>
+#include <system_error>
+
+#include "stepflow/asl/json.h"
+#include "stepflow/storage/sqlite_store.h"
 
 namespace stepflow::server {
 
@@ -17,6 +23,58 @@ std::optional<std::string> ReadFileOrComplain(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string DefaultDbPath() {
+  if (const char* db = std::getenv("STEPFLOW_DB"); db != nullptr && *db != '\0') return db;
+  std::filesystem::path dir;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state != '\0') {
+    dir = state;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    dir = std::filesystem::path(home) / ".local" / "state";
+  } else {
+    dir = ".";
+  }
+  return (dir / "stepflow" / "stepflow.db").string();
+}
+
+StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, bool verify_on_open) {
+  if (path == ":memory:") return storage::NewMemStore();
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) return Status::IOError("cannot create the directory " + parent.string() + ": " + ec.message());
+  }
+  storage::SqliteOptions options;
+  options.path = path;
+  options.verify_on_open = verify_on_open;
+  return storage::OpenSqliteStore(options);
+}
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> LoadFunctionsFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read the functions file " + path + ": " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  asl::Value functions;
+  asl::JsonError error;
+  if (!asl::ParseJson(text.str(), &functions, &error)) {
+    return Status::InvalidArgument(path + ":" + std::to_string(error.line) + ":" + std::to_string(error.column) +
+                                   ": not valid JSON: " + error.message);
+  }
+  if (!functions.is_object()) {
+    return Status::InvalidArgument(path + ": must be a JSON object mapping function names to endpoint URLs");
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, url] : functions.AsObject()) {
+    if (!url.is_string() || url.AsString().rfind("http", 0) != 0) {
+      return Status::InvalidArgument(path + ": the endpoint of function '" + name +
+                                     "' must be an http:// or https:// URL string");
+    }
+    out.emplace_back(name, url.AsString());
+  }
+  return out;
 }
 
 }  // namespace stepflow::server

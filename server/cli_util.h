@@ -9,3 +9,31 @@ namespace stepflow::server {
 std::optional<std::string> ReadFileOrComplain(const std::string& path);
 
 }  // namespace stepflow::server
+
+#include <memory>
+
+#include "stepflow/status.h"
+#include "stepflow/storage/store.h"
+
+namespace stepflow::server {
+
+// The database `stepflow run` uses without --db: $STEPFLOW_DB, else
+// $XDG_STATE_HOME/stepflow/stepflow.db, else ~/.local/state/stepflow/stepflow.db.
+std::string DefaultDbPath();
+
+// Opens the store for --db `path` (":memory:": one in memory), creating the
+// file and its directory when absent.
+StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, bool verify_on_open);
+
+}  // namespace stepflow::server
+
+#include <utility>
+#include <vector>
+
+namespace stepflow::server {
+
+// A functions file: a JSON object mapping function names to Lambda Invoke API
+// base URLs, {"resize": "http://127.0.0.1:9001"}.
+StatusOr<std::vector<std::pair<std::string, std::string>>> LoadFunctionsFile(const std::string& path);
+
+}  // namespace stepflow::server

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <cctype>
 #include <cstring>
 #include <string>
 
@@ -7,16 +8,23 @@
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
+#include "stepflow/storage/store.h"
 
 namespace stepflow::server {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: stepflow run FILE [--input JSON | --input-file F] [--name NAME] [--result-json] [--history]\n"
-    "                         [--lambda-endpoint URL]\n";
+    "usage: stepflow run FILE [--input JSON | --input-file F] [--name NAME] [--db FILE] [--result-json]\n"
+    "                         [--history] [--lambda-endpoint URL] [--functions FILE]\n"
+    "  --db FILE   the database that keeps the execution (default: " "$STEPFLOW_DB or\n"
+    "              ~/.local/state/stepflow/stepflow.db; ':memory:' for none)\n"
+    "  --name NAME of an execution still RUNNING in the database: resume it; of a\n"
+    "              finished one: print its recorded result\n";
 
 struct RunArgs {
   std::string definition_file;
+  std::string db;
+  std::string functions_file;
   std::string input_text = "{}";
   std::string name;
   std::string lambda_endpoint;
@@ -52,6 +60,14 @@ bool ParseArgs(int argc, char** argv, RunArgs* args) {
       const char* v = value("--lambda-endpoint");
       if (v == nullptr) return false;
       args->lambda_endpoint = v;
+    } else if (a == "--db") {
+      const char* v = value("--db");
+      if (v == nullptr) return false;
+      args->db = v;
+    } else if (a == "--functions") {
+      const char* v = value("--functions");
+      if (v == nullptr) return false;
+      args->functions_file = v;
     } else if (a == "--result-json") {
       args->result_json = true;
     } else if (a == "--history") {
@@ -100,6 +116,35 @@ void PrintHistory(engine::Engine& engine, const std::string& arn) {
   }
 }
 
+// "orders.asl.json" -> "orders": a state machine name AWS accepts.
+std::string MachineNameOf(const std::string& file) {
+  std::string base = file.substr(file.find_last_of('/') + 1);
+  base = base.substr(0, base.find('.'));
+  std::string name;
+  for (char c : base) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '-';
+  if (name.empty()) name = "stepflow-run";
+  return name.substr(0, 80);
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "stepflow run: %s\n", message.c_str());
+  return 2;
+}
+
+int Report(const RunArgs& args, engine::Engine& engine, const std::string& arn,
+           const engine::ExecutionResult& result) {
+  if (args.history) PrintHistory(engine, arn);
+  if (args.result_json) {
+    PrintResultJson(result);
+  } else if (result.status == storage::ExecutionStatus::kSucceeded) {
+    std::printf("%s\n", asl::ToPrettyJson(*result.output).c_str());
+  } else {
+    std::fprintf(stderr, "%s: %s%s%s\n", storage::ExecutionStatusName(result.status),
+                 result.error.value_or("").c_str(), result.cause ? ": " : "", result.cause.value_or("").c_str());
+  }
+  return result.status == storage::ExecutionStatus::kSucceeded ? 0 : 1;
+}
+
 }  // namespace
 
 int RunRunCommand(int argc, char** argv) {
@@ -108,8 +153,7 @@ int RunRunCommand(int argc, char** argv) {
   auto definition = ReadFileOrComplain(args.definition_file);
   if (!definition) return 2;
   asl::Diagnostics diagnostics;
-  auto machine = asl::ParseDefinition(*definition, &diagnostics);
-  if (!machine) {
+  if (!asl::ParseDefinition(*definition, &diagnostics)) {
     for (const asl::Diagnostic& d : diagnostics) {
       if (d.severity != asl::Diagnostic::Severity::kError) continue;
       std::fprintf(stderr, "%s: error %s at %s: %s\n", args.definition_file.c_str(), d.code.c_str(),
@@ -124,34 +168,45 @@ int RunRunCommand(int argc, char** argv) {
                  json_error.column, json_error.message.c_str());
     return 2;
   }
+  std::string db = args.db.empty() ? DefaultDbPath() : args.db;
+  auto store = OpenStore(db, /*verify_on_open=*/false);
+  if (!store.ok()) return Fail(db + ": " + store.status().ToString());
   engine::EngineOptions options;
+  options.store = store->get();
   options.lambda_endpoint = args.lambda_endpoint;
+  if (!args.functions_file.empty()) {
+    auto functions = LoadFunctionsFile(args.functions_file);
+    if (!functions.ok()) return Fail(functions.status().message());
+    options.function_endpoints = std::move(*functions);
+  }
   auto engine = engine::Engine::Open(std::move(options));
-  if (!engine.ok()) {
-    std::fprintf(stderr, "stepflow run: %s\n", engine.status().ToString().c_str());
-    return 2;
+  if (!engine.ok()) return Fail(engine.status().ToString());
+  auto machine_arn = (*engine)->RegisterStateMachine(MachineNameOf(args.definition_file), *definition);
+  if (!machine_arn.ok()) return Fail(machine_arn.status().ToString());
+  std::string arn;
+  if (!args.name.empty()) {
+    // A named execution already in the database is resumed or reported, never run twice.
+    std::string name_arn = machine_arn->substr(0, machine_arn->find(":stateMachine:")) + ":execution:" +
+                           MachineNameOf(args.definition_file) + ":" + args.name;
+    auto existing = (*engine)->store().GetExecution(name_arn);
+    if (existing.ok()) {
+      arn = name_arn;
+      if (existing->status == storage::ExecutionStatus::kRunning) {
+        Status resumed = (*engine)->Resume(arn);
+        if (!resumed.ok()) return Fail("cannot resume " + arn + ": " + resumed.ToString());
+      }
+    } else if (!existing.status().IsNotFound()) {
+      return Fail(existing.status().ToString());
+    }
   }
-  std::string machine_name = "stepflow-run";
-  auto arn = (*engine)->StartExecution(machine, machine_name, args.name, input);
-  if (!arn.ok()) {
-    std::fprintf(stderr, "stepflow run: %s\n", arn.status().ToString().c_str());
-    return 2;
+  if (arn.empty()) {
+    auto started = (*engine)->StartExecution(engine::StartRequest{*machine_arn, args.name, asl::ToJson(input)});
+    if (!started.ok()) return Fail(started.status().ToString());
+    arn = started->execution_arn;
   }
-  auto result = (*engine)->AwaitExecution(*arn);
-  if (!result.ok()) {
-    std::fprintf(stderr, "stepflow run: %s\n", result.status().ToString().c_str());
-    return 2;
-  }
-  if (args.history) PrintHistory(**engine, *arn);
-  if (args.result_json) {
-    PrintResultJson(*result);
-  } else if (result->status == storage::ExecutionStatus::kSucceeded) {
-    std::printf("%s\n", asl::ToPrettyJson(*result->output).c_str());
-  } else {
-    std::fprintf(stderr, "%s: %s%s%s\n", storage::ExecutionStatusName(result->status),
-                 result->error.value_or("").c_str(), result->cause ? ": " : "", result->cause.value_or("").c_str());
-  }
-  return result->status == storage::ExecutionStatus::kSucceeded ? 0 : 1;
+  auto result = (*engine)->AwaitExecution(arn);
+  if (!result.ok()) return Fail(result.status().ToString());
+  return Report(args, **engine, arn, *result);
 }
 
 }  // namespace stepflow::server

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -33,13 +34,28 @@ class MemStore : public Store {
                         request.update ? &*request.update : nullptr, &request);
   }
 
-  void AppendAsync(AppendRequest request, std::function<void(Status)> done) override { done(Append(request)); }
+  void AppendAsync(AppendRequest request, std::function<void(Status)> done) override {
+    Status s;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      s = AppendLocked(request.execution_arn, request.expected_last_event_id, request.events,
+                       request.update ? &*request.update : nullptr, &request, &request.events);
+    }
+    done(s);
+  }
 
   StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = executions_.find(execution_arn);
     if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     return it->second.record;
+  }
+
+  StatusOr<std::string> GetCheckpoint(const std::string& execution_arn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = executions_.find(execution_arn);
+    if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
+    return it->second.checkpoint;
   }
 
   StatusOr<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn, int64_t after_event_id,
@@ -197,13 +213,14 @@ class MemStore : public Store {
     ExecutionRecord record;
     std::vector<HistoryEventRecord> events;
     std::map<std::string, int64_t> timer_due;  // timer id -> due time, to find it in timers_
+    std::string checkpoint;
   };
   using TimerKey = std::tuple<int64_t, std::string, std::string>;  // due, execution, timer id
 
   // REQUIRES: mu_ held.
   Status AppendLocked(const std::string& execution_arn, int64_t expected_last_event_id,
                       const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update,
-                      const AppendRequest* extras) {
+                      const AppendRequest* extras, std::vector<HistoryEventRecord>* take_events = nullptr) {
     Status valid = ValidateAppend(execution_arn, expected_last_event_id, events, update, extras);
     if (!valid.ok()) return valid;
     auto it = executions_.find(execution_arn);
@@ -211,9 +228,14 @@ class MemStore : public Store {
     Entry& entry = it->second;
     int64_t last = entry.events.empty() ? 0 : entry.events.back().id;
     if (last != expected_last_event_id) return ConflictAt(execution_arn, last, expected_last_event_id);
-    entry.events.insert(entry.events.end(), events.begin(), events.end());
+    if (take_events != nullptr) {
+      std::move(take_events->begin(), take_events->end(), std::back_inserter(entry.events));
+    } else {
+      entry.events.insert(entry.events.end(), events.begin(), events.end());
+    }
     if (update != nullptr) entry.record = *update;
     if (extras == nullptr) return Status::OK();
+    if (extras->checkpoint) entry.checkpoint = *extras->checkpoint;
     for (const std::string& id : extras->delete_timer_ids) {
       auto t = entry.timer_due.find(id);
       if (t == entry.timer_due.end()) continue;

@@ -102,8 +102,14 @@ CREATE TABLE task_tokens (
 CREATE INDEX task_tokens_by_execution ON task_tokens (execution_id);
 )sql";
 
+// Version 2: the engine's checkpoint of each execution, what a restarted
+// engine resumes from. NULL for a finished execution.
+static const char* const kSchemaV2 = R"sql(
+ALTER TABLE executions ADD COLUMN checkpoint TEXT;
+)sql";
+
 const std::vector<const char*>& SchemaMigrations() {
-  static const std::vector<const char*> migrations = {kSchemaV1};
+  static const std::vector<const char*> migrations = {kSchemaV1, kSchemaV2};
   return migrations;
 }
 

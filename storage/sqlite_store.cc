@@ -369,6 +369,19 @@ class SqliteStoreImpl : public SqliteStore {
     return record;
   }
 
+  StatusOr<std::string> GetCheckpoint(const std::string& execution_arn) override {
+    std::lock_guard<std::mutex> lock(ReaderMutex());
+    Status s;
+    sqlite3_stmt* raw = Reader().Prepare("SELECT checkpoint FROM executions WHERE arn = ?1", &s);
+    if (raw == nullptr) return s;
+    Stmt stmt(raw);
+    stmt.Bind(1, execution_arn);
+    int rc = stmt.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("execution", execution_arn);
+    if (rc != SQLITE_ROW) return Reader().Error(rc, "get checkpoint of " + execution_arn);
+    return stmt.OptText(0).value_or("");
+  }
+
   StatusOr<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn, int64_t after_event_id,
                                                        size_t limit) override {
     std::lock_guard<std::mutex> lock(ReaderMutex());
@@ -788,6 +801,15 @@ class SqliteStoreImpl : public SqliteStore {
       if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
     }
     if (extras == nullptr) return Status::OK();
+    if (extras->checkpoint) {
+      sqlite3_stmt* raw = writer_->Prepare("UPDATE executions SET checkpoint = ?2 WHERE id = ?1", &s);
+      if (raw == nullptr) return s;
+      Stmt stmt(raw);
+      stmt.Bind(1, execution_id);
+      stmt.BindNullIfEmpty(2, *extras->checkpoint);
+      int rc = stmt.Step();
+      if (rc != SQLITE_DONE) return writer_->Error(rc, "checkpoint " + arn);
+    }
     if (!extras->delete_timer_ids.empty()) {
       sqlite3_stmt* raw = writer_->Prepare("DELETE FROM timers WHERE execution_id = ?1 AND timer_id = ?2", &s);
       if (raw == nullptr) return s;

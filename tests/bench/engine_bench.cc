@@ -186,9 +186,12 @@ bool RunWorkload(const Workload& w, const Args& args) {
     if (!engine.ok()) Die("Engine::Open: " + engine.status().ToString());
     double cpu_start = CpuSeconds();
     auto start = Clock::now();
-    auto arn = (*engine)->StartExecution(machine, w.name, "", input);
-    if (!arn.ok()) Die(w.name + ": StartExecution: " + arn.status().ToString());
-    auto result = (*engine)->AwaitExecution(*arn);
+    auto machine_arn = (*engine)->RegisterStateMachine(w.name, definition_text);
+    if (!machine_arn.ok()) Die(w.name + ": RegisterStateMachine: " + machine_arn.status().ToString());
+    auto started = (*engine)->StartExecution(stepflow::engine::StartRequest{*machine_arn, "", input_text});
+    if (!started.ok()) Die(w.name + ": StartExecution: " + started.status().ToString());
+    auto arn = started->execution_arn;
+    auto result = (*engine)->AwaitExecution(arn);
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     cpu_times.push_back(CpuSeconds() - cpu_start);
     if (!result.ok()) Die(w.name + ": AwaitExecution: " + result.status().ToString());

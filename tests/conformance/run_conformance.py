@@ -27,7 +27,10 @@ def main():
            "--json-report", report_path,
            "--cmd", binary + " run {definition} --input-file {input} --lambda-endpoint {functions} --result-json",
            os.path.join(shared, "conformance", "cases")]
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False)
+    # The runs share one database (stepflow run's default store), kept out of $HOME.
+    with tempfile.TemporaryDirectory() as db_dir:
+        env = dict(os.environ, STEPFLOW_DB=os.path.join(db_dir, "conformance.db"))
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False, env=env)
     with open(report_path) as f:
         report = json.load(f)
     os.unlink(report_path)

@@ -7,6 +7,7 @@
 #include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
 #include "testing/asl_helpers.h"
+#include "testing/engine_helpers.h"
 
 namespace {
 
@@ -38,8 +39,8 @@ struct Harness {
   }
 
   ExecutionResult Run(const std::string& definition, const std::string& input = "{}") {
-    auto started = engine->StartExecution(Machine(definition), "test", "", Json(input));
-    REQUIRE(started.ok());
+    auto started = stepflow::testing::StartText(*engine, definition, "test", "", input);
+    REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     arn = *started;
     auto result = engine->AwaitExecution(arn);
     REQUIRE_MESSAGE(result.ok(), result.status().ToString());
@@ -133,9 +134,9 @@ TEST_CASE("Execution TimeoutSeconds times the execution out with States.Timeout"
 
 TEST_CASE("Stopping an execution aborts it and records ExecutionAborted") {
   Harness h;
-  auto started = h.engine->StartExecution(
-      Machine(R"j({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})j"), "test", "stop-me",
-      Json("{}"));
+  auto started = stepflow::testing::StartText(
+      *h.engine, R"j({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})j", "test", "stop-me",
+      "{}");
   REQUIRE(started.ok());
   h.arn = *started;
   REQUIRE(h.engine->StopExecution(h.arn, "Operator", "no longer needed").ok());

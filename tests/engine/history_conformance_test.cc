@@ -13,6 +13,7 @@
 
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/model.h"
+#include "testing/engine_helpers.h"
 #include "stepflow/engine/engine.h"
 
 namespace {
@@ -38,7 +39,7 @@ std::vector<std::string> RunAndCollectTypes(const Value& c) {
   options.random_seed = 7;
   auto engine = stepflow::engine::Engine::Open(std::move(options));
   REQUIRE(engine.ok());
-  auto arn = (*engine)->StartExecution(machine, "history", "", *c.Find("input"));
+  auto arn = stepflow::testing::StartText(**engine, *c.Find("definition"), "history", "", *c.Find("input"));
   REQUIRE(arn.ok());
   auto result = (*engine)->AwaitExecution(*arn);
   REQUIRE(result.ok());

@@ -14,6 +14,7 @@
 #include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
 #include "testing/asl_helpers.h"
+#include "testing/engine_helpers.h"
 #include "testing/loopback_function_server.h"
 
 namespace {
@@ -60,7 +61,7 @@ struct Harness {
   }
 
   ExecutionResult Run(const std::string& definition, const std::string& input = "{}", const std::string& name = "") {
-    auto started = engine->StartExecution(Machine(definition), "integ", name, Json(input));
+    auto started = stepflow::testing::StartText(*engine, definition, "integ", name, input);
     REQUIRE_MESSAGE(started.ok(), started.status().ToString());
     arn = *started;
     auto result = engine->AwaitExecution(arn);
@@ -540,8 +541,8 @@ TEST_CASE("A per-function endpoint overrides the default endpoint") {
   REQUIRE(opened.ok());
   auto& engine = *opened;
   auto run = [&engine](const std::string& function) {
-    auto arn = engine->StartExecution(Machine(OneTask(FunctionArn(function), R"("ResultPath":"$.r")")), "integ", "",
-                                      Json("{}"));
+    auto arn = stepflow::testing::StartText(*engine, OneTask(FunctionArn(function), R"("ResultPath":"$.r")"), "integ",
+                                            "", "{}");
     REQUIRE(arn.ok());
     auto result = engine->AwaitExecution(*arn);
     REQUIRE(result.ok());

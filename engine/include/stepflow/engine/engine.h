@@ -106,7 +106,9 @@ struct EngineMetrics {
 };
 
 struct StartRequest {
-  std::string state_machine_arn;  // a stored machine; its latest revision runs
+  // A stored machine (its latest revision runs), or one revision of it
+  // ("...:stateMachine:NAME:REVISION").
+  std::string state_machine_arn;
   std::string name;               // empty: a UUID
   std::string input = "{}";       // JSON text
 };
@@ -130,8 +132,9 @@ class Engine {
   virtual ~Engine() = default;
 
   // Validates `definition` and stores it as the machine `name`: a new machine,
-  // or a new revision when the text differs from the latest one. Returns its
-  // ARN. kInvalidArgument (every problem, one per line) for a bad definition.
+  // or a new revision when the text differs from the latest one. Returns the
+  // ARN of that revision ("...:stateMachine:NAME:REVISION", AWS's version ARN
+  // form). kInvalidArgument (every problem, one per line) for a bad definition.
   virtual StatusOr<std::string> RegisterStateMachine(const std::string& name, const std::string& definition) = 0;
 
   // Starts an execution. Idempotent by name as on AWS: a name already used with

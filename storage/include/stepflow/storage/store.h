@@ -88,6 +88,9 @@ struct AppendRequest {
   std::vector<TimerRecord> put_timers;           // inserted or replaced by (execution, timer_id)
   std::vector<std::string> delete_timer_ids;     // timers of this execution to drop; absent ones are ignored
   std::vector<TaskTokenRecord> put_task_tokens;  // inserted or replaced by token
+  // The engine's state of the execution after this step (what a restarted
+  // engine resumes from), opaque to storage; replaces the previous one when given.
+  std::optional<std::string> checkpoint;
 };
 
 // One page of a listing. `next_page_token` is empty on the last page; pass it
@@ -164,6 +167,10 @@ class Store {
 
   // The pending timers of one execution, earliest first; empty for an unknown one.
   virtual StatusOr<std::vector<TimerRecord>> ListTimers(const std::string& execution_arn) = 0;
+
+  // The latest checkpoint written by Append; empty when none was. kNotFound
+  // for an unknown execution.
+  virtual StatusOr<std::string> GetCheckpoint(const std::string& execution_arn) = 0;
 
   // kNotFound for an unknown token.
   virtual StatusOr<TaskTokenRecord> GetTaskToken(const std::string& token) = 0;
