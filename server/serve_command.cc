@@ -10,20 +10,19 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
 
 #include "api.h"
+#include "cli_util.h"
 #include "commands.h"
 #include "serve_config.h"
 #include "serve_metrics.h"
 #include "sigv4.h"
 #include "stepflow/asl/json.h"
 #include "stepflow/engine/engine.h"
-#include "stepflow/storage/sqlite_store.h"
 #include "stepflow/storage/store.h"
 
 namespace stepflow::server {
@@ -34,7 +33,8 @@ constexpr char kUsage[] =
     "                      [--lambda-endpoint URL] [--functions FILE] [--allow-unauthenticated]\n"
     "Serves the AWS Step Functions API (AWS JSON 1.0) for the AWS CLI and SDKs:\n"
     "  aws stepfunctions --endpoint-url http://127.0.0.1:8083 list-state-machines\n"
-    "--port 0 picks a free port (logged). --db defaults to .stepflow/stepflow.db.\n";
+    "--port 0 picks a free port (logged). --db defaults to $STEPFLOW_DB, else\n"
+    "$XDG_STATE_HOME/stepflow/stepflow.db, else ~/.local/state/stepflow/stepflow.db.\n";
 
 // The request body bound: AWS's 1 MiB definition or 256 KiB payload, with room
 // for the JSON around it and its escaping.
@@ -150,20 +150,15 @@ bool ParseArgs(int argc, char** argv, ServeConfig* config) {
     } else if (a == "--lambda-endpoint") {
       config->lambda_endpoint = v;
     } else if (a == "--functions") {
-      if (auto e = LoadFunctionsFile(v, &config->function_endpoints)) {
-        std::fprintf(stderr, "stepflow serve: %s\n", e->c_str());
+      auto functions = LoadFunctionsFile(v);
+      if (!functions.ok()) {
+        std::fprintf(stderr, "stepflow serve: %s\n", functions.status().message().c_str());
         return false;
       }
+      config->function_endpoints = std::move(*functions);
     }
   }
   return true;
-}
-
-// The default database: .stepflow/stepflow.db under the working directory.
-std::string DefaultDbPath() {
-  std::error_code ec;
-  std::filesystem::create_directories(".stepflow", ec);
-  return ".stepflow/stepflow.db";
 }
 
 void SetUpLogging(const ServeConfig& config) {
@@ -203,23 +198,14 @@ int RunServeCommand(int argc, char** argv) {
   sigaddset(&signals, SIGUSR1);  // sent by main to end the signal thread
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::unique_ptr<storage::Store> store;
   std::string db = config.db.empty() ? DefaultDbPath() : config.db;
-  if (db == ":memory:") {
-    store = storage::NewMemStore();
-  } else {
-    storage::SqliteOptions options;
-    options.path = db;
-    options.synchronous =
-        config.synchronous_full ? storage::SqliteOptions::Synchronous::kFull : storage::SqliteOptions::Synchronous::kNormal;
-    auto opened = storage::OpenSqliteStore(options);
-    if (!opened.ok()) {
-      log.Write(spdlog::level::err, "cannot open the database", Field{"db", db},
-                Field{"error", opened.status().ToString()});
-      return 1;
-    }
-    store = std::move(*opened);
+  auto opened_store = OpenStore(db, /*verify_on_open=*/true);
+  if (!opened_store.ok()) {
+    log.Write(spdlog::level::err, "cannot open the database", Field{"db", db},
+              Field{"error", opened_store.status().ToString()});
+    return 1;
   }
+  std::unique_ptr<storage::Store> store = std::move(*opened_store);
 
   ServeMetrics metrics;
   engine::EngineOptions options;

@@ -25,18 +25,6 @@ std::optional<std::string> ReadJsonObject(const std::string& path, Value* out) {
   return std::nullopt;
 }
 
-std::optional<std::string> ReadEndpoints(const std::string& where, const Value& v,
-                                         std::vector<std::pair<std::string, std::string>>* out) {
-  if (!v.is_object()) return where + " must be an object of function name -> URL";
-  for (const asl::Member& m : v.AsObject()) {
-    if (!m.second.is_string() || m.second.AsString().empty()) {
-      return where + ": the endpoint of '" + m.first + "' must be a URL string";
-    }
-    out->emplace_back(m.first, m.second.AsString());
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::optional<std::string> LoadServeConfig(const std::string& path, ServeConfig* config) {
@@ -71,11 +59,9 @@ std::optional<std::string> LoadServeConfig(const std::string& path, ServeConfig*
       error = want_string(&config->log_level);
     } else if (key == "lambda_endpoint") {
       error = want_string(&config->lambda_endpoint);
-    } else if (key == "functions") {
-      error = ReadEndpoints(path + ": 'functions'", v, &config->function_endpoints);
-    } else if (key == "allow_unauthenticated" || key == "synchronous_full") {
+    } else if (key == "allow_unauthenticated") {
       if (!v.is_bool()) return path + ": '" + key + "' must be true or false";
-      (key == "allow_unauthenticated" ? config->allow_unauthenticated : config->synchronous_full) = v.AsBool();
+      config->allow_unauthenticated = v.AsBool();
     } else if (key == "access_keys") {
       if (!v.is_array()) return path + ": 'access_keys' must be an array";
       for (const Value& k : v.AsArray()) {
@@ -94,13 +80,6 @@ std::optional<std::string> LoadServeConfig(const std::string& path, ServeConfig*
   }
   if (config->http_threads < 1) return path + ": 'http_threads' must be at least 1";
   return std::nullopt;
-}
-
-std::optional<std::string> LoadFunctionsFile(const std::string& path,
-                                             std::vector<std::pair<std::string, std::string>>* out) {
-  Value root;
-  if (auto e = ReadJsonObject(path, &root)) return e;
-  return ReadEndpoints(path, root, out);
 }
 
 bool IsLoopbackHost(const std::string& host) {

@@ -24,20 +24,14 @@ struct ServeConfig {
   std::string log_format = "text";  // "text" or "json"
   std::string log_level = "info";   // spdlog level names: trace, debug, info, warn, error
   std::string lambda_endpoint;
-  std::vector<std::pair<std::string, std::string>> function_endpoints;  // function name -> URL
+  std::vector<std::pair<std::string, std::string>> function_endpoints;  // function name -> URL (--functions)
   int http_threads = 64;  // one per open connection (cpp-httplib serves a connection on one thread)
-  bool synchronous_full = false;  // SQLite synchronous=FULL: commits survive power loss
 };
 
 // Reads the config file's JSON object into `config` (members it lacks keep
 // their value). Returns the error text for a file that cannot be read, is not
 // JSON, or has an unknown member or a member of the wrong type.
 std::optional<std::string> LoadServeConfig(const std::string& path, ServeConfig* config);
-
-// Reads a functions file: a JSON object of function name -> Lambda Invoke API
-// base URL. Returns the error text on failure.
-std::optional<std::string> LoadFunctionsFile(const std::string& path,
-                                             std::vector<std::pair<std::string, std::string>>* out);
 
 // Whether `host` names only this machine (127.0.0.0/8, ::1, localhost).
 bool IsLoopbackHost(const std::string& host);

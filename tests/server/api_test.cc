@@ -156,9 +156,13 @@ TEST_CASE("Executions start idempotently by name, run, and read back with histor
   std::string machine = f.CreateMachine("chain", kPassChain);
   std::string arn = f.Start(machine, "one", R"({"in":true})");
   CHECK(arn == "arn:aws:states:us-east-1:000000000000:execution:chain:one");
-  CHECK(f.Start(machine, "one", R"({"in":true})") == arn);
-  auto clash = f.Call("StartExecution", {{"stateMachineArn", Value::String(machine)},
-                                         {"name", Value::String("one")},
+  // As on AWS, a start is idempotent while the execution runs; once it has
+  // ended, or with another input, the name is taken.
+  std::string waits = f.CreateMachine("waits", kLongWait);
+  std::string waiting = f.Start(waits, "w", R"({"in":true})");
+  CHECK(f.Start(waits, "w", R"({"in":true})") == waiting);
+  auto clash = f.Call("StartExecution", {{"stateMachineArn", Value::String(waits)},
+                                         {"name", Value::String("w")},
                                          {"input", Value::String(R"({"in":false})")}});
   CHECK(clash.type() == "ExecutionAlreadyExists");
   CHECK(f.Call("StartExecution", {{"stateMachineArn", Value::String(machine)}, {"input", Value::String("{")}})
@@ -170,6 +174,10 @@ TEST_CASE("Executions start idempotently by name, run, and read back with histor
             .type() == "StateMachineDoesNotExist");
 
   REQUIRE(f.engine->AwaitExecution(arn).ok());
+  CHECK(f.Call("StartExecution", {{"stateMachineArn", Value::String(machine)},
+                                  {"name", Value::String("one")},
+                                  {"input", Value::String(R"({"in":true})")}})
+            .type() == "ExecutionAlreadyExists");
   auto described = f.Call("DescribeExecution", {{"executionArn", Value::String(arn)}});
   REQUIRE(described.status == 200);
   CHECK(described.body.Find("status")->AsString() == "SUCCEEDED");

@@ -3,13 +3,14 @@
 import {
   SFNClient, CreateStateMachineCommand, DescribeStateMachineCommand, ListStateMachinesCommand,
   StartExecutionCommand, DescribeExecutionCommand, ListExecutionsCommand, GetExecutionHistoryCommand,
-  StopExecutionCommand, ValidateStateMachineDefinitionCommand, SendTaskSuccessCommand,
+  StopExecutionCommand, ValidateStateMachineDefinitionCommand, SendTaskSuccessCommand, StartSyncExecutionCommand,
   paginateListExecutions, paginateGetExecutionHistory,
 } from "@aws-sdk/client-sfn";
 import assert from "node:assert/strict";
 
 const [endpoint, passChain, longWait] = process.argv.slice(2);
-const client = new SFNClient({ endpoint, region: "us-east-1", maxAttempts: 1 });
+// disableHostPrefix: StartSyncExecution would otherwise go to host "sync-127.0.0.1".
+const client = new SFNClient({ endpoint, region: "us-east-1", maxAttempts: 1, disableHostPrefix: true });
 const role = "arn:aws:iam::000000000000:role/stepflow";
 
 async function expectError(name, command) {
@@ -82,6 +83,14 @@ assert.equal(aborted.error, "E");
 const validated = await client.send(new ValidateStateMachineDefinitionCommand({ definition: '{"StartAt":"X","States":{}}' }));
 assert.equal(validated.result, "FAIL");
 assert.ok(validated.diagnostics.length > 0 && validated.diagnostics[0].code);
+
+const express = await client.send(
+  new CreateStateMachineCommand({ name: "sdk-express", definition: passChain, roleArn: role, type: "EXPRESS" }));
+const sync = await client.send(new StartSyncExecutionCommand({ stateMachineArn: express.stateMachineArn, input: '{"s":1}' }));
+assert.equal(sync.status, "SUCCEEDED");
+assert.deepEqual(JSON.parse(sync.output), { s: 1, a: { x: 1 } });
+assert.ok(sync.stopDate instanceof Date && sync.stopDate >= sync.startDate);
+await expectError("StateMachineTypeNotSupported", new StartSyncExecutionCommand({ stateMachineArn }));
 
 await expectError("StateMachineAlreadyExists",
   new CreateStateMachineCommand({ name: "sdk", definition: longWait, roleArn: role }));
