@@ -321,9 +321,7 @@ class EngineImpl : public Engine {
     host.options = &options_;
     host.random = &random_;
     host.post = [this](std::function<void()> fn) { Enqueue(std::move(fn)); };
-    host.schedule = [this](Instant at, std::function<void()> fn) {
-      options_.clock->ScheduleAt(at, [this, fn = std::move(fn)]() mutable { Enqueue(std::move(fn)); });
-    };
+    host.schedule = [this](Instant at, std::function<void()> fn) { Schedule(at, std::move(fn)); };
     host.serves = [this](const std::string& resource) { return Serves(resource); };
     host.dispatch = [this](const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
       Dispatch(invocation, std::move(done));
@@ -337,7 +335,10 @@ class EngineImpl : public Engine {
       }
       return token;
     };
-    host.mark_dirty = [this](Execution* e) { dirty_.push_back(e); };
+    host.mark_dirty = [this](Execution* e) {
+      dirty_.push_back(e);
+      ScheduleDrain();
+    };
     return host;
   }
 
@@ -468,6 +469,10 @@ class EngineImpl : public Engine {
 
   void Enqueue(std::function<void()> fn) {
     ready_.push_back(std::move(fn));
+    ScheduleDrain();
+  }
+
+  void ScheduleDrain() {
     if (!drain_posted_) {
       drain_posted_ = true;
       boost::asio::post(io_, [this] { Drain(); });
@@ -589,13 +594,18 @@ class EngineImpl : public Engine {
     executions_.erase(it);
     parked_.emplace(arn, due);
     if (due == 0) return;
-    options_.clock->ScheduleAt(due, [this, arn] {
-      Enqueue([this, arn] {
-        auto p = parked_.find(arn);
-        if (p == parked_.end()) return;
-        StatusOr<Execution*> loaded = Load(arn);
-        if (!loaded.ok() && fatal_.ok()) fatal_ = loaded.status();
-      });
+    Schedule(due, [this, arn] {
+      if (parked_.count(arn) == 0) return;
+      StatusOr<Execution*> loaded = Load(arn);
+      if (!loaded.ok() && fatal_.ok()) fatal_ = loaded.status();
+    });
+  }
+
+  // Runs `fn` on the engine's queue once the clock reaches `at`. A clock may
+  // outlive the engine (a test's ManualClock), so a late timer finds it gone.
+  void Schedule(Instant at, std::function<void()> fn) {
+    options_.clock->ScheduleAt(at, [this, alive = std::weak_ptr<char>(alive_), fn = std::move(fn)]() mutable {
+      if (!alive.expired()) Enqueue(std::move(fn));
     });
   }
 
@@ -639,6 +649,7 @@ class EngineImpl : public Engine {
   }
 
   EngineOptions options_;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
   boost::asio::io_context io_;
   std::unique_ptr<SystemClock> system_clock_;
   ManualClock* manual_clock_ = nullptr;

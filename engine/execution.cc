@@ -888,6 +888,7 @@ void Execution::SendTask(const FramePtr& f) {
     invocation.timeout_ms = std::max<int64_t>(1, (attempt->timeout_due - host_.clock->Now()) / 1000000);
   }
   ++active_;
+  MarkDirty();  // a resumed attempt has no new event to carry it
   // Sent once the step that scheduled it is durable (the transactional outbox).
   effects_.push_back([this, alive = std::weak_ptr<char>(alive_), f, attempt, invocation] {
     if (alive.expired()) return;

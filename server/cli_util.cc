@@ -1,5 +1,6 @@
 #include "cli_util.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstdio>
@@ -23,6 +24,15 @@ std::optional<std::string> ReadFileOrComplain(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string MachineNameOf(const std::string& file) {
+  std::string base = file.substr(file.find_last_of('/') + 1);
+  base = base.substr(0, base.find('.'));
+  std::string name;
+  for (char c : base) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '-';
+  if (name.empty()) name = "stepflow-run";
+  return name.substr(0, 80);
 }
 
 std::string DefaultDbPath() {

@@ -17,6 +17,10 @@ std::optional<std::string> ReadFileOrComplain(const std::string& path);
 
 namespace stepflow::server {
 
+// The state machine name `stepflow run` gives a definition file:
+// "orders.asl.json" -> "orders".
+std::string MachineNameOf(const std::string& file);
+
 // The database `stepflow run` uses without --db: $STEPFLOW_DB, else
 // $XDG_STATE_HOME/stepflow/stepflow.db, else ~/.local/state/stepflow/stepflow.db.
 std::string DefaultDbPath();

@@ -7,6 +7,10 @@ namespace stepflow::server {
 int RunValidateCommand(int argc, char** argv);
 int RunRunCommand(int argc, char** argv);
 int RunJsonataCommand(int argc, char** argv);
+int RunStartCommand(int argc, char** argv);
+int RunResumeCommand(int argc, char** argv);
+int RunExecutionsCommand(int argc, char** argv);
+int RunHistoryCommand(int argc, char** argv);
 int RunServeCommand(int argc, char** argv);
 
 }  // namespace stepflow::server

@@ -8,6 +8,10 @@ namespace {
 constexpr char kUsage[] =
     "usage: stepflow <command> [args]\n"
     "  run FILE        run one execution of a state machine and print its result\n"
+    "  start FILE      record an execution for `resume` to run\n"
+    "  resume          run every RUNNING execution of a database to its end\n"
+    "  executions      list the executions of a database\n"
+    "  history NAME    print an execution's history events\n"
     "  validate FILE   check a definition and print every problem found\n"
     "  jsonata EXPR    evaluate a JSONata expression\n"
     "  serve           serve the AWS Step Functions API over HTTP\n";
@@ -23,6 +27,10 @@ int main(int argc, char** argv) {
   if (cmd == "validate") return stepflow::server::RunValidateCommand(argc - 1, argv + 1);
   if (cmd == "run") return stepflow::server::RunRunCommand(argc - 1, argv + 1);
   if (cmd == "jsonata") return stepflow::server::RunJsonataCommand(argc - 1, argv + 1);
+  if (cmd == "start") return stepflow::server::RunStartCommand(argc - 1, argv + 1);
+  if (cmd == "resume") return stepflow::server::RunResumeCommand(argc - 1, argv + 1);
+  if (cmd == "executions") return stepflow::server::RunExecutionsCommand(argc - 1, argv + 1);
+  if (cmd == "history") return stepflow::server::RunHistoryCommand(argc - 1, argv + 1);
   if (cmd == "serve") return stepflow::server::RunServeCommand(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::fputs(kUsage, stdout);

@@ -116,16 +116,6 @@ void PrintHistory(engine::Engine& engine, const std::string& arn) {
   }
 }
 
-// "orders.asl.json" -> "orders": a state machine name AWS accepts.
-std::string MachineNameOf(const std::string& file) {
-  std::string base = file.substr(file.find_last_of('/') + 1);
-  base = base.substr(0, base.find('.'));
-  std::string name;
-  for (char c : base) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '-';
-  if (name.empty()) name = "stepflow-run";
-  return name.substr(0, 80);
-}
-
 int Fail(const std::string& message) {
   std::fprintf(stderr, "stepflow run: %s\n", message.c_str());
   return 2;

@@ -1,27 +1,45 @@
 #include "dispatch/http_client.h"
 
+#include <arpa/inet.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <algorithm>
+#include <boost/beast/ssl.hpp>
 #include <deque>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <vector>
-#include <strings.h>
-#include <sys/resource.h>
 
 namespace stepflow::engine {
 
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 bool ParseHttpUrl(const std::string& url, HttpTarget* out) {
-  const std::string scheme = "http://";
-  if (url.compare(0, scheme.size(), scheme) != 0) return false;
-  std::string rest = url.substr(scheme.size());
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    out->tls = false;
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    out->tls = true;
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
   size_t slash = rest.find_first_of("/?#");
   std::string authority = rest.substr(0, slash);
   out->base_path = slash == std::string::npos || rest[slash] != '/' ? "" : rest.substr(slash);
@@ -31,7 +49,7 @@ bool ParseHttpUrl(const std::string& url, HttpTarget* out) {
   size_t colon = authority.rfind(':');
   if (colon != std::string::npos && bracket != std::string::npos && colon < bracket) colon = std::string::npos;
   out->host = authority.substr(0, colon);
-  out->port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  out->port = colon == std::string::npos ? (out->tls ? "443" : "80") : authority.substr(colon + 1);
   if (out->host.size() >= 2 && out->host.front() == '[' && out->host.back() == ']') {
     out->host = out->host.substr(1, out->host.size() - 2);
   }
@@ -53,45 +71,76 @@ const std::string* HttpResponse::Header(const std::string& name) const {
   return nullptr;
 }
 
+namespace {
+
+using SslStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One TCP connection, plain or under TLS.
+struct Connection {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<SslStream> tls;
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+};
+
+bool IsIpAddress(const std::string& host) {
+  in6_addr addr6;
+  in_addr addr4;
+  return inet_pton(AF_INET, host.c_str(), &addr4) == 1 || inet_pton(AF_INET6, host.c_str(), &addr6) == 1;
+}
+
+}  // namespace
+
 struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   Impl(boost::asio::io_context& io, size_t max_body, size_t max_connections)
-      : io(io), resolver(io), max_body(max_body), max_connections(std::max<size_t>(1, max_connections)) {}
+      : io(io),
+        resolver(io),
+        tls_context(ssl::context::tls_client),
+        max_body(max_body),
+        max_connections(std::max<size_t>(1, max_connections)) {
+    tls_context.set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    // Without system CAs only TrustCaFile's are trusted; a host with none is still usable.
+    tls_context.set_default_verify_paths(ec);
+  }
 
   struct Exchange {
     HttpTarget target;
     http::request<http::string_body> request;
-    std::unique_ptr<beast::tcp_stream> stream;
+    std::unique_ptr<Connection> conn;
     beast::flat_buffer buffer;
     std::unique_ptr<http::response_parser<http::string_body>> parser;
     std::function<void(HttpResult)> done;
     bool reused = false;
     bool holds_slot = false;  // counted in its Pool's `busy`
     int64_t timeout_ms = 0;
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // set when it gets a slot
   };
 
-  // The connections to one host:port. busy + idle.size() <= max_connections:
+  // The connections to one scheme://host:port. busy + idle.size() <= max_connections:
   // a new connection is opened only when none is idle.
   struct Pool {
-    std::vector<std::unique_ptr<beast::tcp_stream>> idle;  // keep-alive, most recent last
-    size_t busy = 0;                                       // connecting or carrying an exchange
-    std::deque<std::shared_ptr<Exchange>> waiting;         // for a connection, in order
+    std::vector<std::unique_ptr<Connection>> idle;  // keep-alive, most recent last
+    size_t busy = 0;                                // connecting or carrying an exchange
+    std::deque<std::shared_ptr<Exchange>> waiting;  // for a connection, in order
   };
 
   boost::asio::io_context& io;
   tcp::resolver resolver;
+  ssl::context tls_context;
   size_t max_body;
   size_t max_connections;
-  std::map<std::string, Pool> pools;  // by "host:port"
+  std::map<std::string, Pool> pools;  // by Key()
 
-  static std::string Key(const HttpTarget& t) { return t.host + ":" + t.port; }
+  static std::string Key(const HttpTarget& t) {
+    return std::string(t.tls ? "https://" : "http://") + t.host + ":" + t.port;
+  }
 
   void Start(std::shared_ptr<Exchange> x) {
     Pool& pool = pools[Key(x->target)];
     if (!pool.idle.empty()) {
-      x->stream = std::move(pool.idle.back());
+      x->conn = std::move(pool.idle.back());
       pool.idle.pop_back();
-      ++pool.busy;
-      x->holds_slot = true;
+      TakeSlot(pool, *x);
       x->reused = true;
       Write(std::move(x));
       return;
@@ -100,41 +149,101 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       pool.waiting.push_back(std::move(x));
       return;
     }
-    ++pool.busy;
-    x->holds_slot = true;
+    TakeSlot(pool, *x);
     Connect(std::move(x));
+  }
+
+  static void TakeSlot(Pool& pool, Exchange& x) {
+    ++pool.busy;
+    x.holds_slot = true;
+    if (x.timeout_ms > 0) x.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(x.timeout_ms);
+  }
+
+  // Arms the connection's timer for the next operation: the exchange's deadline,
+  // or `fallback` (none when zero) for an exchange without one.
+  static void ArmTimer(Exchange& x, std::chrono::seconds fallback) {
+    if (x.deadline) {
+      x.conn->tcp().expires_at(*x.deadline);
+    } else if (fallback.count() > 0) {
+      x.conn->tcp().expires_after(fallback);
+    } else {
+      x.conn->tcp().expires_never();
+    }
   }
 
   void Connect(std::shared_ptr<Exchange> x) {
     x->reused = false;
-    x->stream = std::make_unique<beast::tcp_stream>(io);
+    x->conn = std::make_unique<Connection>();
+    if (x->target.tls) {
+      x->conn->tls = std::make_unique<SslStream>(io, tls_context);
+    } else {
+      x->conn->plain = std::make_unique<beast::tcp_stream>(io);
+    }
     auto self = shared_from_this();
     resolver.async_resolve(x->target.host, x->target.port,
                            [self, x](beast::error_code ec, tcp::resolver::results_type results) {
                              if (ec) return self->Fail(x, "cannot resolve " + x->target.host + ": " + ec.message());
-                             x->stream->expires_after(std::chrono::seconds(30));
-                             x->stream->async_connect(results, [self, x](beast::error_code ec, const tcp::endpoint&) {
-                               if (ec) {
-                                 return self->Fail(x, "cannot connect to " + Key(x->target) + ": " + ec.message());
-                               }
+                             if (x->deadline && std::chrono::steady_clock::now() >= *x->deadline) {
+                               return self->TimedOut(x);
+                             }
+                             ArmTimer(*x, std::chrono::seconds(30));
+                             x->conn->tcp().async_connect(results, [self, x](beast::error_code ec,
+                                                                             const tcp::endpoint&) {
+                               if (ec == beast::error::timeout && x->deadline) return self->TimedOut(x);
+                               if (ec) return self->Fail(x, "cannot connect to " + Key(x->target) + ": " + ec.message());
+                               if (x->conn->tls) return self->Handshake(x);
                                self->Write(x);
                              });
                            });
   }
 
-  void Write(std::shared_ptr<Exchange> x) {
-    auto self = shared_from_this();
-    if (x->timeout_ms > 0) {
-      x->stream->expires_after(std::chrono::milliseconds(x->timeout_ms));
+  void Handshake(std::shared_ptr<Exchange> x) {
+    SSL* native = x->conn->tls->native_handle();
+    const std::string& host = x->target.host;
+    // SNI is for names only (RFC 6066); the certificate must match the name or the IP address.
+    bool ip = IsIpAddress(host);
+    if (!ip) SSL_set_tlsext_host_name(native, host.c_str());
+    X509_VERIFY_PARAM* param = SSL_get0_param(native);
+    if (ip) {
+      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
     } else {
-      x->stream->expires_never();
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
     }
-    http::async_write(*x->stream, x->request, [self, x](beast::error_code ec, std::size_t) {
-      if (ec == beast::error::timeout) return self->Fail(x, self->TimeoutError(*x));
+    ArmTimer(*x, std::chrono::seconds(30));
+    auto self = shared_from_this();
+    x->conn->tls->async_handshake(ssl::stream_base::client, [self, x](beast::error_code ec) {
+      if (ec == beast::error::timeout && x->deadline) return self->TimedOut(x);
+      if (ec) {
+        long verify = SSL_get_verify_result(x->conn->tls->native_handle());
+        if (verify != X509_V_OK) {
+          return self->Fail(x, "the TLS certificate of " + Key(x->target) +
+                                   " is not trusted: " + X509_verify_cert_error_string(verify));
+        }
+        return self->Fail(x, "the TLS handshake with " + Key(x->target) + " failed: " + ec.message());
+      }
+      self->Write(x);
+    });
+  }
+
+  void Write(std::shared_ptr<Exchange> x) {
+    ArmTimer(*x, std::chrono::seconds(0));
+    Connection& conn = *x->conn;  // before `x` moves into the call
+    if (conn.tls) return WriteOn(*conn.tls, std::move(x));
+    WriteOn(*conn.plain, std::move(x));
+  }
+
+  template <class Stream>
+  void WriteOn(Stream& stream, std::shared_ptr<Exchange> x) {
+    auto self = shared_from_this();
+    http::async_write(stream, x->request, [self, x, &stream](beast::error_code ec, std::size_t) {
+      if (ec == beast::error::timeout) return self->TimedOut(x);
       if (ec) return self->RetryOrFail(x, "cannot send the request: " + ec.message());
       x->parser = std::make_unique<http::response_parser<http::string_body>>();
       x->parser->body_limit(self->max_body);
-      http::async_read(*x->stream, x->buffer, *x->parser, [self, x](beast::error_code ec, std::size_t) {
+      // A HEAD response announces a length but carries no body.
+      if (x->request.method() == http::verb::head) x->parser->skip(true);
+      http::async_read(stream, x->buffer, *x->parser, [self, x](beast::error_code ec, std::size_t) {
         if (ec == http::error::body_limit) {
           HttpResult result;
           result.error = "the response body is over " + std::to_string(self->max_body) + " bytes";
@@ -142,22 +251,28 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
           return self->Finish(x, std::move(result), false);
         }
         // A server that took the request and went quiet is not a stale connection: no re-send.
-        if (ec == beast::error::timeout) return self->Fail(x, self->TimeoutError(*x));
+        if (ec == beast::error::timeout) return self->TimedOut(x);
         if (ec) return self->RetryOrFail(x, ReadError(ec, *x->parser));
         self->Complete(x);
       });
     });
   }
 
-  static std::string TimeoutError(const Exchange& x) {
-    return "no response from " + Key(x.target) + " within " + std::to_string(x.timeout_ms) + " ms";
+  void TimedOut(const std::shared_ptr<Exchange>& x) {
+    HttpResult result;
+    result.error = "no response from " + Key(x->target) + " within " + std::to_string(x->timeout_ms) + " ms";
+    result.timed_out = true;
+    Finish(x, std::move(result), false);
   }
 
   static std::string ReadError(const beast::error_code& ec, const http::response_parser<http::string_body>& parser) {
-    if (ec == http::error::partial_message || (ec == http::error::end_of_stream && parser.got_some())) {
+    if (ec == http::error::partial_message || (ec == http::error::end_of_stream && parser.got_some()) ||
+        (ec == ssl::error::stream_truncated && parser.got_some())) {
       return "the connection closed before the whole response arrived (" + ec.message() + ")";
     }
-    if (ec == http::error::end_of_stream) return "the connection closed without a response";
+    if (ec == http::error::end_of_stream || ec == ssl::error::stream_truncated) {
+      return "the connection closed without a response";
+    }
     return "cannot read the response: " + ec.message();
   }
 
@@ -167,13 +282,14 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   // is for Retry to decide, not the transport.
   void RetryOrFail(std::shared_ptr<Exchange> x, const std::string& error) {
     if (x->reused && !(x->parser && x->parser->got_some())) {
-      x->stream.reset();
+      x->conn.reset();
       auto fresh = std::make_shared<Exchange>();
       fresh->target = x->target;
       fresh->request = x->request;
       fresh->done = std::move(x->done);
       fresh->holds_slot = x->holds_slot;
       fresh->timeout_ms = x->timeout_ms;
+      fresh->deadline = x->deadline;
       x->holds_slot = false;
       Connect(std::move(fresh));
       return;
@@ -191,6 +307,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     auto message = x->parser->release();
     HttpResult result;
     result.response.status = static_cast<int>(message.result_int());
+    result.response.reason = std::string(message.reason());
+    if (result.response.reason.empty()) result.response.reason = std::string(http::obsolete_reason(message.result()));
     for (const auto& field : message) {
       result.response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
@@ -203,18 +321,19 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   void Finish(const std::shared_ptr<Exchange>& x, HttpResult result, bool keep) {
     if (x->holds_slot) {
       x->holds_slot = false;
-      std::string key = Key(x->target);
-      Pool& pool = pools[key];
+      Pool& pool = pools[Key(x->target)];
       --pool.busy;
-      if (keep && x->stream) pool.idle.push_back(std::move(x->stream));
-      x->stream.reset();
+      if (keep && x->conn) pool.idle.push_back(std::move(x->conn));
+      x->conn.reset();  // closes the socket: a late response has nowhere to go
       while (!pool.waiting.empty() && (!pool.idle.empty() || pool.busy < max_connections)) {
         auto next = std::move(pool.waiting.front());
         pool.waiting.pop_front();
         Start(std::move(next));  // never completes synchronously
       }
     }
-    x->done(std::move(result));
+    auto done = std::move(x->done);
+    x->done = nullptr;
+    if (done) done(std::move(result));
   }
 };
 
@@ -233,18 +352,52 @@ HttpClient::HttpClient(boost::asio::io_context& io, size_t max_body_bytes, size_
 
 HttpClient::~HttpClient() = default;
 
+Status HttpClient::TrustCaFile(const std::string& pem_path) {
+  std::ifstream file(pem_path);
+  if (!file) return Status::InvalidArgument("cannot read the CA file '" + pem_path + "'");
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return Status::InvalidArgument("the CA file '" + pem_path + "' holds no PEM certificate");
+  }
+  boost::system::error_code ec;
+  impl_->tls_context.add_certificate_authority(boost::asio::buffer(text), ec);
+  if (ec) return Status::InvalidArgument("cannot load the CA file '" + pem_path + "': " + ec.message());
+  return Status::OK();
+}
+
 void HttpClient::Send(const HttpTarget& target, HttpRequest request, std::function<void(HttpResult)> done) {
+  auto bad = [](const std::string& text) { return text.find_first_of("\r\n", 0) != std::string::npos; };
+  bool valid = !request.method.empty() && !bad(request.method) && !bad(request.target);
+  for (const auto& [name, value] : request.headers) valid = valid && !name.empty() && !bad(name) && !bad(value);
+  if (!valid) {
+    // A line break would end the request line or a header and smuggle in another.
+    boost::asio::post(impl_->io, [done = std::move(done)] {
+      HttpResult result;
+      result.error = "the request's method, target or a header holds a line break or is empty";
+      done(std::move(result));
+    });
+    return;
+  }
   auto x = std::make_shared<Impl::Exchange>();
   x->target = target;
-  x->request.method(http::string_to_verb(request.method));
+  x->request.method_string(request.method);
   x->request.target(target.base_path + request.target);
   x->request.version(11);
-  x->request.set(http::field::host, target.host + ":" + target.port);
+  bool default_port = target.port == (target.tls ? "443" : "80");
+  bool ipv6 = target.host.find(':') != std::string::npos;
+  std::string host = ipv6 ? "[" + target.host + "]" : target.host;
+  x->request.set(http::field::host, default_port ? host : host + ":" + target.port);
   x->request.set(http::field::content_type, "application/json");
   for (const auto& [name, value] : request.headers) x->request.set(name, value);
   x->request.body() = std::move(request.body);
   x->request.keep_alive(true);
   x->request.prepare_payload();
+  // Beast leaves an empty PATCH or DELETE without a length, and some servers
+  // then wait for a body or refuse the request.
+  auto verb = x->request.method();
+  if (verb != http::verb::get && verb != http::verb::head && x->request.find(http::field::content_length) == x->request.end()) {
+    x->request.content_length(0);
+  }
   x->timeout_ms = request.timeout_ms;
   x->done = std::move(done);
   impl_->Start(std::move(x));

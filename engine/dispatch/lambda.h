@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -31,9 +32,12 @@ class LambdaInvoker {
                 std::vector<std::pair<std::string, std::string>> function_endpoints, size_t max_payload_bytes);
 
   // `parameters` is the state's effective input; for kInvoke it carries
-  // FunctionName and Payload. `done` runs on the engine thread.
+  // FunctionName and Payload. The request carries `idempotency_key` as
+  // X-Stepflow-Idempotency-Key. `timeout_ms` > 0 (the state's TimeoutSeconds)
+  // bounds the exchange: past it the task fails with States.Timeout and the
+  // connection is closed. `done` runs on the engine thread, exactly once.
   void Invoke(LambdaStyle style, const std::string& resource, const asl::Value& parameters,
-              const std::string& idempotency_key, std::function<void(TaskOutcome)> done);
+              const std::string& idempotency_key, std::function<void(TaskOutcome)> done, int64_t timeout_ms = 0);
 
  private:
   HttpClient* client_;

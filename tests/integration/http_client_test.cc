@@ -33,7 +33,7 @@ HttpRequest Invoke(const std::string& function) {
 
 }  // namespace
 
-TEST_CASE("ParseHttpUrl takes host, port and base path, and refuses what is no http URL") {
+TEST_CASE("ParseHttpUrl takes scheme, host, port and base path, and refuses what is no http(s) URL") {
   HttpTarget t;
   REQUIRE(ParseHttpUrl("http://127.0.0.1:3001/base/", &t));
   CHECK(t.host == "127.0.0.1");
@@ -44,7 +44,15 @@ TEST_CASE("ParseHttpUrl takes host, port and base path, and refuses what is no h
   CHECK(t.port == "3001");
   REQUIRE(ParseHttpUrl("http://localhost", &t));
   CHECK(t.port == "80");
-  CHECK(!ParseHttpUrl("https://127.0.0.1:3001", &t));
+  CHECK(!t.tls);
+  REQUIRE(ParseHttpUrl("https://fn.example:8443/base", &t));
+  CHECK(t.tls);
+  CHECK(t.host == "fn.example");
+  CHECK(t.port == "8443");
+  REQUIRE(ParseHttpUrl("https://fn.example", &t));
+  CHECK(t.port == "443");
+  CHECK(!ParseHttpUrl("ftp://127.0.0.1:3001", &t));
+  CHECK(!ParseHttpUrl("https//127.0.0.1", &t));
   CHECK(!ParseHttpUrl("http://127.0.0.1:abc", &t));
   CHECK(!ParseHttpUrl("http://127.0.0.1:99999", &t));
   CHECK(!ParseHttpUrl("http://:3001", &t));

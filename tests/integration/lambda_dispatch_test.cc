@@ -454,16 +454,17 @@ TEST_CASE("A hundred concurrent Map iterations all succeed") {
   CHECK(took < 10);
 }
 
-TEST_CASE("An https endpoint fails the task clearly instead of crashing") {
+TEST_CASE("An https endpoint nobody listens on fails the task with a transport error naming it") {
   Watchdog watchdog(30s, "https");
-  Harness h("https://127.0.0.1:" + std::to_string(stepflow::testing::UnusedPort()));
+  std::string endpoint = "https://127.0.0.1:" + std::to_string(stepflow::testing::UnusedPort());
+  Harness h(endpoint);
   auto result = h.Run(OneTask(FunctionArn("Secure")));
   CHECK(result.status == ExecutionStatus::kFailed);
   CHECK(ErrorOf(result) == "States.TaskFailed");
-  CHECK_MESSAGE(CauseOf(result).find("https") != std::string::npos, CauseOf(result));
+  CHECK_MESSAGE(CauseOf(result).find(endpoint) != std::string::npos, CauseOf(result));
   auto wrapped = h.Run(OneTask("arn:aws:states:::lambda:invoke", R"("Parameters":{"FunctionName":"Secure"})"));
   CHECK(wrapped.status == ExecutionStatus::kFailed);
-  CHECK(ErrorOf(wrapped) == "States.TaskFailed");
+  CHECK(ErrorOf(wrapped) == "Lambda.SdkClientException");
 }
 
 TEST_CASE("Task history records the parameters sent and the result received") {

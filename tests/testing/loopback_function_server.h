@@ -76,6 +76,41 @@ inline int UnusedPort() {
   return port;
 }
 
+// A cpp-httplib task queue that counts accepted TCP connections: httplib hands
+// each one to the queue once.
+class ConnectionCountingQueue : public httplib::TaskQueue {
+ public:
+  ConnectionCountingQueue(size_t threads, std::atomic<size_t>* count) : pool_(threads), count_(count) {}
+  void enqueue(std::function<void()> fn) override {
+    count_->fetch_add(1);
+    pool_.enqueue(std::move(fn));
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+  std::atomic<size_t>* count_;
+};
+
+// Puts `reply` (all but its delay) into an httplib response.
+inline void WriteReply(Reply reply, httplib::Response& response) {
+  response.status = reply.status;
+  for (const auto& [name, value] : reply.headers) response.set_header(name, value);
+  if (reply.truncate_after) {
+    auto body = std::make_shared<std::string>(std::move(reply.body));
+    size_t cut = *reply.truncate_after;
+    // A provider returning false makes httplib drop the connection mid-body.
+    response.set_content_provider(body->size(), reply.content_type,
+                                  [body, cut](size_t offset, size_t length, httplib::DataSink& sink) {
+                                    if (offset >= cut) return false;
+                                    sink.write(body->data() + offset, std::min(length, cut - offset));
+                                    return true;
+                                  });
+  } else {
+    response.set_content(reply.body, reply.content_type);
+  }
+}
+
 class LoopbackFunctionServer {
  public:
   struct Options {
@@ -87,7 +122,7 @@ class LoopbackFunctionServer {
 
   LoopbackFunctionServer() : LoopbackFunctionServer(Options()) {}
   explicit LoopbackFunctionServer(Options options) {
-    server_.new_task_queue = [this, threads = options.threads] { return new CountingQueue(threads, &connections_); };
+    server_.new_task_queue = [this, threads = options.threads] { return new ConnectionCountingQueue(threads, &connections_); };
     server_.set_keep_alive_max_count(options.keep_alive_max_count);
     server_.set_keep_alive_timeout(options.keep_alive_timeout_seconds);
     server_.set_payload_max_length(64 << 20);
@@ -141,21 +176,6 @@ class LoopbackFunctionServer {
   int max_in_flight() const { return max_in_flight_.load(); }
 
  private:
-  // httplib hands each accepted connection to the task queue once.
-  class CountingQueue : public httplib::TaskQueue {
-   public:
-    CountingQueue(size_t threads, std::atomic<size_t>* count) : pool_(threads), count_(count) {}
-    void enqueue(std::function<void()> fn) override {
-      count_->fetch_add(1);
-      pool_.enqueue(std::move(fn));
-    }
-    void shutdown() override { pool_.shutdown(); }
-
-   private:
-    httplib::ThreadPool pool_;
-    std::atomic<size_t>* count_;
-  };
-
   void Serve(const httplib::Request& request, httplib::Response& response) {
     int now = in_flight_.fetch_add(1) + 1;
     for (int seen = max_in_flight_.load(); now > seen && !max_in_flight_.compare_exchange_weak(seen, now);) {
@@ -185,21 +205,7 @@ class LoopbackFunctionServer {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait_for(lock, reply.delay, [this] { return stopping_; });
     }
-    response.status = reply.status;
-    for (const auto& [name, value] : reply.headers) response.set_header(name, value);
-    if (reply.truncate_after) {
-      auto body = std::make_shared<std::string>(std::move(reply.body));
-      size_t cut = *reply.truncate_after;
-      // A provider returning false makes httplib drop the connection mid-body.
-      response.set_content_provider(body->size(), reply.content_type,
-                                    [body, cut](size_t offset, size_t length, httplib::DataSink& sink) {
-                                      if (offset >= cut) return false;
-                                      sink.write(body->data() + offset, std::min(length, cut - offset));
-                                      return true;
-                                    });
-    } else {
-      response.set_content(reply.body, reply.content_type);
-    }
+    WriteReply(std::move(reply), response);
     in_flight_.fetch_sub(1);
   }
 
