@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # StartExecution throughput of `stepflow serve` with a durable SQLite store, over
 # keep-alive connections on loopback; counts executions started and completed.
-# usage: tests/bench/serve_bench.sh BUILD_DIR [serve_bench args: --connections N --executions N --states N]
+# usage: [SERVE_DB=:memory:] tests/bench/serve_bench.sh BUILD_DIR [--connections N --executions N --states N]
 set -euo pipefail
 build=${1:?usage: serve_bench.sh BUILD_DIR [args]}
 shift
 dir=$(mktemp -d)
 log=$dir/serve.log
-"$build/server/stepflow" serve --port 0 --db "$dir/bench.db" > "$log" 2>&1 &
+"$build/server/stepflow" serve --port 0 --db "${SERVE_DB:-$dir/bench.db}" > "$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 port=
