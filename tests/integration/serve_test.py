@@ -491,12 +491,29 @@ def suite_restart(binary, workdir):
     server = Server(binary, workdir, db=db)
     try:
         cli = Cli(server.endpoint, workdir)
-        arn = cli.ok("create-state-machine", "--name", "naps", "--definition", json.dumps(SHORT_WAIT),
+        four_seconds = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 4, "Next": "P"},
+                                                    "P": {"Type": "Pass", "End": True}}}
+        arn = cli.ok("create-state-machine", "--name", "naps", "--definition", json.dumps(four_seconds),
                      "--role-arn", ROLE)["stateMachineArn"]
-        # Raw calls: quick enough that all three are still in their 2 s Wait at the SIGINT.
+        # Raw calls: quick enough that all three are still in their 4 s Wait at the SIGINT.
         started = [server.call("StartExecution", {"stateMachineArn": arn, "name": "n%d" % i,
                                                   "input": '{"n": %d}' % i})["executionArn"] for i in range(3)]
+        # A request in flight at the SIGINT is answered before the server exits.
+        one_second = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}
+        express = server.call("CreateStateMachine", {"name": "sync-nap", "definition": json.dumps(one_second),
+                                                     "roleArn": ROLE, "type": "EXPRESS"})["stateMachineArn"]
+        answer = {}
+
+        def sync_start():
+            answer["reply"] = server.post("StartSyncExecution", json.dumps({"stateMachineArn": express}))
+
+        caller = threading.Thread(target=sync_start)
+        caller.start()
+        time.sleep(0.5)
         check(server.stop(signal.SIGINT) == 0, "exit status 0 after SIGINT")
+        caller.join(timeout=30)
+        status, body = answer.get("reply", (None, None))
+        check(status == 200 and body.get("status") == "SUCCEEDED", "in-flight request drained: %s %s" % (status, body))
     finally:
         if server.proc.poll() is None:
             server.stop(signal.SIGKILL)
