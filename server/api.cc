@@ -853,6 +853,7 @@ ApiResponse Api::Handle(const ApiRequest& request) {
       if (known == name) {
         action = fn;
         action_name = known;
+        break;
       }
     }
   }

@@ -1,6 +1,8 @@
 #include "serve_config.h"
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "stepflow/asl/json.h"
@@ -57,6 +59,10 @@ std::optional<std::string> LoadServeConfig(const std::string& path, ServeConfig*
       }
     } else if (key == "log_level") {
       error = want_string(&config->log_level);
+      static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+      if (!error && std::find(std::begin(kLevels), std::end(kLevels), config->log_level) == std::end(kLevels)) {
+        return path + ": 'log_level' must be one of trace, debug, info, warn, error, critical, off";
+      }
     } else if (key == "lambda_endpoint") {
       error = want_string(&config->lambda_endpoint);
     } else if (key == "allow_unauthenticated") {

@@ -485,6 +485,13 @@ def suite_sigv4(binary, workdir):
                        capture_output=True, text=True, timeout=30)
     check(p.returncode == 2 and "refusing" in p.stderr, "non-loopback without auth: %s %s" % (p.returncode, p.stderr))
 
+    # A config file with a typo is refused, naming the member.
+    with open(config, "w") as f:
+        json.dump({"regoin": "eu-west-1"}, f)
+    p = subprocess.run([binary, "serve", "--port", "0", "--db", ":memory:", "--config", config],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 2 and "unknown member 'regoin'" in p.stderr, "bad config: %s %s" % (p.returncode, p.stderr))
+
 
 def suite_restart(binary, workdir):
     db = os.path.join(workdir, "restart.db")
