@@ -264,6 +264,24 @@ class Actions {
   Actions(engine::Engine* engine, const ApiOptions& options, ServeMetrics* metrics)
       : engine_(engine), store_(engine->store()), options_(options), metrics_(metrics) {}
 
+  // The execution named by the request's executionArn.
+  Result<storage::ExecutionRecord> Execution(const Members& m) {
+    auto arn = ExecutionArnMember(options_, m);
+    if (arn.error) return *arn.error;
+    auto record = store_.GetExecution(*arn.value);
+    if (record.status().IsNotFound()) return ExecutionDoesNotExist(*arn.value);
+    if (!record.ok()) return FromStatus(record.status());
+    return std::move(*record);
+  }
+
+  // The latest revision of a state machine.
+  Result<storage::StateMachineRecord> Machine(const std::string& arn) {
+    auto machine = store_.GetStateMachine(arn);
+    if (machine.status().IsNotFound()) return StateMachineDoesNotExist(arn);
+    if (!machine.ok()) return FromStatus(machine.status());
+    return std::move(*machine);
+  }
+
   Result<Value> CreateStateMachine(const Members& m) {
     auto name = m.Required("name", 80);
     if (name.error) return *name.error;
@@ -309,9 +327,9 @@ class Actions {
   Result<Value> DescribeStateMachine(const Members& m) {
     auto arn = StateMachineArnMember(options_, m);
     if (arn.error) return *arn.error;
-    auto machine = store_.GetStateMachine(*arn.value);
-    if (machine.status().IsNotFound()) return StateMachineDoesNotExist(*arn.value);
-    if (!machine.ok()) return FromStatus(machine.status());
+    auto found = Machine(*arn.value);
+    if (found.error) return *found.error;
+    const storage::StateMachineRecord* machine = &*found.value;
     return Value::MakeObject({
         {"stateMachineArn", Str(machine->arn)},
         {"name", Str(machine->name)},
@@ -345,14 +363,13 @@ class Actions {
       if ((*definition.value)->size() > 1024 * 1024) return TooLong("definition", 1024 * 1024);
       if (auto e = CheckDefinition(**definition.value)) return *e;
     }
-    auto current = store_.GetStateMachine(*arn.value);
-    if (current.status().IsNotFound()) return StateMachineDoesNotExist(*arn.value);
-    if (!current.ok()) return FromStatus(current.status());
-    storage::StateMachineRecord record = *current;
-    record.definition = definition.value->value_or(current->definition);
-    record.role_arn = role.value->value_or(current->role_arn);
+    auto current = Machine(*arn.value);
+    if (current.error) return *current.error;
+    storage::StateMachineRecord record = *current.value;
+    record.definition = definition.value->value_or(current.value->definition);
+    record.role_arn = role.value->value_or(current.value->role_arn);
     // An update that changes nothing makes no revision (AWS keeps the revisionId).
-    if (record.definition != current->definition || record.role_arn != current->role_arn) {
+    if (record.definition != current.value->definition || record.role_arn != current.value->role_arn) {
       record.revision_time_ns = NowNs();
       auto revision = store_.UpdateStateMachine(record);
       if (revision.status().IsNotFound()) return StateMachineDoesNotExist(*arn.value);
@@ -481,10 +498,9 @@ class Actions {
     auto members = ReadStart(m);
     if (members.error) return *members.error;
     const engine::StartRequest& request = members.value->request;
-    auto machine = store_.GetStateMachine(request.state_machine_arn);
-    if (machine.status().IsNotFound()) return StateMachineDoesNotExist(request.state_machine_arn);
-    if (!machine.ok()) return FromStatus(machine.status());
-    if (machine->type != "EXPRESS") {
+    auto machine = Machine(request.state_machine_arn);
+    if (machine.error) return *machine.error;
+    if (machine.value->type != "EXPRESS") {
       return ApiError{"StateMachineTypeNotSupported",
                       "This operation is not supported by this type of state machine"};
     }
@@ -500,15 +516,8 @@ class Actions {
                     {"name", Str(record->name)},
                     {"startDate", Date(record->start_time_ns)},
                     {"stopDate", Date(record->stop_time_ns.value_or(NowNs()))},
-                    {"status", Str(storage::ExecutionStatusName(record->status))},
-                    {"input", Str(record->input)},
-                    {"inputDetails", Value::MakeObject({{"included", Value::Bool(true)}})}};
-    if (record->output) {
-      out.emplace_back("output", Str(*record->output));
-      out.emplace_back("outputDetails", Value::MakeObject({{"included", Value::Bool(true)}}));
-    }
-    if (record->error) out.emplace_back("error", Str(*record->error));
-    if (record->cause) out.emplace_back("cause", Str(*record->cause));
+                    {"status", Str(storage::ExecutionStatusName(record->status))}};
+    AppendData(*record, &out);
     int64_t billed_ms = (record->stop_time_ns.value_or(NowNs()) - record->start_time_ns) / 1000000;
     out.emplace_back("billingDetails",
                      Value::MakeObject({{"billedMemoryUsedInMB", Value::Int(64)},
@@ -517,26 +526,24 @@ class Actions {
   }
 
   Result<Value> StopExecution(const Members& m) {
-    auto arn = ExecutionArnMember(options_, m);
-    if (arn.error) return *arn.error;
     auto error = m.String("error");
     if (error.error) return *error.error;
     auto cause = m.String("cause");
     if (cause.error) return *cause.error;
     if (*error.value && (*error.value)->size() > kMaxErrorLength) return TooLong("error", kMaxErrorLength);
     if (*cause.value && (*cause.value)->size() > kMaxCauseLength) return TooLong("cause", kMaxCauseLength);
-    auto record = store_.GetExecution(*arn.value);
-    if (record.status().IsNotFound()) return ExecutionDoesNotExist(*arn.value);
-    if (!record.ok()) return FromStatus(record.status());
-    if (record->status == storage::ExecutionStatus::kRunning) {
-      Status s = engine_->StopExecution(*arn.value, error.value->value_or(""), cause.value->value_or(""));
-      if (s.IsNotFound()) return ExecutionDoesNotExist(*arn.value);
+    auto record = Execution(m);
+    if (record.error) return *record.error;
+    const std::string& arn = record.value->arn;
+    if (record.value->status == storage::ExecutionStatus::kRunning) {
+      Status s = engine_->StopExecution(arn, error.value->value_or(""), cause.value->value_or(""));
+      if (s.IsNotFound()) return ExecutionDoesNotExist(arn);
       // kConflict: it ended meanwhile; the stop is then answered like one of an ended execution.
       if (!s.ok() && !s.IsConflict()) return FromStatus(s);
-      auto after = store_.GetExecution(*arn.value);
-      if (after.ok()) record = std::move(after);
+      auto after = store_.GetExecution(arn);
+      if (after.ok()) record.value = std::move(*after);
     }
-    return Value::MakeObject({{"stopDate", Date(record->stop_time_ns.value_or(NowNs()))}});
+    return Value::MakeObject({{"stopDate", Date(record.value->stop_time_ns.value_or(NowNs()))}});
   }
 
   Value ExecutionListItem(const storage::ExecutionRecord& r) {
@@ -549,26 +556,29 @@ class Actions {
     return Value::MakeObject(std::move(out));
   }
 
-  Result<Value> DescribeExecution(const Members& m) {
-    auto arn = ExecutionArnMember(options_, m);
-    if (arn.error) return *arn.error;
-    auto r = store_.GetExecution(*arn.value);
-    if (r.status().IsNotFound()) return ExecutionDoesNotExist(*arn.value);
-    if (!r.ok()) return FromStatus(r.status());
-    asl::Object out{{"executionArn", Str(r->arn)},
-                    {"stateMachineArn", Str(r->state_machine_arn)},
-                    {"name", Str(r->name)},
-                    {"status", Str(storage::ExecutionStatusName(r->status))},
-                    {"startDate", Date(r->start_time_ns)},
-                    {"input", Str(r->input)},
-                    {"inputDetails", Value::MakeObject({{"included", Value::Bool(true)}})}};
-    if (r->stop_time_ns) out.emplace_back("stopDate", Date(*r->stop_time_ns));
-    if (r->output) {
-      out.emplace_back("output", Str(*r->output));
-      out.emplace_back("outputDetails", Value::MakeObject({{"included", Value::Bool(true)}}));
+  // input, output, error and cause of an execution, as DescribeExecution and StartSyncExecution give them.
+  static void AppendData(const storage::ExecutionRecord& r, asl::Object* out) {
+    out->emplace_back("input", Str(r.input));
+    out->emplace_back("inputDetails", Value::MakeObject({{"included", Value::Bool(true)}}));
+    if (r.output) {
+      out->emplace_back("output", Str(*r.output));
+      out->emplace_back("outputDetails", Value::MakeObject({{"included", Value::Bool(true)}}));
     }
-    if (r->error) out.emplace_back("error", Str(*r->error));
-    if (r->cause) out.emplace_back("cause", Str(*r->cause));
+    if (r.error) out->emplace_back("error", Str(*r.error));
+    if (r.cause) out->emplace_back("cause", Str(*r.cause));
+  }
+
+  Result<Value> DescribeExecution(const Members& m) {
+    auto found = Execution(m);
+    if (found.error) return *found.error;
+    const storage::ExecutionRecord& r = *found.value;
+    asl::Object out{{"executionArn", Str(r.arn)},
+                    {"stateMachineArn", Str(r.state_machine_arn)},
+                    {"name", Str(r.name)},
+                    {"status", Str(storage::ExecutionStatusName(r.status))},
+                    {"startDate", Date(r.start_time_ns)}};
+    if (r.stop_time_ns) out.emplace_back("stopDate", Date(*r.stop_time_ns));
+    AppendData(r, &out);
     out.emplace_back("redriveCount", Value::Int(0));
     out.emplace_back("redriveStatus", Str("NOT_REDRIVABLE"));
     return Value::MakeObject(std::move(out));
@@ -598,9 +608,8 @@ class Actions {
                           "[RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]");
       }
     }
-    auto machine = store_.GetStateMachine(*arn.value);
-    if (machine.status().IsNotFound()) return StateMachineDoesNotExist(*arn.value);
-    if (!machine.ok()) return FromStatus(machine.status());
+    auto machine = Machine(*arn.value);
+    if (machine.error) return *machine.error;
     auto page = store_.ListExecutions(query);
     if (page.status().IsInvalidArgument()) return ApiError{"InvalidToken", "Invalid Token: '" + query.page_token + "'"};
     if (!page.ok()) return FromStatus(page.status());
@@ -612,8 +621,6 @@ class Actions {
   }
 
   Result<Value> GetExecutionHistory(const Members& m) {
-    auto arn = ExecutionArnMember(options_, m);
-    if (arn.error) return *arn.error;
     auto limit = m.MaxResults();
     if (limit.error) return *limit.error;
     auto reverse = m.Bool("reverseOrder");
@@ -625,9 +632,9 @@ class Actions {
     bool reverse_order = reverse.value->value_or(false);
     bool include_data = include.value->value_or(true);
 
-    auto record = store_.GetExecution(*arn.value);
-    if (record.status().IsNotFound()) return ExecutionDoesNotExist(*arn.value);
-    if (!record.ok()) return FromStatus(record.status());
+    auto record = Execution(m);
+    if (record.error) return *record.error;
+    const std::string& arn = record.value->arn;
 
     // The token is where the next page starts: "f<id>" forward, after event
     // id; "r<id>" reverse, before it. A token of the other direction is invalid,
@@ -645,7 +652,7 @@ class Actions {
     std::vector<storage::HistoryEventRecord> events;
     bool more = false;
     if (!reverse_order) {
-      auto page = store_.GetHistory(*arn.value, position, *limit.value + 1);
+      auto page = store_.GetHistory(arn, position, *limit.value + 1);
       if (!page.ok()) return FromStatus(page.status());
       events = std::move(*page);
       more = events.size() > *limit.value;
@@ -655,12 +662,12 @@ class Actions {
       // history (at most 25,000 events) to find its end.
       std::vector<storage::HistoryEventRecord> window;
       if (!*token.value) {
-        auto all = store_.GetHistory(*arn.value, 0, SIZE_MAX);
+        auto all = store_.GetHistory(arn, 0, SIZE_MAX);
         if (!all.ok()) return FromStatus(all.status());
         window = std::move(*all);
       } else {
         int64_t from = std::max<int64_t>(0, position - 1 - static_cast<int64_t>(*limit.value));
-        auto page = store_.GetHistory(*arn.value, from, static_cast<size_t>(position - 1 - from));
+        auto page = store_.GetHistory(arn, from, static_cast<size_t>(position - 1 - from));
         if (!page.ok()) return FromStatus(page.status());
         window = std::move(*page);
       }
@@ -704,15 +711,13 @@ class Actions {
   }
 
   Result<Value> DescribeStateMachineForExecution(const Members& m) {
-    auto arn = ExecutionArnMember(options_, m);
-    if (arn.error) return *arn.error;
-    auto execution = store_.GetExecution(*arn.value);
-    if (execution.status().IsNotFound()) return ExecutionDoesNotExist(*arn.value);
-    if (!execution.ok()) return FromStatus(execution.status());
-    auto machine = execution->state_machine_revision > 0
-                       ? store_.GetStateMachineRevision(execution->state_machine_arn, execution->state_machine_revision)
-                       : store_.GetStateMachine(execution->state_machine_arn);
-    if (machine.status().IsNotFound()) return StateMachineDoesNotExist(execution->state_machine_arn);
+    auto found = Execution(m);
+    if (found.error) return *found.error;
+    const storage::ExecutionRecord& execution = *found.value;
+    auto machine = execution.state_machine_revision > 0
+                       ? store_.GetStateMachineRevision(execution.state_machine_arn, execution.state_machine_revision)
+                       : store_.GetStateMachine(execution.state_machine_arn);
+    if (machine.status().IsNotFound()) return StateMachineDoesNotExist(execution.state_machine_arn);
     if (!machine.ok()) return FromStatus(machine.status());
     return Value::MakeObject({
         {"stateMachineArn", Str(machine->arn)},
