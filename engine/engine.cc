@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "dispatch/http_client.h"
+#include "dispatch/http_task.h"
 #include "dispatch/lambda.h"
 #include "execution.h"
 #include "stepflow/asl/json.h"
@@ -114,10 +115,14 @@ class EngineImpl : public Engine {
     http_ = std::make_unique<HttpClient>(io_, options_.limits.max_payload_bytes);
     lambda_ = std::make_unique<LambdaInvoker>(http_.get(), options_.lambda_endpoint, options_.function_endpoints,
                                               options_.limits.max_payload_bytes);
+    http_task_ = std::make_unique<HttpTaskInvoker>(http_.get(), options_.http_connections,
+                                                   options_.limits.max_payload_bytes);
     metrics_.task_dispatch_seconds = NewHistogram({0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30});
     metrics_.commit_seconds = NewHistogram({0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1});
     metrics_.commit_batch_size = NewHistogram({1, 2, 5, 10, 50, 100, 500, 1000});
   }
+
+  Status Init() { return options_.ca_file.empty() ? Status::OK() : http_->TrustCaFile(options_.ca_file); }
 
   ~EngineImpl() override {
     if (background_.joinable()) {
@@ -168,7 +173,31 @@ class EngineImpl : public Engine {
   }
 
   StatusOr<StartResult> StartExecution(const StartRequest& request) override {
-    return OnEngine<StatusOr<StartResult>>([&] { return DoStart(request); });
+    // On the engine thread inside its own work (a listener, a handler): the
+    // start commits with the turn it is in.
+    if (handling_ > 0) return DoStart(request, nullptr);
+    if (!InBackground()) {
+      std::optional<Status> durable;
+      StatusOr<StartResult> result = DoStart(request, [&durable](Status s) { durable = s; });
+      if (!result.ok() || !started_new_) return result;
+      while (!durable) {
+        io_.restart();
+        if (io_.run_one() == 0) return Status::Internal("the start of " + result->execution_arn + " never committed");
+      }
+      if (!durable->ok()) return *durable;
+      return result;
+    }
+    // From another thread: answer once the start is durable.
+    auto promise = std::make_shared<std::promise<StatusOr<StartResult>>>();
+    std::future<StatusOr<StartResult>> future = promise->get_future();
+    boost::asio::post(io_, [this, &request, promise] {
+      auto result = std::make_shared<StatusOr<StartResult>>(Status::Internal("unset"));
+      *result = DoStart(request, [promise, result](Status committed) {
+        promise->set_value(committed.ok() ? *result : StatusOr<StartResult>(committed));
+      });
+      if (!result->ok() || !started_new_) promise->set_value(*result);
+    });
+    return future.get();
   }
 
   StatusOr<ExecutionResult> AwaitExecution(const std::string& execution_arn) override {
@@ -342,7 +371,10 @@ class EngineImpl : public Engine {
     return host;
   }
 
-  StatusOr<StartResult> DoStart(const StartRequest& request) {
+  // Starts an execution; its creation commits with its first steps, then
+  // `durable` (when given) is called with the outcome. Sets started_new_.
+  StatusOr<StartResult> DoStart(const StartRequest& request, std::function<void(Status)> durable) {
+    started_new_ = false;
     // "...:stateMachine:NAME:REVISION" names one revision, as AWS's version ARNs do.
     std::string machine_arn = request.state_machine_arn;
     int64_t revision = 0;
@@ -375,21 +407,28 @@ class EngineImpl : public Engine {
     record.name = name;
     record.input = request.input;
     record.start_time_ns = options_.clock->Now();
-    Status created = store_->CreateExecution(record);
-    if (created.IsAlreadyExists()) {
-      // As AWS: the same name and input while it runs is the same execution.
-      StatusOr<storage::ExecutionRecord> existing = store_->GetExecution(record.arn);
-      if (!existing.ok()) return existing.status();
+    // As AWS: the same name and input while it runs is the same execution.
+    std::optional<storage::ExecutionRecord> existing;
+    if (auto loaded = executions_.find(record.arn); loaded != executions_.end()) {
+      existing = loaded->second->record();
+    } else if (StatusOr<storage::ExecutionRecord> stored = store_->GetExecution(record.arn); stored.ok()) {
+      existing = *stored;
+    } else if (!stored.status().IsNotFound()) {
+      return stored.status();
+    }
+    if (existing) {
       if (existing->status == storage::ExecutionStatus::kRunning && existing->input == record.input) {
         return StartResult{existing->arn, existing->start_time_ns};
       }
-      return created;
+      return Status::AlreadyExists("execution", record.arn);
     }
-    if (!created.ok()) return created;
     auto execution = std::make_unique<Execution>(Host(), *machine, record, input, machine_name);
     Execution* raw = execution.get();
+    raw->create_pending = true;
+    if (durable) created_callbacks_.emplace(record.arn, std::move(durable));
     Adopt(std::move(execution));
     raw->Start();
+    started_new_ = true;
     {
       std::lock_guard<std::mutex> lock(metrics_mu_);
       ++metrics_.executions_started;
@@ -481,6 +520,7 @@ class EngineImpl : public Engine {
 
   // Runs queued work until none is left, then commits what it changed.
   void Drain() {
+    ++handling_;
     drain_posted_ = false;
     while (!ready_.empty()) {
       std::function<void()> fn = std::move(ready_.front());
@@ -488,14 +528,16 @@ class EngineImpl : public Engine {
       fn();
     }
     CommitDirty();
+    --handling_;
   }
 
   struct Batch {
     std::vector<std::string> arns;
     std::vector<std::function<void()>> effects;
+    std::vector<std::function<void(Status)>> created;  // StartExecution callers waiting
     std::chrono::steady_clock::time_point start;
-    std::mutex mu;  // guards status and remaining (store threads answer)
-    Status status;
+    std::mutex mu;  // guards statuses and remaining (store threads answer)
+    std::vector<Status> statuses;  // by request, as arns
     size_t remaining = 0;
   };
 
@@ -507,6 +549,15 @@ class EngineImpl : public Engine {
     for (Execution* e : dirty_) {
       std::optional<Execution::Commit> commit = e->TakeCommit();
       if (!commit) continue;
+      std::function<void(Status)> created;
+      if (commit->request.create) {
+        auto callback = created_callbacks_.find(e->record().arn);
+        if (callback != created_callbacks_.end()) {
+          created = std::move(callback->second);
+          created_callbacks_.erase(callback);
+        }
+      }
+      batch->created.push_back(std::move(created));
       ++e->commits_in_flight;
       batch->arns.push_back(e->record().arn);
       for (auto& effect : commit->effects) batch->effects.push_back(std::move(effect));
@@ -521,6 +572,7 @@ class EngineImpl : public Engine {
     }
     if (requests.empty()) return;
     batch->remaining = requests.size();
+    batch->statuses.resize(requests.size());
     batch->start = std::chrono::steady_clock::now();
     ++appends_in_flight_;
     if (!commit_guard_) commit_guard_.emplace(io_.get_executor());
@@ -528,12 +580,12 @@ class EngineImpl : public Engine {
       std::lock_guard<std::mutex> lock(appends_mu_);
       appends_outstanding_ += requests.size();
     }
-    for (storage::AppendRequest& request : requests) {
-      store_->AppendAsync(std::move(request), [this, batch](Status s) {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      store_->AppendAsync(std::move(requests[i]), [this, batch, i](Status s) {
         bool last;
         {
           std::lock_guard<std::mutex> lock(batch->mu);
-          if (!s.ok() && batch->status.ok()) batch->status = s;
+          batch->statuses[i] = s;
           last = --batch->remaining == 0;
         }
         if (last) boost::asio::post(io_, [this, batch] { Committed(*batch); });
@@ -544,26 +596,55 @@ class EngineImpl : public Engine {
   }
 
   void Committed(Batch& batch) {
+    ++handling_;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{handling_};
     if (--appends_in_flight_ == 0) commit_guard_.reset();
     {
       std::lock_guard<std::mutex> lock(metrics_mu_);
       Observe(metrics_.commit_seconds, SecondsSince(batch.start));
       Observe(metrics_.commit_batch_size, static_cast<double>(batch.arns.size()));
     }
-    if (!batch.status.ok()) {
-      // Nothing of this batch is visible; its executions stay where their last
-      // commit left them, to resume from there.
-      fatal_ = batch.status;
+    for (size_t i = 0; i < batch.arns.size(); ++i) {
+      if (batch.created[i]) batch.created[i](batch.statuses[i]);
+      const Status& s = batch.statuses[i];
+      if (s.ok()) continue;
+      if (s.IsAlreadyExists() || s.IsConflict()) {
+        // Another engine started or moved this execution: it is not ours to run.
+        auto it = executions_.find(batch.arns[i]);
+        if (it != executions_.end()) it->second->Abandon();
+        continue;
+      }
+      // The store failed: nothing further is made visible. Executions stay
+      // where their last commit left them, to resume from there.
+      if (fatal_.ok()) fatal_ = s;
+    }
+    if (!fatal_.ok()) {
       std::multimap<std::string, Waiter> waiting;
       waiting.swap(waiters_);
       for (auto& [arn, waiter] : waiting) waiter(fatal_);
       return;
     }
     for (auto& effect : batch.effects) effect();
-    for (const std::string& arn : batch.arns) {
+    for (size_t i = 0; i < batch.arns.size(); ++i) {
+      const std::string& arn = batch.arns[i];
       auto it = executions_.find(arn);
       if (it == executions_.end()) continue;
       Execution& e = *it->second;
+      if (e.abandoned()) {
+        if (--e.commits_in_flight == 0 && !e.dirty) {
+          executions_.erase(it);
+          loaded_count_ = executions_.size();
+          auto [begin, end] = waiters_.equal_range(arn);
+          std::vector<Waiter> waiting;
+          for (auto w = begin; w != end; ++w) waiting.push_back(std::move(w->second));
+          waiters_.erase(begin, end);
+          for (auto& w : waiting) w(Status::Conflict("execution " + arn + " is run by another engine"));
+        }
+        continue;
+      }
       if (--e.commits_in_flight > 0 || e.dirty) continue;
       if (e.finished()) {
         Finish(arn, ResultOf(e.record()));
@@ -614,7 +695,7 @@ class EngineImpl : public Engine {
     for (const auto& [name, handler] : options_.task_handlers) {
       if (name == resource || name == target) return true;
     }
-    return ClassifyLambdaResource(target) != LambdaStyle::kNone;
+    return target == kHttpInvokeResource || ClassifyLambdaResource(target) != LambdaStyle::kNone;
   }
 
   void Dispatch(const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
@@ -639,13 +720,18 @@ class EngineImpl : public Engine {
       }
       return;
     }
-    LambdaStyle style = ClassifyLambdaResource(target);
     ++in_flight_;
-    lambda_->Invoke(style, target, invocation.parameters, invocation.idempotency_key,
-                    [this, timed = std::move(timed)](TaskOutcome outcome) mutable {
-                      --in_flight_;
-                      timed(std::move(outcome));
-                    });
+    auto answered = [this, timed = std::move(timed)](TaskOutcome outcome) mutable {
+      --in_flight_;
+      timed(std::move(outcome));
+    };
+    if (target == kHttpInvokeResource) {
+      http_task_->Invoke(invocation.parameters, invocation.idempotency_key, invocation.timeout_ms,
+                         std::move(answered));
+      return;
+    }
+    lambda_->Invoke(ClassifyLambdaResource(target), target, invocation.parameters, invocation.idempotency_key,
+                    std::move(answered), invocation.timeout_ms);
   }
 
   EngineOptions options_;
@@ -660,6 +746,7 @@ class EngineImpl : public Engine {
   bool drain_posted_ = false;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<LambdaInvoker> lambda_;
+  std::unique_ptr<HttpTaskInvoker> http_task_;
   size_t in_flight_ = 0;  // outbound requests not yet answered
   size_t appends_in_flight_ = 0;  // batches being committed
   std::optional<WorkGuard> commit_guard_;
@@ -671,6 +758,9 @@ class EngineImpl : public Engine {
   std::unordered_map<std::string, std::unique_ptr<Execution>> executions_;
   std::atomic<size_t> loaded_count_{0};
   std::unordered_map<std::string, Instant> parked_;  // unloaded, with the time to load it again
+  std::unordered_map<std::string, std::function<void(Status)>> created_callbacks_;
+  bool started_new_ = false;
+  int handling_ = 0;  // > 0 while the engine runs its own work on this thread
   std::vector<Execution*> dirty_;
   std::multimap<std::string, Waiter> waiters_;
   std::vector<std::function<void(const std::string&, const ExecutionResult&)>> listeners_;
@@ -684,7 +774,10 @@ class EngineImpl : public Engine {
 }  // namespace
 
 StatusOr<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
-  return std::unique_ptr<Engine>(std::make_unique<EngineImpl>(std::move(options)));
+  auto engine = std::make_unique<EngineImpl>(std::move(options));
+  Status ready = engine->Init();
+  if (!ready.ok()) return ready;
+  return std::unique_ptr<Engine>(std::move(engine));
 }
 
 }  // namespace stepflow::engine

@@ -119,6 +119,11 @@ std::optional<Execution::Commit> Execution::TakeCommit() {
   storage::AppendRequest& r = commit.request;
   r.execution_arn = record_.arn;
   r.expected_last_event_id = flushed_event_id_;
+  if (create_pending) {
+    r.create = record_;
+    create_pending = false;
+    row_dirty_ = false;
+  }
   r.events = std::move(pending_);
   pending_.clear();
   if (row_dirty_) r.update = record_;
@@ -798,6 +803,22 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// History names an integration "arn:aws:states:::lambda:invoke.waitForTaskToken"
+// by its service ("lambda") and the rest ("invoke.waitForTaskToken").
+void AddResource(const std::string& resource, asl::Object* details) {
+  constexpr std::string_view kPrefix = "arn:aws:states:::";
+  std::string type = "lambda", name = resource;
+  if (resource.rfind(kPrefix, 0) == 0) {
+    size_t colon = resource.find(':', kPrefix.size());
+    if (colon != std::string::npos) {
+      type = resource.substr(kPrefix.size(), colon - kPrefix.size());
+      name = resource.substr(colon + 1);
+    }
+  }
+  details->emplace_back("resourceType", Str(type));
+  details->emplace_back("resource", Str(name));
+}
+
 }  // namespace
 
 Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
@@ -837,10 +858,10 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
     scheduled_id = Emit(f.get(), scheduled, "", "lambdaFunctionScheduledEventDetails",
                         Value::MakeObject(std::move(details)));
   } else {
-    asl::Object details{{"resourceType", Str("lambda")},
-                        {"resource", Str(s.resource)},
-                        {"region", Str(host_.options->region)},
-                        {"parameters", Str(asl::ToJson(parameters))}};
+    asl::Object details;
+    AddResource(s.resource, &details);
+    details.emplace_back("region", Str(host_.options->region));
+    details.emplace_back("parameters", Str(asl::ToJson(parameters)));
     if (timeout) details.emplace_back("timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout)));
     if (heartbeat) details.emplace_back("heartbeatInSeconds", Value::Int(static_cast<int64_t>(*heartbeat)));
     scheduled_id = Emit(f.get(), scheduled, "", "taskScheduledEventDetails", Value::MakeObject(std::move(details)));
@@ -865,8 +886,10 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
     pending_tokens_.push_back(storage::TaskTokenRecord{attempt->token, record_.arn, s.name, scheduled_id,
                                                        storage::TaskTokenStatus::kPending, now});
   }
+  asl::Object started_details;
+  if (!lambda) AddResource(s.resource, &started_details);
   Emit(f.get(), started, "", lambda ? nullptr : "taskStartedEventDetails",
-       lambda ? Value() : Obj({{"resource", Str(s.resource)}}));
+       lambda ? Value() : Value::MakeObject(std::move(started_details)));
   SendTask(f);
   ArmTaskTimers(f);
   return Flow::kPause;
@@ -915,11 +938,11 @@ void Execution::OnTaskResponse(const FramePtr& f, const std::shared_ptr<TaskWait
   // The request carrying the token was accepted: the task now waits for SendTask*.
   attempt->delivered = true;
   const State& s = f->machine->states[f->state_index];
-  Emit(f.get(), EventType::kTaskSubmitted, "", "taskSubmittedEventDetails",
-       Obj({{"resourceType", Str("lambda")},
-            {"resource", Str(s.resource)},
-            {"output", Str(asl::ToJson(outcome.result))},
-            {"outputDetails", Obj({{"truncated", Value::Bool(false)}})}}));
+  asl::Object details;
+  AddResource(s.resource, &details);
+  details.emplace_back("output", Str(asl::ToJson(outcome.result)));
+  details.emplace_back("outputDetails", Obj({{"truncated", Value::Bool(false)}}));
+  Emit(f.get(), EventType::kTaskSubmitted, "", "taskSubmittedEventDetails", Value::MakeObject(std::move(details)));
 }
 
 void Execution::ArmTaskTimers(const FramePtr& f) {
@@ -965,20 +988,17 @@ void Execution::SettleTask(const FramePtr& f, TaskOutcome outcome) {
       Emit(f.get(), EventType::kLambdaFunctionSucceeded, "", "lambdaFunctionSucceededEventDetails",
            PayloadDetails("output", outcome.result));
     } else {
-      Emit(f.get(), EventType::kTaskSucceeded, "", "taskSucceededEventDetails",
-           Obj({{"resourceType", Str("lambda")},
-                {"resource", Str(state.resource)},
-                {"output", Str(asl::ToJson(outcome.result))},
-                {"outputDetails", Obj({{"truncated", Value::Bool(false)}})}}));
+      asl::Object details;
+      AddResource(state.resource, &details);
+      details.emplace_back("output", Str(asl::ToJson(outcome.result)));
+      details.emplace_back("outputDetails", Obj({{"truncated", Value::Bool(false)}}));
+      Emit(f.get(), EventType::kTaskSucceeded, "", "taskSucceededEventDetails", Value::MakeObject(std::move(details)));
     }
     flow = CompleteWithResult(*f, state, outcome.result, true);
   } else {
     bool timed_out = outcome.failure.error == errors::kTimeout || outcome.failure.error == errors::kHeartbeatTimeout;
     asl::Object details;
-    if (!lambda) {
-      details.emplace_back("resourceType", Str("lambda"));
-      details.emplace_back("resource", Str(state.resource));
-    }
+    if (!lambda) AddResource(state.resource, &details);
     details.emplace_back("error", Str(outcome.failure.error));
     details.emplace_back("cause", Str(outcome.failure.cause));
     EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed)

@@ -140,7 +140,14 @@ class Execution {
   // What changed since the last call; nullopt when nothing did.
   std::optional<Commit> TakeCommit();
 
-  bool finished() const { return record_.status != storage::ExecutionStatus::kRunning; }
+  bool finished() const { return record_.status != storage::ExecutionStatus::kRunning || abandoned_; }
+  // Stops running it without a trace: its commit was refused (another engine
+  // owns it). Effects not yet released are dropped.
+  void Abandon() {
+    abandoned_ = true;
+    effects_.clear();
+  }
+  bool abandoned() const { return abandoned_; }
   // Waiting on timers or a task token only: nothing would be lost by unloading it.
   bool parked() const { return active_ == 0 && !finished(); }
   // The earliest timer it waits for (0: none), to wake it once unloaded.
@@ -149,6 +156,7 @@ class Execution {
   const std::optional<asl::Value>& output() const { return output_; }
   uint64_t transitions() const { return transitions_; }
   bool dirty = false;            // queued for the engine's next commit
+  bool create_pending = false;   // its first commit creates it in the store
   int commits_in_flight = 0;     // taken commits the store has not confirmed
   uint64_t reported_transitions = 0;
 
@@ -246,6 +254,7 @@ class Execution {
   int64_t flushed_event_id_ = 0;
   bool row_dirty_ = false;
   bool state_dirty_ = false;  // the checkpoint changed
+  bool abandoned_ = false;
   size_t active_ = 0;         // posted steps and tasks in flight
   uint64_t transitions_ = 0;
   std::shared_ptr<char> alive_ = std::make_shared<char>();

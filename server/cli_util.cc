@@ -10,7 +10,6 @@
 #include <sstream>
 #include <system_error>
 
-#include "stepflow/asl/json.h"
 #include "stepflow/storage/sqlite_store.h"
 
 namespace stepflow::server {
@@ -60,31 +59,6 @@ StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, boo
   options.path = path;
   options.verify_on_open = verify_on_open;
   return storage::OpenSqliteStore(options);
-}
-
-StatusOr<std::vector<std::pair<std::string, std::string>>> LoadFunctionsFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read the functions file " + path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  asl::Value functions;
-  asl::JsonError error;
-  if (!asl::ParseJson(text.str(), &functions, &error)) {
-    return Status::InvalidArgument(path + ":" + std::to_string(error.line) + ":" + std::to_string(error.column) +
-                                   ": not valid JSON: " + error.message);
-  }
-  if (!functions.is_object()) {
-    return Status::InvalidArgument(path + ": must be a JSON object mapping function names to endpoint URLs");
-  }
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& [name, url] : functions.AsObject()) {
-    if (!url.is_string() || url.AsString().rfind("http", 0) != 0) {
-      return Status::InvalidArgument(path + ": the endpoint of function '" + name +
-                                     "' must be an http:// or https:// URL string");
-    }
-    out.emplace_back(name, url.AsString());
-  }
-  return out;
 }
 
 }  // namespace stepflow::server

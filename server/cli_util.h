@@ -31,13 +31,3 @@ StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, boo
 
 }  // namespace stepflow::server
 
-#include <utility>
-#include <vector>
-
-namespace stepflow::server {
-
-// A functions file: a JSON object mapping function names to Lambda Invoke API
-// base URLs, {"resize": "http://127.0.0.1:9001"}.
-StatusOr<std::vector<std::pair<std::string, std::string>>> LoadFunctionsFile(const std::string& path);
-
-}  // namespace stepflow::server

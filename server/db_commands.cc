@@ -11,6 +11,7 @@
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/timestamp.h"
 #include "stepflow/engine/engine.h"
+#include "stepflow/engine/functions_file.h"
 #include "stepflow/storage/store.h"
 
 namespace stepflow::server {
@@ -73,7 +74,7 @@ StatusOr<std::unique_ptr<engine::Engine>> OpenEngine(const Args& args, storage::
   options.store = store;
   options.lambda_endpoint = Flag(args, "--lambda-endpoint");
   if (std::string functions = Flag(args, "--functions"); !functions.empty()) {
-    auto endpoints = LoadFunctionsFile(functions);
+    auto endpoints = engine::ReadFunctionsFile(functions);
     if (!endpoints.ok()) return endpoints.status();
     options.function_endpoints = std::move(*endpoints);
   }

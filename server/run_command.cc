@@ -8,6 +8,7 @@
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/model.h"
 #include "stepflow/engine/engine.h"
+#include "stepflow/engine/functions_file.h"
 #include "stepflow/storage/store.h"
 
 namespace stepflow::server {
@@ -165,7 +166,7 @@ int RunRunCommand(int argc, char** argv) {
   options.store = store->get();
   options.lambda_endpoint = args.lambda_endpoint;
   if (!args.functions_file.empty()) {
-    auto functions = LoadFunctionsFile(args.functions_file);
+    auto functions = engine::ReadFunctionsFile(args.functions_file);
     if (!functions.ok()) return Fail(functions.status().message());
     options.function_endpoints = std::move(*functions);
   }

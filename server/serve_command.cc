@@ -23,6 +23,7 @@
 #include "sigv4.h"
 #include "stepflow/asl/json.h"
 #include "stepflow/engine/engine.h"
+#include "stepflow/engine/functions_file.h"
 #include "stepflow/storage/store.h"
 
 namespace stepflow::server {
@@ -150,7 +151,7 @@ bool ParseArgs(int argc, char** argv, ServeConfig* config) {
     } else if (a == "--lambda-endpoint") {
       config->lambda_endpoint = v;
     } else if (a == "--functions") {
-      auto functions = LoadFunctionsFile(v);
+      auto functions = engine::ReadFunctionsFile(v);
       if (!functions.ok()) {
         std::fprintf(stderr, "stepflow serve: %s\n", functions.status().message().c_str());
         return false;

@@ -223,6 +223,11 @@ class MemStore : public Store {
                       const AppendRequest* extras, std::vector<HistoryEventRecord>* take_events = nullptr) {
     Status valid = ValidateAppend(execution_arn, expected_last_event_id, events, update, extras);
     if (!valid.ok()) return valid;
+    if (extras != nullptr && extras->create) {
+      auto [created, inserted] = executions_.try_emplace(execution_arn);
+      if (!inserted) return Status::AlreadyExists("execution", execution_arn);
+      created->second.record = *extras->create;
+    }
     auto it = executions_.find(execution_arn);
     if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     Entry& entry = it->second;

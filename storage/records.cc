@@ -66,6 +66,13 @@ Status ValidateAppend(const std::string& execution_arn, int64_t expected_last_ev
     return Status::InvalidArgument("row update for " + update->arn + " appended to " + execution_arn);
   }
   if (extras != nullptr) {
+    if (extras->create && extras->create->arn != execution_arn) {
+      return Status::InvalidArgument("creation of " + extras->create->arn + " appended to " + execution_arn);
+    }
+    if (extras->create && expected_last_event_id != 0) {
+      return Status::InvalidArgument("a new execution " + execution_arn + " has no event " +
+                                     std::to_string(expected_last_event_id) + " to follow");
+    }
     for (const TimerRecord& t : extras->put_timers) {
       if (t.execution_arn != execution_arn) {
         return Status::InvalidArgument("timer " + t.timer_id + " of " + t.execution_arn + " appended to " +

@@ -735,6 +735,10 @@ class SqliteStoreImpl : public SqliteStore {
                      const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update,
                      const AppendRequest* extras) {
     Status s;
+    if (extras != nullptr && extras->create) {
+      s = InsertExecution(*extras->create);
+      if (!s.ok()) return s;
+    }
     int64_t execution_id = 0;
     {
       sqlite3_stmt* raw = writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", &s);

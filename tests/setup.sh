@@ -14,6 +14,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}"
 fi
 
+# --- samples (samples/, tests/samples) -----------------------------------------
+# Pillow for samples/image-pipeline; it installs for Debian's /usr/bin/python3.
+if ! dpkg-query -W -f='${Status}' python3-pil 2>/dev/null | grep -q "install ok installed"; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-pil
+fi
+
 # ---- stepflow serve integration tests (tests/integration/serve_test.py): the AWS CLI
 # and the AWS SDK for JavaScript v3.
 if ! dpkg-query -W -f='${Status}' awscli 2>/dev/null | grep -q "install ok installed"; then

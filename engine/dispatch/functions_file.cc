@@ -1,4 +1,4 @@
-#include "dispatch/functions_file.h"
+#include "stepflow/engine/functions_file.h"
 
 #include <cctype>
 #include <fstream>

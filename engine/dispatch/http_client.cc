@@ -92,15 +92,20 @@ bool IsIpAddress(const std::string& host) {
 
 struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   Impl(boost::asio::io_context& io, size_t max_body, size_t max_connections)
-      : io(io),
-        resolver(io),
-        tls_context(ssl::context::tls_client),
-        max_body(max_body),
-        max_connections(std::max<size_t>(1, max_connections)) {
-    tls_context.set_verify_mode(ssl::verify_peer);
-    boost::system::error_code ec;
-    // Without system CAs only TrustCaFile's are trusted; a host with none is still usable.
-    tls_context.set_default_verify_paths(ec);
+      : io(io), resolver(io), max_body(max_body), max_connections(std::max<size_t>(1, max_connections)) {}
+
+  // Made at the first https request: loading the system's CAs costs tens of
+  // milliseconds, which a run without https should not pay.
+  ssl::context& TlsContext() {
+    if (!tls_context) {
+      tls_context = std::make_unique<ssl::context>(ssl::context::tls_client);
+      tls_context->set_verify_mode(ssl::verify_peer);
+      boost::system::error_code ec;
+      // Without system CAs only TrustCaFile's are trusted; a host with none is still usable.
+      tls_context->set_default_verify_paths(ec);
+      for (const std::string& pem : extra_cas) tls_context->add_certificate_authority(boost::asio::buffer(pem), ec);
+    }
+    return *tls_context;
   }
 
   struct Exchange {
@@ -126,7 +131,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
 
   boost::asio::io_context& io;
   tcp::resolver resolver;
-  ssl::context tls_context;
+  std::unique_ptr<ssl::context> tls_context;
+  std::vector<std::string> extra_cas;  // PEM texts from TrustCaFile
   size_t max_body;
   size_t max_connections;
   std::map<std::string, Pool> pools;  // by Key()
@@ -175,7 +181,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     x->reused = false;
     x->conn = std::make_unique<Connection>();
     if (x->target.tls) {
-      x->conn->tls = std::make_unique<SslStream>(io, tls_context);
+      x->conn->tls = std::make_unique<SslStream>(io, TlsContext());
     } else {
       x->conn->plain = std::make_unique<beast::tcp_stream>(io);
     }
@@ -359,9 +365,13 @@ Status HttpClient::TrustCaFile(const std::string& pem_path) {
   if (text.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
     return Status::InvalidArgument("the CA file '" + pem_path + "' holds no PEM certificate");
   }
+  // Checked now, on a context of its own, so a bad file fails at startup.
+  ssl::context probe(ssl::context::tls_client);
   boost::system::error_code ec;
-  impl_->tls_context.add_certificate_authority(boost::asio::buffer(text), ec);
+  probe.add_certificate_authority(boost::asio::buffer(text), ec);
   if (ec) return Status::InvalidArgument("cannot load the CA file '" + pem_path + "': " + ec.message());
+  if (impl_->tls_context) impl_->tls_context->add_certificate_authority(boost::asio::buffer(text), ec);
+  impl_->extra_cas.push_back(std::move(text));
   return Status::OK();
 }
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "../engine/dispatch/functions_file.h"  // an engine internal; tests may include those
+#include "stepflow/engine/functions_file.h"
 
 namespace {
 

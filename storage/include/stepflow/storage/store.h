@@ -81,6 +81,9 @@ struct TaskTokenRecord {
 // and the timers and task tokens they create or settle (the transactional
 // outbox: commit first, then arm timers and send tasks).
 struct AppendRequest {
+  // When given, the execution is created first, in the same transaction
+  // (kAlreadyExists when its ARN exists): a start and its first steps commit together.
+  std::optional<ExecutionRecord> create;
   std::string execution_arn;
   int64_t expected_last_event_id = 0;
   std::vector<HistoryEventRecord> events;        // ids expected_last_event_id+1, +2, ...
