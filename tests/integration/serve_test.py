@@ -2,7 +2,7 @@
 """End-to-end tests of `stepflow serve` through the real AWS CLI, the AWS SDK for
 JavaScript v3, and raw hostile HTTP. Loopback only; every wait is bounded.
 
-usage: serve_test.py STEPFLOW_BINARY SUITE   (SUITE: cli, sdk, hostile, sigv4, restart)
+usage: serve_test.py STEPFLOW_BINARY SUITE   (SUITE: cli, sdk, hostile, sigv4, restart, concurrency)
 """
 
 import http.client
@@ -538,15 +538,59 @@ def suite_restart(binary, workdir):
             server.stop(signal.SIGKILL)
 
 
+def suite_concurrency(binary, workdir):
+    """8 keep-alive connections start 2,000 executions at once; all of them complete."""
+    server = Server(binary, workdir)
+    try:
+        arn = server.call("CreateStateMachine", {"name": "many", "definition": json.dumps(PASS_CHAIN),
+                                                 "roleArn": ROLE})["stateMachineArn"]
+        failures = []
+
+        def starter(t):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            try:
+                for i in range(250):
+                    conn.request("POST", "/", body=json.dumps({"stateMachineArn": arn, "name": "c%d-%d" % (t, i)}),
+                                 headers={"X-Amz-Target": "AWSStepFunctions.StartExecution",
+                                          "Content-Type": "application/x-amz-json-1.0"})
+                    resp = conn.getresponse()
+                    body = resp.read()
+                    if resp.status != 200:
+                        failures.append((resp.status, body))
+            except (OSError, http.client.HTTPException) as e:
+                failures.append(repr(e))
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=starter, args=(t,)) for t in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        check(not failures, "concurrent starts failed: %s" % failures[:3])
+        done = 'stepflow_executions_finished_total{state_machine="many",status="SUCCEEDED"} 2000'
+        try:
+            wait_for("2,000 executions to succeed", lambda: done in server.get("/metrics")[1], timeout=60)
+        except Failure:
+            running = server.call("ListExecutions", {"stateMachineArn": arn, "statusFilter": "RUNNING"})
+            raise Failure("not all 2,000 executions succeeded; still RUNNING: %d+, metrics: %s" % (
+                len(running["executions"]),
+                re.findall(r"stepflow_executions_finished_total\{[^}]*\} \d+", server.get("/metrics")[1])))
+        check(server.stop() == 0, "exit status 0")
+    finally:
+        if server.proc.poll() is None:
+            server.stop(signal.SIGKILL)
+
+
 SUITES = {"cli": suite_cli, "sdk": suite_sdk, "hostile": suite_hostile, "sigv4": suite_sigv4,
-          "restart": suite_restart}
+          "restart": suite_restart, "concurrency": suite_concurrency}
 
 
 def main():
     if len(sys.argv) != 3 or sys.argv[2] not in SUITES:
         sys.exit(__doc__)
     binary, suite = os.path.abspath(sys.argv[1]), sys.argv[2]
-    if suite != "hostile" and suite != "sdk" and aws_binary() is None:
+    if suite in ("cli", "sigv4", "restart") and aws_binary() is None:
         sys.exit("the AWS CLI is not installed: run tests/setup.sh")
     workdir = tempfile.mkdtemp(prefix="stepflow-serve-")
     try:
