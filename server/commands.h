@@ -11,5 +11,6 @@ int RunStartCommand(int argc, char** argv);
 int RunResumeCommand(int argc, char** argv);
 int RunExecutionsCommand(int argc, char** argv);
 int RunHistoryCommand(int argc, char** argv);
+int RunServeCommand(int argc, char** argv);
 
 }  // namespace stepflow::server

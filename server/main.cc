@@ -13,7 +13,8 @@ constexpr char kUsage[] =
     "  executions      list the executions of a database\n"
     "  history NAME    print an execution's history events\n"
     "  validate FILE   check a definition and print every problem found\n"
-    "  jsonata EXPR    evaluate a JSONata expression\n";
+    "  jsonata EXPR    evaluate a JSONata expression\n"
+    "  serve           serve the AWS Step Functions API over HTTP\n";
 
 }  // namespace
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   if (cmd == "resume") return stepflow::server::RunResumeCommand(argc - 1, argv + 1);
   if (cmd == "executions") return stepflow::server::RunExecutionsCommand(argc - 1, argv + 1);
   if (cmd == "history") return stepflow::server::RunHistoryCommand(argc - 1, argv + 1);
+  if (cmd == "serve") return stepflow::server::RunServeCommand(argc - 1, argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return 0;
