@@ -3,7 +3,13 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config ccache python3
   rapidjson-dev libsqlite3-dev libboost-dev libcpp-httplib-dev libspdlog-dev doctest-dev libssl-dev
-  libpcre2-dev)
+  libpcre2-dev
+  # samples/image-pipeline: Pillow for Debian's /usr/bin/python3
+  python3-pil
+  # stepflow serve's integration tests drive it with the AWS CLI
+  awscli)
+# ... and with the AWS SDK for JavaScript, which needs node and npm.
+command -v npm >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,21 +20,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}"
 fi
 
-# --- samples (samples/, tests/samples) -----------------------------------------
-# Pillow for samples/image-pipeline; it installs for Debian's /usr/bin/python3.
-if ! dpkg-query -W -f='${Status}' python3-pil 2>/dev/null | grep -q "install ok installed"; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq python3-pil
-fi
-
-# ---- stepflow serve integration tests (tests/integration/serve_test.py): the AWS CLI
-# and the AWS SDK for JavaScript v3.
-if ! dpkg-query -W -f='${Status}' awscli 2>/dev/null | grep -q "install ok installed"; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq awscli
-fi
-command -v npm >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq nodejs npm; }
 sdk_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/integration/sdk"
 [ -d "$sdk_dir/node_modules/@aws-sdk/client-sfn" ] || (cd "$sdk_dir" && npm ci --no-audit --no-fund --silent)
