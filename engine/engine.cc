@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -137,7 +138,8 @@ class EngineImpl : public Engine {
 
   StatusOr<std::string> RegisterStateMachine(const std::string& name, const std::string& definition) override {
     asl::Diagnostics diagnostics;
-    if (!asl::ParseDefinition(definition, &diagnostics)) {
+    std::shared_ptr<const asl::StateMachine> parsed = asl::ParseDefinition(definition, &diagnostics);
+    if (!parsed) {
       std::string message = "invalid definition for state machine " + name + ":";
       for (const asl::Diagnostic& d : diagnostics) {
         if (d.severity != asl::Diagnostic::Severity::kError) continue;
@@ -146,7 +148,15 @@ class EngineImpl : public Engine {
       return Status::InvalidArgument(message);
     }
     std::string arn = ArnPrefix() + "stateMachine:" + name;
-    auto version_arn = [&arn](int64_t revision) { return arn + ":" + std::to_string(revision); };
+    // The parsed model is kept for the executions of that revision.
+    auto version_arn = [&](int64_t revision) {
+      std::string key = arn + "#" + std::to_string(revision);
+      OnEngine<int>([&] {
+        machines_.emplace(key, parsed);
+        return 0;
+      });
+      return arn + ":" + std::to_string(revision);
+    };
     for (int attempt = 0; attempt < 2; ++attempt) {
       StatusOr<storage::StateMachineRecord> existing = store_->GetStateMachine(arn);
       if (existing.ok()) {
@@ -464,7 +474,10 @@ class EngineImpl : public Engine {
     std::string machine_name = record->state_machine_arn.substr(record->state_machine_arn.rfind(':') + 1);
     auto execution = std::make_unique<Execution>(Host(), *machine, *record, input, machine_name);
     Execution* raw = execution.get();
-    parked_.erase(arn);
+    if (auto p = parked_.find(arn); p != parked_.end()) {
+      wakeups_.erase({p->second, &p->first});
+      parked_.erase(p);
+    }
     Adopt(std::move(execution));
     Status resumed = raw->Resume(*checkpoint);
     if (!resumed.ok()) {
@@ -670,15 +683,31 @@ class EngineImpl : public Engine {
   // Unloads an execution that waits only for a timer or a task token; the
   // timer (or SendTask*) loads it again from its checkpoint.
   void Park(std::unordered_map<std::string, std::unique_ptr<Execution>>::iterator it) {
-    std::string arn = it->first;
     Instant due = it->second->next_due();
+    auto parked = parked_.emplace(it->first, due).first;
     executions_.erase(it);
-    parked_.emplace(arn, due);
     if (due == 0) return;
-    Schedule(due, [this, arn] {
-      if (parked_.count(arn) == 0) return;
-      StatusOr<Execution*> loaded = Load(arn);
-      if (!loaded.ok() && fatal_.ok()) fatal_ = loaded.status();
+    wakeups_.emplace(due, &parked->first);
+    ArmWakeup();
+  }
+
+  // One clock timer, for the earliest parked execution: a parked execution
+  // costs its two index entries, not a timer of its own.
+  void ArmWakeup() {
+    if (wakeups_.empty()) return;
+    Instant next = wakeups_.begin()->first;
+    if (armed_ != 0 && armed_ <= next) return;
+    armed_ = next;
+    Schedule(next, [this, next] {
+      if (armed_ == next) armed_ = 0;
+      Instant now = options_.clock->Now();
+      while (!wakeups_.empty() && wakeups_.begin()->first <= now) {
+        std::string arn = *wakeups_.begin()->second;
+        StatusOr<Execution*> loaded = Load(arn);  // drops both entries
+        if (!loaded.ok() && fatal_.ok()) fatal_ = loaded.status();
+        if (!loaded.ok()) break;
+      }
+      ArmWakeup();
     });
   }
 
@@ -758,6 +787,8 @@ class EngineImpl : public Engine {
   std::unordered_map<std::string, std::unique_ptr<Execution>> executions_;
   std::atomic<size_t> loaded_count_{0};
   std::unordered_map<std::string, Instant> parked_;  // unloaded, with the time to load it again
+  std::set<std::pair<Instant, const std::string*>> wakeups_;  // parked_ by time (keys of parked_)
+  Instant armed_ = 0;  // the time the wake-up timer is set for; 0: none
   std::unordered_map<std::string, std::function<void(Status)>> created_callbacks_;
   bool started_new_ = false;
   int handling_ = 0;  // > 0 while the engine runs its own work on this thread
