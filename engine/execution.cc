@@ -156,8 +156,17 @@ void Execution::Later(std::function<void()> fn) {
 }
 
 void Execution::At(Instant due, std::function<void()> fn) {
-  host_.schedule(due, [alive = std::weak_ptr<char>(alive_), fn = std::move(fn)] {
-    if (!alive.expired()) fn();
+  // The clock holds only a key: an unloaded execution's pending timers must
+  // not keep its frames in memory until they fall due.
+  uint64_t id = next_timer_id_++;
+  timers_.emplace(id, std::move(fn));
+  host_.schedule(due, [this, alive = std::weak_ptr<char>(alive_), id] {
+    if (alive.expired()) return;
+    auto it = timers_.find(id);
+    if (it == timers_.end()) return;
+    std::function<void()> fire = std::move(it->second);
+    timers_.erase(it);
+    fire();
   });
 }
 

@@ -261,6 +261,8 @@ class Execution {
   std::vector<storage::HistoryEventRecord> pending_;
   std::vector<storage::TaskTokenRecord> pending_tokens_;
   std::vector<std::function<void()>> effects_;
+  std::unordered_map<uint64_t, std::function<void()>> timers_;  // armed, by key
+  uint64_t next_timer_id_ = 0;
   // Compiled JSONata fields, by the address of their value in the (immutable) model.
   std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata_cache_;
   std::unordered_map<const asl::State*, bool> reads_context_;
