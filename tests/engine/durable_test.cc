@@ -327,3 +327,55 @@ TEST_CASE("In background mode the engine runs on its own thread and serves calls
   CHECK(metrics.commit_seconds.count > 0);
   CHECK(finished == 100);
 }
+
+TEST_CASE("A full database fails the engine with a clear error; what was committed resumes once there is room") {
+  auto dir = std::filesystem::temp_directory_path() / ("stepflow-full-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  stepflow::storage::SqliteOptions sqlite;
+  sqlite.path = (dir / "full.db").string();
+  std::filesystem::remove(sqlite.path);
+  const char* definition = R"j({"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":10,"Next":"Again"},"Again":{"Type":"Pass","End":true}}})j";
+  // Each start commits about 80 KB (the input in its row, two events and its
+  // checkpoint); the rest of each run as much again.
+  const std::string input = "{\"pad\":\"" + std::string(20000, 'x') + "\"}";
+  ManualClock clock;
+  std::vector<std::string> arns;
+  {
+    sqlite.max_page_count = 100;  // a 400 KB disk: the starts fit, the ends do not
+    auto store = stepflow::storage::OpenSqliteStore(sqlite);
+    REQUIRE(store.ok());
+    EngineOptions options;
+    options.clock = &clock;
+    options.store = store->get();
+    auto engine = Open(std::move(options));
+    for (int i = 0; i < 3; ++i) {
+      auto started = StartText(*engine, definition, "full", "f" + std::to_string(i), input);
+      REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+      arns.push_back(*started);
+    }
+    auto result = engine->AwaitExecution(arns[0]);
+    REQUIRE_FALSE(result.ok());
+    CHECK_MESSAGE(result.status().message().find("full") != std::string::npos, result.status().ToString());
+  }
+  sqlite.max_page_count = 0;
+  auto store = stepflow::storage::OpenSqliteStore(sqlite);
+  REQUIRE(store.ok());
+  EngineOptions options;
+  options.clock = &clock;
+  options.store = store->get();
+  auto engine = Open(std::move(options));
+  auto resumed = engine->ResumeAll();
+  REQUIRE(resumed.ok());
+  CHECK(*resumed == arns.size());
+  for (const std::string& arn : arns) {
+    auto result = engine->AwaitExecution(arn);
+    REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+    CHECK(result->status == ExecutionStatus::kSucceeded);
+    CHECK(result->output->Find("pad")->AsString().size() == 20000);
+    auto history = engine->store().GetHistory(arn, 0, 100);
+    REQUIRE(history.ok());
+    for (size_t i = 0; i < history->size(); ++i) CHECK((*history)[i].id == static_cast<int64_t>(i + 1));
+  }
+  std::filesystem::remove_all(dir);
+}

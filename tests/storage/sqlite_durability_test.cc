@@ -9,6 +9,7 @@
 #include <string>
 
 #include "stepflow/storage/sqlite_store.h"
+#include "schema.h"
 #include "storage_test_util.h"
 
 namespace stepflow::storage {
@@ -198,6 +199,29 @@ TEST_CASE("synchronous FULL is an option that opens and commits like NORMAL") {
 TEST_CASE("an empty path is an invalid argument") {
   SqliteOptions options;
   CHECK(OpenSqliteStore(options).status().IsInvalidArgument());
+}
+
+TEST_CASE("a version 1 database is migrated on open, keeping its executions, and gains checkpoints") {
+  TempDir dir;
+  const std::string path = dir.File("v1.db");
+  RawExec(path, stepflow::storage::SchemaMigrations()[0]);
+  RawExec(path,
+          "INSERT INTO schema_version (id, version) VALUES (1, 1);"
+          "INSERT INTO executions (arn, name, state_machine_arn, state_machine_revision, status, input, "
+          "start_time_ns) VALUES ('arn:aws:states:us-east-1:1:execution:M:old', 'old', "
+          "'arn:aws:states:us-east-1:1:stateMachine:M', 1, 'RUNNING', '{}', 5)");
+  auto store = OpenOrDie(path);
+  auto old = store->GetExecution("arn:aws:states:us-east-1:1:execution:M:old");
+  REQUIRE(old.ok());
+  CHECK(old->status == stepflow::storage::ExecutionStatus::kRunning);
+  auto none = store->GetCheckpoint(old->arn);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  stepflow::storage::AppendRequest request;
+  request.execution_arn = old->arn;
+  request.checkpoint = "{\"v\":1}";
+  REQUIRE(store->Append(request).ok());
+  CHECK(*store->GetCheckpoint(old->arn) == "{\"v\":1}");
 }
 
 }  // namespace
