@@ -428,7 +428,7 @@ class EngineImpl : public Engine {
     }
     if (existing) {
       if (existing->status == storage::ExecutionStatus::kRunning && existing->input == record.input) {
-        return StartResult{existing->arn, existing->start_time_ns};
+        return StartResult{existing->arn, existing->start_time_ns, false};
       }
       return Status::AlreadyExists("execution", record.arn);
     }

@@ -466,7 +466,6 @@ class Actions {
   }
 
   Result<engine::StartResult> Start(const engine::StartRequest& request) {
-    int64_t before = NowNs();
     auto started = engine_->StartExecution(request);
     if (!started.ok()) {
       const Status& s = started.status();
@@ -479,8 +478,7 @@ class Actions {
       if (s.IsInvalidArgument()) return ApiError{"InvalidExecutionInput", s.message()};
       return FromStatus(s);
     }
-    // An idempotent repeat returns the first start, which began before this call.
-    if (started->start_time_ns >= before) metrics_->ExecutionStarted(StateMachineNameOfExecution(started->execution_arn));
+    if (started->created) metrics_->ExecutionStarted(StateMachineNameOfExecution(started->execution_arn));
     return std::move(*started);
   }
 

@@ -47,7 +47,7 @@ std::string DefaultDbPath() {
   return (dir / "stepflow" / "stepflow.db").string();
 }
 
-StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, bool verify_on_open) {
+StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, bool verify_on_open, bool full_sync) {
   if (path == ":memory:") return storage::NewMemStore();
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
@@ -58,6 +58,7 @@ StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, boo
   storage::SqliteOptions options;
   options.path = path;
   options.verify_on_open = verify_on_open;
+  if (full_sync) options.synchronous = storage::SqliteOptions::Synchronous::kFull;
   return storage::OpenSqliteStore(options);
 }
 

@@ -27,7 +27,9 @@ std::string DefaultDbPath();
 
 // Opens the store for --db `path` (":memory:": one in memory), creating the
 // file and its directory when absent.
-StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, bool verify_on_open);
+// `full_sync`: SQLite synchronous=FULL (commits survive a power loss).
+StatusOr<std::unique_ptr<storage::Store>> OpenStore(const std::string& path, bool verify_on_open,
+                                                   bool full_sync = false);
 
 }  // namespace stepflow::server
 

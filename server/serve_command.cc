@@ -200,7 +200,7 @@ int RunServeCommand(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::string db = config.db.empty() ? DefaultDbPath() : config.db;
-  auto opened_store = OpenStore(db, /*verify_on_open=*/true);
+  auto opened_store = OpenStore(db, /*verify_on_open=*/true, config.synchronous == "FULL");
   if (!opened_store.ok()) {
     log.Write(spdlog::level::err, "cannot open the database", Field{"db", db},
               Field{"error", opened_store.status().ToString()});

@@ -57,6 +57,11 @@ std::optional<std::string> LoadServeConfig(const std::string& path, ServeConfig*
       if (!error && config->log_format != "text" && config->log_format != "json") {
         return path + ": 'log_format' must be \"text\" or \"json\"";
       }
+    } else if (key == "synchronous") {
+      error = want_string(&config->synchronous);
+      if (!error && config->synchronous != "NORMAL" && config->synchronous != "FULL") {
+        return path + ": 'synchronous' must be \"NORMAL\" or \"FULL\"";
+      }
     } else if (key == "log_level") {
       error = want_string(&config->log_level);
       static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};

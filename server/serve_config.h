@@ -25,6 +25,8 @@ struct ServeConfig {
   std::string log_level = "info";   // spdlog level names: trace, debug, info, warn, error
   std::string lambda_endpoint;
   std::vector<std::pair<std::string, std::string>> function_endpoints;  // function name -> URL (--functions)
+  // "NORMAL": a commit survives a crash of the process; "FULL": also a power loss.
+  std::string synchronous = "NORMAL";
   int http_threads = 64;  // one per open connection (cpp-httplib serves a connection on one thread)
 };
 

@@ -115,6 +115,7 @@ struct StartRequest {
 struct StartResult {
   std::string execution_arn;
   int64_t start_time_ns = 0;
+  bool created = true;  // false: the running execution of that name and input
 };
 
 // Runs executions of stored state machines durably: each step is committed to
