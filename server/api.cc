@@ -47,6 +47,12 @@ struct Result {
 
 ApiError Validation(std::string message) { return {"ValidationException", std::move(message)}; }
 
+ApiError NotInEnum(const std::string& value, std::string_view member, std::string_view allowed) {
+  return Validation("1 validation error detected: Value '" + value + "' at '" + std::string(member) +
+                    "' failed to satisfy constraint: Member must satisfy enum value set: [" + std::string(allowed) +
+                    "]");
+}
+
 ApiError NotNull(std::string_view member) {
   return Validation("1 validation error detected: Value null at '" + std::string(member) +
                     "' failed to satisfy constraint: Member must not be null");
@@ -293,9 +299,7 @@ class Actions {
     if (type.error) return *type.error;
     std::string machine_type = type.value->value_or("STANDARD");
     if (machine_type != "STANDARD" && machine_type != "EXPRESS") {
-      return Validation("1 validation error detected: Value '" + machine_type +
-                        "' at 'type' failed to satisfy constraint: Member must satisfy enum value set: "
-                        "[STANDARD, EXPRESS]");
+      return NotInEnum(machine_type, "type", "STANDARD, EXPRESS");
     }
     if (!IsValidName(*name.value)) return ApiError{"InvalidName", "Invalid Name: '" + *name.value + "'"};
     if (auto e = CheckRoleArn(*role.value)) return *e;
@@ -416,9 +420,7 @@ class Actions {
     if (severity.error) return *severity.error;
     std::string min_severity = severity.value->value_or("ERROR");
     if (min_severity != "ERROR" && min_severity != "WARNING") {
-      return Validation("1 validation error detected: Value '" + min_severity +
-                        "' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: "
-                        "[ERROR, WARNING]");
+      return NotInEnum(min_severity, "severity", "ERROR, WARNING");
     }
     auto limit = m.MaxResults();
     if (limit.error) return *limit.error;
@@ -601,9 +603,8 @@ class Actions {
     if (*filter.value) {
       query.status = storage::ParseExecutionStatus(**filter.value);
       if (!query.status) {
-        return Validation("1 validation error detected: Value '" + **filter.value +
-                          "' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: "
-                          "[RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]");
+        return NotInEnum(**filter.value, "statusFilter",
+                         "RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE");
       }
     }
     auto machine = Machine(*arn.value);
