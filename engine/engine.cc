@@ -137,7 +137,8 @@ class EngineImpl : public Engine {
 
   StatusOr<std::string> RegisterStateMachine(const std::string& name, const std::string& definition) override {
     asl::Diagnostics diagnostics;
-    if (!asl::ParseDefinition(definition, &diagnostics)) {
+    std::shared_ptr<const asl::StateMachine> parsed = asl::ParseDefinition(definition, &diagnostics);
+    if (!parsed) {
       std::string message = "invalid definition for state machine " + name + ":";
       for (const asl::Diagnostic& d : diagnostics) {
         if (d.severity != asl::Diagnostic::Severity::kError) continue;
@@ -146,7 +147,11 @@ class EngineImpl : public Engine {
       return Status::InvalidArgument(message);
     }
     std::string arn = ArnPrefix() + "stateMachine:" + name;
-    auto version_arn = [&arn](int64_t revision) { return arn + ":" + std::to_string(revision); };
+    // The first start of this revision then finds it parsed.
+    auto version_arn = [this, &arn, &parsed](int64_t revision) {
+      RememberMachine(arn, revision, parsed);
+      return arn + ":" + std::to_string(revision);
+    };
     for (int attempt = 0; attempt < 2; ++attempt) {
       StatusOr<storage::StateMachineRecord> existing = store_->GetStateMachine(arn);
       if (existing.ok()) {
@@ -334,14 +339,26 @@ class EngineImpl : public Engine {
         revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
     if (!record.ok()) return record.status();
     if (revision_out != nullptr) *revision_out = record->revision;
-    std::string key = arn + "#" + std::to_string(record->revision);
-    auto it = machines_.find(key);
-    if (it != machines_.end()) return it->second;
+    std::string key = MachineKey(arn, record->revision);
+    {
+      std::lock_guard<std::mutex> lock(machines_mu_);
+      auto it = machines_.find(key);
+      if (it != machines_.end()) return it->second;
+    }
     asl::Diagnostics diagnostics;
     std::shared_ptr<const asl::StateMachine> machine = asl::ParseDefinition(record->definition, &diagnostics);
     if (!machine) return Status::Corruption("the stored definition of " + key + " no longer validates");
-    machines_.emplace(key, machine);
+    RememberMachine(arn, record->revision, machine);
     return machine;
+  }
+
+  static std::string MachineKey(const std::string& arn, int64_t revision) {
+    return arn + "#" + std::to_string(revision);
+  }
+
+  void RememberMachine(const std::string& arn, int64_t revision, std::shared_ptr<const asl::StateMachine> machine) {
+    std::lock_guard<std::mutex> lock(machines_mu_);
+    machines_.emplace(MachineKey(arn, revision), std::move(machine));
   }
 
   ExecutionHost Host() {
@@ -754,7 +771,8 @@ class EngineImpl : public Engine {
   std::condition_variable appends_cv_;
   size_t appends_outstanding_ = 0;  // requests the store has not answered
   Status fatal_;
-  std::unordered_map<std::string, std::shared_ptr<const asl::StateMachine>> machines_;
+  std::mutex machines_mu_;  // guards machines_: RegisterStateMachine runs on the caller's thread
+  std::unordered_map<std::string, std::shared_ptr<const asl::StateMachine>> machines_;  // by MachineKey
   std::unordered_map<std::string, std::unique_ptr<Execution>> executions_;
   std::atomic<size_t> loaded_count_{0};
   std::unordered_map<std::string, Instant> parked_;  // unloaded, with the time to load it again
