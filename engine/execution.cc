@@ -225,13 +225,17 @@ void Execution::Step(const FramePtr& f) {
 }
 
 void Execution::EnterState(Frame& f, const State& s) {
-  if (f.input_json.empty()) f.input_json = asl::ToJson(f.input);
+  if (f.input_quoted.empty()) asl::AppendJsonString(asl::ToJson(f.input), &f.input_quoted);
   // Written as text: this and the exit event are the hot path of every transition.
-  std::string details = "{\"stateEnteredEventDetails\":{\"name\":";
+  static constexpr std::string_view kHead = "{\"stateEnteredEventDetails\":{\"name\":";
+  static constexpr std::string_view kTail = ",\"inputDetails\":{\"truncated\":false}}}";
+  std::string details;
+  details.reserve(kHead.size() + s.name.size() + f.input_quoted.size() + kTail.size() + 16);
+  details += kHead;
   asl::AppendJsonString(s.name, &details);
   details += ",\"input\":";
-  asl::AppendJsonString(f.input_json, &details);
-  details += ",\"inputDetails\":{\"truncated\":false}}}";
+  details += f.input_quoted;
+  details += kTail;
   f.entered_event_id = EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details));
   f.entered_time = host_.clock->Now();
   ++transitions_;
@@ -510,17 +514,24 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
-  std::string json = "{\"stateExitedEventDetails\":{\"name\":";
+  // The next state's input is this output: its entered event reuses the quoted text.
+  std::string quoted;
+  asl::AppendJsonString(text, &quoted);
+  static constexpr std::string_view kHead = "{\"stateExitedEventDetails\":{\"name\":";
+  static constexpr std::string_view kTail = ",\"outputDetails\":{\"truncated\":false}}}";
+  std::string json;
+  json.reserve(kHead.size() + s.name.size() + quoted.size() + kTail.size() + 16);
+  json += kHead;
   asl::AppendJsonString(s.name, &json);
   json += ",\"output\":";
-  asl::AppendJsonString(text, &json);
-  json += ",\"outputDetails\":{\"truncated\":false}}}";
+  json += quoted;
+  json += kTail;
   EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json));
   f.phase = Phase::kReady;
   f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));
   f.input = std::move(output);
-  f.input_json = std::move(text);
+  f.input_quoted = std::move(quoted);
   f.state_index = next;
   return Flow::kContinue;
 }

@@ -73,7 +73,7 @@ struct Frame : std::enable_shared_from_this<Frame> {
   const asl::StateMachine* machine = nullptr;
   int state_index = 0;
   asl::Value input;        // the current state's raw input
-  std::string input_json;  // `input` as JSON text when already known, else empty
+  std::string input_quoted;  // `input` as JSON text in a JSON string literal when known, else empty
   std::shared_ptr<asl::VariableScope> scope;
   std::function<void(bool ok, const asl::Value& output, const asl::Failure& failure)> on_done;
   bool silent = false;  // a distributed Map's children keep no events in this history
