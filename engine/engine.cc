@@ -333,8 +333,13 @@ class EngineImpl : public Engine {
     return future.get();
   }
 
-  StatusOr<std::shared_ptr<const asl::StateMachine>> Machine(const std::string& arn, int64_t revision,
-                                                             int64_t* revision_out) {
+  // A parsed model with the cache its executions share.
+  struct Model {
+    std::shared_ptr<const asl::StateMachine> machine;
+    std::shared_ptr<ModelCache> cache;
+  };
+
+  StatusOr<Model> Machine(const std::string& arn, int64_t revision, int64_t* revision_out) {
     StatusOr<storage::StateMachineRecord> record =
         revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
     if (!record.ok()) return record.status();
@@ -348,17 +353,17 @@ class EngineImpl : public Engine {
     asl::Diagnostics diagnostics;
     std::shared_ptr<const asl::StateMachine> machine = asl::ParseDefinition(record->definition, &diagnostics);
     if (!machine) return Status::Corruption("the stored definition of " + key + " no longer validates");
-    RememberMachine(arn, record->revision, machine);
-    return machine;
+    return RememberMachine(arn, record->revision, std::move(machine));
   }
 
   static std::string MachineKey(const std::string& arn, int64_t revision) {
     return arn + "#" + std::to_string(revision);
   }
 
-  void RememberMachine(const std::string& arn, int64_t revision, std::shared_ptr<const asl::StateMachine> machine) {
+  Model RememberMachine(const std::string& arn, int64_t revision, std::shared_ptr<const asl::StateMachine> machine) {
     std::lock_guard<std::mutex> lock(machines_mu_);
-    machines_.emplace(MachineKey(arn, revision), std::move(machine));
+    return machines_.try_emplace(MachineKey(arn, revision), Model{std::move(machine), std::make_shared<ModelCache>()})
+        .first->second;
   }
 
   ExecutionHost Host() {
@@ -402,7 +407,7 @@ class EngineImpl : public Engine {
       revision = std::stoll(machine_arn.substr(colon + 1));
       machine_arn.resize(colon);
     }
-    StatusOr<std::shared_ptr<const asl::StateMachine>> machine = Machine(machine_arn, revision, &revision);
+    StatusOr<Model> machine = Machine(machine_arn, revision, &revision);
     if (!machine.ok()) return machine.status();
     asl::Value input;
     asl::JsonError json_error;
@@ -439,7 +444,7 @@ class EngineImpl : public Engine {
       }
       return Status::AlreadyExists("execution", record.arn);
     }
-    auto execution = std::make_unique<Execution>(Host(), *machine, record, input, machine_name);
+    auto execution = std::make_unique<Execution>(Host(), machine->machine, machine->cache, record, input, machine_name);
     Execution* raw = execution.get();
     raw->create_pending = true;
     if (durable) created_callbacks_.emplace(record.arn, std::move(durable));
@@ -468,8 +473,7 @@ class EngineImpl : public Engine {
     if (record->status != storage::ExecutionStatus::kRunning) {
       return Status::Conflict("execution " + arn + " is " + storage::ExecutionStatusName(record->status));
     }
-    StatusOr<std::shared_ptr<const asl::StateMachine>> machine =
-        Machine(record->state_machine_arn, record->state_machine_revision, nullptr);
+    StatusOr<Model> machine = Machine(record->state_machine_arn, record->state_machine_revision, nullptr);
     if (!machine.ok()) return machine.status();
     StatusOr<std::string> checkpoint = store_->GetCheckpoint(arn);
     if (!checkpoint.ok()) return checkpoint.status();
@@ -479,7 +483,7 @@ class EngineImpl : public Engine {
       return Status::Corruption("the stored input of " + arn + " is not JSON");
     }
     std::string machine_name = record->state_machine_arn.substr(record->state_machine_arn.rfind(':') + 1);
-    auto execution = std::make_unique<Execution>(Host(), *machine, *record, input, machine_name);
+    auto execution = std::make_unique<Execution>(Host(), machine->machine, machine->cache, *record, input, machine_name);
     Execution* raw = execution.get();
     parked_.erase(arn);
     Adopt(std::move(execution));
@@ -772,7 +776,7 @@ class EngineImpl : public Engine {
   size_t appends_outstanding_ = 0;  // requests the store has not answered
   Status fatal_;
   std::mutex machines_mu_;  // guards machines_: RegisterStateMachine runs on the caller's thread
-  std::unordered_map<std::string, std::shared_ptr<const asl::StateMachine>> machines_;  // by MachineKey
+  std::unordered_map<std::string, Model> machines_;  // by MachineKey
   std::unordered_map<std::string, std::unique_ptr<Execution>> executions_;
   std::atomic<size_t> loaded_count_{0};
   std::unordered_map<std::string, Instant> parked_;  // unloaded, with the time to load it again

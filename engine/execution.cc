@@ -45,8 +45,13 @@ bool IsTerminalError(const std::string& error) { return error == errors::kRuntim
 }  // namespace
 
 Execution::Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine,
-                     storage::ExecutionRecord record, Value input, std::string state_machine_name)
-    : host_(std::move(host)), machine_(std::move(machine)), record_(std::move(record)), input_(std::move(input)) {
+                     std::shared_ptr<ModelCache> cache, storage::ExecutionRecord record, Value input,
+                     std::string state_machine_name)
+    : host_(std::move(host)),
+      machine_(std::move(machine)),
+      cache_(std::move(cache)),
+      record_(std::move(record)),
+      input_(std::move(input)) {
   std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
   execution_context_ = Obj({{"Id", Str(record_.arn)},
                             {"Input", input_},
@@ -286,8 +291,8 @@ bool RuleReadsContext(const asl::ChoiceRule& rule) {
 }  // namespace
 
 bool Execution::ReadsContext(const State& s) {
-  auto it = reads_context_.find(&s);
-  if (it != reads_context_.end()) return it->second;
+  auto it = cache_->reads_context.find(&s);
+  if (it != cache_->reads_context.end()) return it->second;
   // JSONata states see it as $states.context; intrinsic calls may name $$ anywhere.
   bool reads = s.query_language == asl::QueryLanguage::kJsonata || FieldReadsContext(s.input_path) ||
                FieldReadsContext(s.output_path) || FieldReadsContext(s.result_path) ||
@@ -300,7 +305,7 @@ bool Execution::ReadsContext(const State& s) {
                PathReadsContext(s.tolerated_failure_percentage.path);
   for (const asl::ChoiceRule& rule : s.choices) reads = reads || RuleReadsContext(rule);
   for (const asl::Catcher& c : s.catchers) reads = reads || TemplateReadsContext(c.assign);
-  reads_context_.emplace(&s, reads);
+  cache_->reads_context.emplace(&s, reads);
   return reads;
 }
 
@@ -1131,7 +1136,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
     if (!EvalJsonata(*f, s, *s.jsonata_items, "Items", nullptr, nullptr, &items, &items_failure)) {
       return HandleFailure(f, s, items_failure);
     }
-    const std::string* text = jsonata_cache_[&*s.jsonata_items].whole_expression();
+    const std::string* text = cache_->jsonata[&*s.jsonata_items].whole_expression();
     if (!items.is_array() && text != nullptr) {
       return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kQueryEvaluationError,
                                                    "The JSONata expression '" + *text +
