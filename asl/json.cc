@@ -1,6 +1,7 @@
 #include "stepflow/asl/json.h"
 
 #include <rapidjson/error/en.h>
+#include <rapidjson/internal/dtoa.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/reader.h>
@@ -8,6 +9,8 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 namespace stepflow::asl {
 namespace {
@@ -151,17 +154,90 @@ bool ParseJson(std::string_view text, Value* out, JsonError* error, const JsonLi
 }
 
 void AppendJson(const Value& value, std::string* out) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  Write(value, writer);
-  out->append(buffer.GetString(), buffer.GetSize());
+  switch (value.type()) {
+    case Value::Type::kNull:
+      out->append("null");
+      break;
+    case Value::Type::kBool:
+      out->append(value.AsBool() ? "true" : "false");
+      break;
+    case Value::Type::kInt: {
+      char buffer[24];
+      char* end = std::to_chars(buffer, buffer + sizeof buffer, value.AsInt()).ptr;
+      out->append(buffer, end);
+      break;
+    }
+    case Value::Type::kDouble: {
+      double d = value.AsDouble();
+      // JSON has no NaN or infinity; null is what JSON.stringify writes.
+      if (!std::isfinite(d)) {
+        out->append("null");
+        break;
+      }
+      // rapidjson's Writer formats doubles with this (shortest round-trip form).
+      char buffer[32];
+      char* end = rapidjson::internal::dtoa(d, buffer);
+      out->append(buffer, end);
+      break;
+    }
+    case Value::Type::kString:
+      AppendJsonString(value.AsString(), out);
+      break;
+    case Value::Type::kArray: {
+      out->push_back('[');
+      bool first = true;
+      for (const Value& item : value.AsArray()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJson(item, out);
+      }
+      out->push_back(']');
+      break;
+    }
+    case Value::Type::kObject: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, member] : value.AsObject()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(key, out);
+        out->push_back(':');
+        AppendJson(member, out);
+      }
+      out->push_back('}');
+      break;
+    }
+  }
 }
 
 void AppendJsonString(std::string_view text, std::string* out) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-  out->append(buffer.GetString(), buffer.GetSize());
+  // The escapes of rapidjson's Writer, so that text written either way is identical.
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out->reserve(out->size() + text.size() + 2);
+  out->push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(text.data() + run, i - run);
+    run = i + 1;
+    out->push_back('\\');
+    switch (c) {
+      case '"': out->push_back('"'); break;
+      case '\\': out->push_back('\\'); break;
+      case '\b': out->push_back('b'); break;
+      case '\t': out->push_back('t'); break;
+      case '\n': out->push_back('n'); break;
+      case '\f': out->push_back('f'); break;
+      case '\r': out->push_back('r'); break;
+      default:
+        out->append("u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
+    }
+  }
+  out->append(text.data() + run, text.size() - run);
+  out->push_back('"');
 }
 
 std::string ToJson(const Value& value) {

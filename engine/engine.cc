@@ -148,13 +148,9 @@ class EngineImpl : public Engine {
       return Status::InvalidArgument(message);
     }
     std::string arn = ArnPrefix() + "stateMachine:" + name;
-    // The parsed model is kept for the executions of that revision.
-    auto version_arn = [&](int64_t revision) {
-      std::string key = arn + "#" + std::to_string(revision);
-      OnEngine<int>([&] {
-        machines_.emplace(key, parsed);
-        return 0;
-      });
+    // The first start of this revision then finds it parsed.
+    auto version_arn = [this, &arn, &parsed](int64_t revision) {
+      RememberMachine(arn, revision, parsed);
       return arn + ":" + std::to_string(revision);
     };
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -338,20 +334,37 @@ class EngineImpl : public Engine {
     return future.get();
   }
 
-  StatusOr<std::shared_ptr<const asl::StateMachine>> Machine(const std::string& arn, int64_t revision,
-                                                             int64_t* revision_out) {
+  // A parsed model with the cache its executions share.
+  struct Model {
+    std::shared_ptr<const asl::StateMachine> machine;
+    std::shared_ptr<ModelCache> cache;
+  };
+
+  StatusOr<Model> Machine(const std::string& arn, int64_t revision, int64_t* revision_out) {
     StatusOr<storage::StateMachineRecord> record =
         revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
     if (!record.ok()) return record.status();
     if (revision_out != nullptr) *revision_out = record->revision;
-    std::string key = arn + "#" + std::to_string(record->revision);
-    auto it = machines_.find(key);
-    if (it != machines_.end()) return it->second;
+    std::string key = MachineKey(arn, record->revision);
+    {
+      std::lock_guard<std::mutex> lock(machines_mu_);
+      auto it = machines_.find(key);
+      if (it != machines_.end()) return it->second;
+    }
     asl::Diagnostics diagnostics;
     std::shared_ptr<const asl::StateMachine> machine = asl::ParseDefinition(record->definition, &diagnostics);
     if (!machine) return Status::Corruption("the stored definition of " + key + " no longer validates");
-    machines_.emplace(key, machine);
-    return machine;
+    return RememberMachine(arn, record->revision, std::move(machine));
+  }
+
+  static std::string MachineKey(const std::string& arn, int64_t revision) {
+    return arn + "#" + std::to_string(revision);
+  }
+
+  Model RememberMachine(const std::string& arn, int64_t revision, std::shared_ptr<const asl::StateMachine> machine) {
+    std::lock_guard<std::mutex> lock(machines_mu_);
+    return machines_.try_emplace(MachineKey(arn, revision), Model{std::move(machine), std::make_shared<ModelCache>()})
+        .first->second;
   }
 
   ExecutionHost Host() {
@@ -395,7 +408,7 @@ class EngineImpl : public Engine {
       revision = std::stoll(machine_arn.substr(colon + 1));
       machine_arn.resize(colon);
     }
-    StatusOr<std::shared_ptr<const asl::StateMachine>> machine = Machine(machine_arn, revision, &revision);
+    StatusOr<Model> machine = Machine(machine_arn, revision, &revision);
     if (!machine.ok()) return machine.status();
     asl::Value input;
     asl::JsonError json_error;
@@ -432,7 +445,7 @@ class EngineImpl : public Engine {
       }
       return Status::AlreadyExists("execution", record.arn);
     }
-    auto execution = std::make_unique<Execution>(Host(), *machine, record, input, machine_name);
+    auto execution = std::make_unique<Execution>(Host(), machine->machine, machine->cache, record, input, machine_name);
     Execution* raw = execution.get();
     raw->create_pending = true;
     if (durable) created_callbacks_.emplace(record.arn, std::move(durable));
@@ -461,8 +474,7 @@ class EngineImpl : public Engine {
     if (record->status != storage::ExecutionStatus::kRunning) {
       return Status::Conflict("execution " + arn + " is " + storage::ExecutionStatusName(record->status));
     }
-    StatusOr<std::shared_ptr<const asl::StateMachine>> machine =
-        Machine(record->state_machine_arn, record->state_machine_revision, nullptr);
+    StatusOr<Model> machine = Machine(record->state_machine_arn, record->state_machine_revision, nullptr);
     if (!machine.ok()) return machine.status();
     StatusOr<std::string> checkpoint = store_->GetCheckpoint(arn);
     if (!checkpoint.ok()) return checkpoint.status();
@@ -472,7 +484,7 @@ class EngineImpl : public Engine {
       return Status::Corruption("the stored input of " + arn + " is not JSON");
     }
     std::string machine_name = record->state_machine_arn.substr(record->state_machine_arn.rfind(':') + 1);
-    auto execution = std::make_unique<Execution>(Host(), *machine, *record, input, machine_name);
+    auto execution = std::make_unique<Execution>(Host(), machine->machine, machine->cache, *record, input, machine_name);
     Execution* raw = execution.get();
     if (auto p = parked_.find(arn); p != parked_.end()) {
       wakeups_.erase({p->second, &p->first});
@@ -783,7 +795,8 @@ class EngineImpl : public Engine {
   std::condition_variable appends_cv_;
   size_t appends_outstanding_ = 0;  // requests the store has not answered
   Status fatal_;
-  std::unordered_map<std::string, std::shared_ptr<const asl::StateMachine>> machines_;
+  std::mutex machines_mu_;  // guards machines_: RegisterStateMachine runs on the caller's thread
+  std::unordered_map<std::string, Model> machines_;  // by MachineKey
   std::unordered_map<std::string, std::unique_ptr<Execution>> executions_;
   std::atomic<size_t> loaded_count_{0};
   std::unordered_map<std::string, Instant> parked_;  // unloaded, with the time to load it again

@@ -45,8 +45,13 @@ bool IsTerminalError(const std::string& error) { return error == errors::kRuntim
 }  // namespace
 
 Execution::Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine,
-                     storage::ExecutionRecord record, Value input, std::string state_machine_name)
-    : host_(std::move(host)), machine_(std::move(machine)), record_(std::move(record)), input_(std::move(input)) {
+                     std::shared_ptr<ModelCache> cache, storage::ExecutionRecord record, Value input,
+                     std::string state_machine_name)
+    : host_(std::move(host)),
+      machine_(std::move(machine)),
+      cache_(std::move(cache)),
+      record_(std::move(record)),
+      input_(std::move(input)) {
   std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
   execution_context_ = Obj({{"Id", Str(record_.arn)},
                             {"Input", input_},
@@ -234,13 +239,17 @@ void Execution::Step(const FramePtr& f) {
 }
 
 void Execution::EnterState(Frame& f, const State& s) {
-  if (f.input_json.empty()) f.input_json = asl::ToJson(f.input);
+  if (f.input_quoted.empty()) asl::AppendJsonString(asl::ToJson(f.input), &f.input_quoted);
   // Written as text: this and the exit event are the hot path of every transition.
-  std::string details = "{\"stateEnteredEventDetails\":{\"name\":";
+  static constexpr std::string_view kHead = "{\"stateEnteredEventDetails\":{\"name\":";
+  static constexpr std::string_view kTail = ",\"inputDetails\":{\"truncated\":false}}}";
+  std::string details;
+  details.reserve(kHead.size() + s.name.size() + f.input_quoted.size() + kTail.size() + 16);
+  details += kHead;
   asl::AppendJsonString(s.name, &details);
   details += ",\"input\":";
-  asl::AppendJsonString(f.input_json, &details);
-  details += ",\"inputDetails\":{\"truncated\":false}}}";
+  details += f.input_quoted;
+  details += kTail;
   f.entered_event_id = EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details));
   f.entered_time = host_.clock->Now();
   ++transitions_;
@@ -291,8 +300,8 @@ bool RuleReadsContext(const asl::ChoiceRule& rule) {
 }  // namespace
 
 bool Execution::ReadsContext(const State& s) {
-  auto it = reads_context_.find(&s);
-  if (it != reads_context_.end()) return it->second;
+  auto it = cache_->reads_context.find(&s);
+  if (it != cache_->reads_context.end()) return it->second;
   // JSONata states see it as $states.context; intrinsic calls may name $$ anywhere.
   bool reads = s.query_language == asl::QueryLanguage::kJsonata || FieldReadsContext(s.input_path) ||
                FieldReadsContext(s.output_path) || FieldReadsContext(s.result_path) ||
@@ -305,7 +314,7 @@ bool Execution::ReadsContext(const State& s) {
                PathReadsContext(s.tolerated_failure_percentage.path);
   for (const asl::ChoiceRule& rule : s.choices) reads = reads || RuleReadsContext(rule);
   for (const asl::Catcher& c : s.catchers) reads = reads || TemplateReadsContext(c.assign);
-  reads_context_.emplace(&s, reads);
+  cache_->reads_context.emplace(&s, reads);
   return reads;
 }
 
@@ -519,17 +528,24 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
-  std::string json = "{\"stateExitedEventDetails\":{\"name\":";
+  // The next state's input is this output: its entered event reuses the quoted text.
+  std::string quoted;
+  asl::AppendJsonString(text, &quoted);
+  static constexpr std::string_view kHead = "{\"stateExitedEventDetails\":{\"name\":";
+  static constexpr std::string_view kTail = ",\"outputDetails\":{\"truncated\":false}}}";
+  std::string json;
+  json.reserve(kHead.size() + s.name.size() + quoted.size() + kTail.size() + 16);
+  json += kHead;
   asl::AppendJsonString(s.name, &json);
   json += ",\"output\":";
-  asl::AppendJsonString(text, &json);
-  json += ",\"outputDetails\":{\"truncated\":false}}}";
+  json += quoted;
+  json += kTail;
   EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json));
   f.phase = Phase::kReady;
   f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));
   f.input = std::move(output);
-  f.input_json = std::move(text);
+  f.input_quoted = std::move(quoted);
   f.state_index = next;
   return Flow::kContinue;
 }
@@ -1129,7 +1145,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
     if (!EvalJsonata(*f, s, *s.jsonata_items, "Items", nullptr, nullptr, &items, &items_failure)) {
       return HandleFailure(f, s, items_failure);
     }
-    const std::string* text = jsonata_cache_[&*s.jsonata_items].whole_expression();
+    const std::string* text = cache_->jsonata[&*s.jsonata_items].whole_expression();
     if (!items.is_array() && text != nullptr) {
       return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kQueryEvaluationError,
                                                    "The JSONata expression '" + *text +

@@ -38,6 +38,15 @@ struct ExecutionHost {
   std::function<void(Execution*)> mark_dirty;
 };
 
+// What the executions of one model work out once and share. Safe without a
+// lock: the model is immutable and executions run on the engine thread only.
+struct ModelCache {
+  // Compiled JSONata fields, by the address of their value in the model.
+  std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata;
+  // Whether anything in a state can read $$.
+  std::unordered_map<const asl::State*, bool> reads_context;
+};
+
 struct Frame;
 using FramePtr = std::shared_ptr<Frame>;
 
@@ -73,7 +82,7 @@ struct Frame : std::enable_shared_from_this<Frame> {
   const asl::StateMachine* machine = nullptr;
   int state_index = 0;
   asl::Value input;        // the current state's raw input
-  std::string input_json;  // `input` as JSON text when already known, else empty
+  std::string input_quoted;  // `input` as JSON text in a JSON string literal when known, else empty
   std::shared_ptr<asl::VariableScope> scope;
   std::function<void(bool ok, const asl::Value& output, const asl::Failure& failure)> on_done;
   bool silent = false;  // a distributed Map's children keep no events in this history
@@ -119,8 +128,9 @@ struct Fanout {
 // with the effects (task dispatches) to release once that is durable.
 class Execution {
  public:
-  Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine, storage::ExecutionRecord record,
-            asl::Value input, std::string state_machine_name);
+  // `cache` belongs to `machine` and is shared by all its executions.
+  Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine, std::shared_ptr<ModelCache> cache,
+            storage::ExecutionRecord record, asl::Value input, std::string state_machine_name);
   ~Execution();
 
   void Start();
@@ -244,6 +254,7 @@ class Execution {
 
   ExecutionHost host_;
   std::shared_ptr<const asl::StateMachine> machine_;
+  std::shared_ptr<ModelCache> cache_;
   storage::ExecutionRecord record_;
   asl::Value input_;
   asl::Value execution_context_, state_machine_context_;
@@ -263,9 +274,6 @@ class Execution {
   std::vector<std::function<void()>> effects_;
   std::unordered_map<uint64_t, std::function<void()>> timers_;  // armed, by key
   uint64_t next_timer_id_ = 0;
-  // Compiled JSONata fields, by the address of their value in the (immutable) model.
-  std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata_cache_;
-  std::unordered_map<const asl::State*, bool> reads_context_;
 };
 
 }  // namespace stepflow::engine

@@ -18,8 +18,8 @@ namespace errors = asl::errors;
 
 bool Execution::EvalJsonata(Frame& f, const State& s, const Value& field, const char* name, const Value* result,
                             const Value* error_output, Value* out, Failure* failure, bool wrap) {
-  auto it = jsonata_cache_.find(&field);
-  if (it == jsonata_cache_.end()) {
+  auto it = cache_->jsonata.find(&field);
+  if (it == cache_->jsonata.end()) {
     asl::JsonataTemplate compiled;
     std::string error;
     if (!asl::JsonataTemplate::Compile(field, name, &compiled, &error)) {
@@ -27,7 +27,7 @@ bool Execution::EvalJsonata(Frame& f, const State& s, const Value& field, const 
                       : Failure{errors::kQueryEvaluationError, error};
       return false;
     }
-    it = jsonata_cache_.emplace(&field, std::move(compiled)).first;
+    it = cache_->jsonata.emplace(&field, std::move(compiled)).first;
   }
   asl::jsonata::Bindings bindings;
   // Outer scopes first, so an inner variable of the same name wins.
