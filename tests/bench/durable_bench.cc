@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "stepflow/engine/engine.h"
 #include "stepflow/storage/sqlite_store.h"
 
@@ -36,6 +37,12 @@
 #endif
 
 namespace {
+
+using stepflow::bench::CpuSeconds;
+using stepflow::bench::Die;
+using stepflow::bench::Median;
+using stepflow::bench::ParseJsonOrDie;
+using stepflow::bench::ReadFile;
 
 using stepflow::engine::Engine;
 using stepflow::engine::EngineOptions;
@@ -52,35 +59,11 @@ struct Args {
   std::string dir = "/tmp";
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "durable_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) Die("cannot read " + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-double CpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 double RssMiB() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
-}
-
-double Median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs[xs.size() / 2];
 }
 
 enum class StoreKind { kMemory, kSqliteNormal, kSqliteFull };

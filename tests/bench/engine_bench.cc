@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "stepflow/asl/json.h"
 #include "stepflow/asl/model.h"
 #include "stepflow/asl/value.h"
@@ -48,6 +49,12 @@
 extern char** environ;
 
 namespace {
+
+using stepflow::bench::CpuSeconds;
+using stepflow::bench::Die;
+using stepflow::bench::Median;
+using stepflow::bench::ParseJsonOrDie;
+using stepflow::bench::ReadFile;
 
 using stepflow::asl::Value;
 using Clock = std::chrono::steady_clock;
@@ -63,30 +70,6 @@ struct Args {
   size_t max_payload_bytes = 64 * 1024 * 1024;
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "engine_bench: %s\n", message.c_str());
-  std::fflush(stdout);
-  std::exit(1);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Die("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-Value ParseJsonOrDie(const std::string& text, const std::string& what) {
-  Value value;
-  stepflow::asl::JsonError error;
-  if (!stepflow::asl::ParseJson(text, &value, &error)) {
-    Die(what + ": invalid JSON at line " + std::to_string(error.line) + ", column " + std::to_string(error.column) +
-        ": " + error.message);
-  }
-  return value;
-}
-
 // Peak resident set size of this process in bytes (VmHWM; ru_maxrss as fallback).
 long long PeakRssBytes() {
   std::ifstream status("/proc/self/status");
@@ -97,18 +80,6 @@ long long PeakRssBytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<long long>(usage.ru_maxrss) * 1024;
-}
-
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::string Rate(double per_second) {

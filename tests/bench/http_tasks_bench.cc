@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "dispatch/http_client.h"  // an engine internal; benchmarks may include those
+#include "bench_util.h"
 #include "stepflow/asl/json.h"
 #include "stepflow/engine/engine.h"
 #include "stepflow/storage/sqlite_store.h"
@@ -52,6 +53,12 @@
 extern char** environ;
 
 namespace {
+
+using stepflow::bench::CpuSeconds;
+using stepflow::bench::Die;
+using stepflow::bench::Median;
+using stepflow::bench::ParseJsonOrDie;
+using stepflow::bench::ReadFile;
 
 using stepflow::asl::Value;
 using Clock = std::chrono::steady_clock;
@@ -70,38 +77,7 @@ struct Args {
   std::string store = "sqlite";
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "http_tasks_bench: %s\n", message.c_str());
-  std::exit(1);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Die("cannot read " + path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-Value ParseOrDie(const std::string& text, const std::string& what) {
-  Value v;
-  stepflow::asl::JsonError e;
-  if (!stepflow::asl::ParseJson(text, &v, &e)) Die(what + ": " + e.message);
-  return v;
-}
-
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 long long PeakRssKb() {
   std::ifstream status("/proc/self/status");
@@ -253,7 +229,7 @@ bool RunEngine(const Args& args, const std::string& url) {
   std::string dir = args.workloads + "/http-tasks";
   std::string definition = ReadFile(dir + "/definition.json");
   std::string input = ReadFile(dir + "/input.json");
-  Value expected = ParseOrDie(ReadFile(dir + "/expected.json"), "expected.json");
+  Value expected = ParseJsonOrDie(ReadFile(dir + "/expected.json"), "expected.json");
   const Value* expected_output = expected.Find("output");
   if (expected_output == nullptr) Die("expected.json has no output");
   BenchEngine bench(args, url);
@@ -301,7 +277,7 @@ bool RunBlocked(const Args& args, const std::string& url) {
       R"({"StartAt":"Sleep","States":{"Sleep":{"Type":"Task",)"
       R"("Resource":"arn:aws:lambda:us-east-1:000000000000:function:sleep","End":true}}})";
   std::string input_text = R"({"ms":)" + std::to_string(args.sleep_ms) + "}";
-  Value input = ParseOrDie(input_text, "input");
+  Value input = ParseJsonOrDie(input_text, "input");
   BenchEngine bench(args, url);
   auto& engine = bench.engine;
   std::string machine = Register(*engine, "blocked", definition);
