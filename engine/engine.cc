@@ -59,14 +59,6 @@ std::string NewUuid(std::mt19937_64& rng) {
   return buf;
 }
 
-std::string TaskResource(const std::string& resource) {
-  static const std::string kSuffix = ".waitForTaskToken";
-  if (resource.size() > kSuffix.size() && resource.compare(resource.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
-    return resource.substr(0, resource.size() - kSuffix.size());
-  }
-  return resource;
-}
-
 Histogram NewHistogram(std::vector<double> bounds) {
   Histogram h;
   h.counts.assign(bounds.size() + 1, 0);
@@ -662,11 +654,7 @@ class EngineImpl : public Engine {
         if (--e.commits_in_flight == 0 && !e.dirty) {
           executions_.erase(it);
           loaded_count_ = executions_.size();
-          auto [begin, end] = waiters_.equal_range(arn);
-          std::vector<Waiter> waiting;
-          for (auto w = begin; w != end; ++w) waiting.push_back(std::move(w->second));
-          waiters_.erase(begin, end);
-          for (auto& w : waiting) w(Status::Conflict("execution " + arn + " is run by another engine"));
+          for (auto& w : TakeWaiters(arn)) w(Status::Conflict("execution " + arn + " is run by another engine"));
         }
         continue;
       }
@@ -685,11 +673,16 @@ class EngineImpl : public Engine {
 
   void Finish(const std::string& arn, const ExecutionResult& result) {
     for (const auto& listener : listeners_) listener(arn, result);
+    for (auto& w : TakeWaiters(arn)) w(result);
+  }
+
+  // Removed before they are called: a waiter may start or await again.
+  std::vector<Waiter> TakeWaiters(const std::string& arn) {
     auto [begin, end] = waiters_.equal_range(arn);
     std::vector<Waiter> waiting;
     for (auto it = begin; it != end; ++it) waiting.push_back(std::move(it->second));
     waiters_.erase(begin, end);
-    for (auto& w : waiting) w(result);
+    return waiting;
   }
 
   // Unloads an execution that waits only for a timer or a task token; the

@@ -13,6 +13,21 @@
 
 namespace stepflow::engine {
 
+namespace {
+
+constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
+
+}  // namespace
+
+bool IsWaitForTaskToken(const std::string& resource) {
+  return resource.size() > kWaitForTaskToken.size() &&
+         resource.compare(resource.size() - kWaitForTaskToken.size(), kWaitForTaskToken.size(), kWaitForTaskToken) == 0;
+}
+
+std::string TaskResource(const std::string& resource) {
+  return IsWaitForTaskToken(resource) ? resource.substr(0, resource.size() - kWaitForTaskToken.size()) : resource;
+}
+
 using asl::Failure;
 using asl::State;
 using asl::StateType;
@@ -822,12 +837,6 @@ Execution::Flow Execution::ExecuteFail(Frame& f, const State& s) {
 
 namespace {
 
-constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
-
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // History names an integration "arn:aws:states:::lambda:invoke.waitForTaskToken"
 // by its service ("lambda") and the rest ("invoke.waitForTaskToken").
 void AddResource(const std::string& resource, asl::Object* details) {
@@ -848,7 +857,7 @@ void AddResource(const std::string& resource, asl::Object* details) {
 
 Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   auto attempt = std::make_shared<TaskWait>();
-  if (EndsWith(s.resource, kWaitForTaskToken)) {
+  if (IsWaitForTaskToken(s.resource)) {
     attempt->token = host_.new_token();
     f->task = attempt;  // $$.Task.Token is visible to Parameters
     if (ReadsContext(s)) BuildContext(*f);
