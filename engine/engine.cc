@@ -173,7 +173,8 @@ class EngineImpl : public Engine {
   StatusOr<StartResult> StartExecution(const StartRequest& request) override {
     // On the engine thread inside its own work (a listener, a handler): the
     // start commits with the turn it is in.
-    if (!InBackground() && handling_ > 0) return DoStart(request, nullptr);
+    // The background engine thread must never wait for its own commit.
+    if (!InBackground() && (handling_ > 0 || background_.joinable())) return DoStart(request, nullptr);
     if (!InBackground()) {
       std::optional<Status> durable;
       StatusOr<StartResult> result = DoStart(request, [&durable](Status s) { durable = s; });
@@ -300,7 +301,10 @@ class EngineImpl : public Engine {
     return Status::OK();
   }
 
-  void Post(std::function<void()> fn) override { boost::asio::post(io_, std::move(fn)); }
+  // As a turn of its own: what `fn` starts commits with that turn.
+  void Post(std::function<void()> fn) override {
+    boost::asio::post(io_, [this, fn = std::move(fn)]() mutable { Enqueue(std::move(fn)); });
+  }
 
   EngineMetrics metrics() const override {
     std::lock_guard<std::mutex> lock(metrics_mu_);

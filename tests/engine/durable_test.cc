@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -326,6 +329,42 @@ TEST_CASE("In background mode the engine runs on its own thread and serves calls
   CHECK(metrics.state_transitions == 100);
   CHECK(metrics.commit_seconds.count > 0);
   CHECK(finished == 100);
+}
+
+TEST_CASE("In background mode, starts from the engine thread (Post, a finish listener) commit with their turn") {
+  EngineOptions options;
+  auto engine = Open(std::move(options));
+  REQUIRE(engine->RunInBackground().ok());
+  auto machine = engine->RegisterStateMachine(
+      "chain", R"j({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})j");
+  REQUIRE(machine.ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int finished = 0, started = 0;
+  std::vector<std::string> failures;
+  auto start = [&](int n) {
+    auto r = engine->StartExecution(StartRequest{*machine, "run-" + std::to_string(n), "{}"});
+    if (!r.ok()) failures.push_back(r.status().ToString());
+    ++started;
+  };
+  // Each of the 10 first ones starts one more as it ends: 20 in all.
+  engine->OnExecutionFinished([&](const std::string& arn, const stepflow::engine::ExecutionResult&) {
+    int n = std::stoi(arn.substr(arn.rfind('-') + 1));
+    if (n < 10) start(n + 10);
+    std::lock_guard<std::mutex> lock(mu);
+    ++finished;
+    cv.notify_all();
+  });
+  engine->Post([&] {
+    for (int n = 0; n < 10; ++n) start(n);
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return finished == 20; }));
+  CHECK(started == 20);
+  CHECK(failures.empty());
+  // The 10 started in the one Post committed together.
+  auto metrics = engine->metrics();
+  CHECK(metrics.commit_batch_size.count <= 12);
 }
 
 TEST_CASE("A full database fails the engine with a clear error; what was committed resumes once there is room") {

@@ -170,7 +170,8 @@ class Engine {
 
   // Runs the engine on a thread of its own until the engine is destroyed.
   virtual Status RunInBackground() = 0;
-  // Runs `fn` on the engine thread (from any thread).
+  // Runs `fn` on the engine thread (from any thread), as one engine turn:
+  // executions it starts there commit together when it returns.
   virtual void Post(std::function<void()> fn) = 0;
 
   // A snapshot of the engine's figures (from any thread).
