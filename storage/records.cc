@@ -61,6 +61,11 @@ Status ValidateAppend(const std::string& execution_arn, int64_t expected_last_ev
       return Status::InvalidArgument("event ids of " + execution_arn + " must be contiguous: expected id " +
                                      std::to_string(want) + ", got " + std::to_string(events[i].id));
     }
+    const std::string& details = events[i].details_json;
+    if (!details.empty() && (details.front() != '{' || details.back() != '}')) {
+      return Status::InvalidArgument("details of event " + std::to_string(want) + " of " + execution_arn +
+                                     " are not a JSON object");
+    }
   }
   if (update != nullptr && update->arn != execution_arn) {
     return Status::InvalidArgument("row update for " + update->arn + " appended to " + execution_arn);

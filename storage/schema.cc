@@ -108,8 +108,32 @@ static const char* const kSchemaV2 = R"sql(
 ALTER TABLE executions ADD COLUMN checkpoint TEXT;
 )sql";
 
+// Version 3: history in chunks. A step appends its events as one row instead
+// of one row each (about 12 rows for a 5-state execution): the row and index
+// writes per event were most of a small execution's commit. `events` is a JSON
+// array of [id, previous_event_id, timestamp_ns, type, details-or-null], ids
+// first_event_id..last_event_id; the view history_events unpacks it for SQL
+// readers. Existing events move one per chunk.
+static const char* const kSchemaV3 = R"sql(
+CREATE TABLE history_chunks (
+  execution_id   INTEGER NOT NULL REFERENCES executions(id),
+  first_event_id INTEGER NOT NULL,
+  last_event_id  INTEGER NOT NULL,
+  events         TEXT NOT NULL
+);
+-- GetExecutionHistory after event N seeks the chunk whose last id exceeds N.
+CREATE UNIQUE INDEX history_chunks_by_execution ON history_chunks (execution_id, last_event_id);
+INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, events)
+  SELECT execution_id, id, id, json_array(json_array(id, previous_event_id, timestamp_ns, type, json(details)))
+  FROM history_events ORDER BY execution_id, id;
+DROP TABLE history_events;
+CREATE VIEW history_events (execution_id, id, previous_event_id, timestamp_ns, type, details) AS
+  SELECT c.execution_id, e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, nullif(e.value -> 4, 'null')
+  FROM history_chunks c, json_each(c.events) e;
+)sql";
+
 const std::vector<const char*>& SchemaMigrations() {
-  static const std::vector<const char*> migrations = {kSchemaV1, kSchemaV2};
+  static const std::vector<const char*> migrations = {kSchemaV1, kSchemaV2, kSchemaV3};
   return migrations;
 }
 

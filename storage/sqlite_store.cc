@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "records.h"
+#include "history_chunk.h"
 #include "schema.h"
 
 namespace stepflow::storage {
@@ -104,6 +105,12 @@ class Stmt {
   int Step() { return sqlite3_step(stmt_); }
   int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
   bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  // Valid until the next Step or reset.
+  std::string_view TextView(int col) {
+    const unsigned char* text = sqlite3_column_text(stmt_, col);
+    return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text),
+                                                                   static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
   std::string Text(int col) {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     return p == nullptr ? std::string()
@@ -252,7 +259,7 @@ class SqliteStoreImpl : public SqliteStore {
   // ---- writes: each is a closure run by the writer thread inside a savepoint
 
   Status CreateExecution(const ExecutionRecord& record) override {
-    return Write([&] { return InsertExecution(record); });
+    return Write([&] { return InsertExecution(record, 0, nullptr, nullptr); });
   }
 
   Status AppendEvents(const std::string& execution_arn, int64_t expected_last_event_id,
@@ -387,30 +394,25 @@ class SqliteStoreImpl : public SqliteStore {
     std::lock_guard<std::mutex> lock(ReaderMutex());
     Status s;
     // One statement, one read snapshot: "unknown execution" and "no events"
-    // are told apart by the LEFT JOIN's NULL event id.
+    // are told apart by the LEFT JOIN's NULL chunk.
     sqlite3_stmt* raw = Reader().Prepare(
-        "SELECT h.id, h.previous_event_id, h.timestamp_ns, h.type, h.details FROM executions e "
-        "LEFT JOIN history_events h ON h.execution_id = e.id AND h.id > ?2 "
-        "WHERE e.arn = ?1 ORDER BY h.id LIMIT ?3",
+        "SELECT c.events FROM executions e "
+        "LEFT JOIN history_chunks c ON c.execution_id = e.id AND c.last_event_id > ?2 "
+        "WHERE e.arn = ?1 ORDER BY c.last_event_id",
         &s);
     if (raw == nullptr) return s;
     Stmt stmt(raw);
     stmt.Bind(1, execution_arn);
     stmt.Bind(2, after_event_id);
-    stmt.Bind(3, std::max<int64_t>(ClampLimit(limit), 1));
     std::vector<HistoryEventRecord> out;
     bool found = false;
     int rc;
     while ((rc = stmt.Step()) == SQLITE_ROW) {
       found = true;
-      if (stmt.IsNull(0)) break;  // the execution exists, with no events after after_event_id
-      if (out.size() >= limit) break;
-      HistoryEventRecord& e = out.emplace_back();
-      e.id = stmt.Int(0);
-      e.previous_event_id = stmt.Int(1);
-      e.timestamp_ns = stmt.Int(2);
-      e.type = stmt.Text(3);
-      e.details_json = stmt.Text(4);
+      // A NULL chunk: the execution exists, with no events after after_event_id.
+      if (stmt.IsNull(0) || out.size() >= limit) break;
+      s = DecodeHistoryChunk(stmt.TextView(0), after_event_id, limit, execution_arn, &out);
+      if (!s.ok()) return s;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Reader().Error(rc, "get history of " + execution_arn);
     if (!found) return Status::NotFound("execution", execution_arn);
@@ -705,12 +707,26 @@ class SqliteStoreImpl : public SqliteStore {
 
   // ---- writer-thread helpers (REQUIRES: writer_mu_ held, inside a savepoint)
 
-  Status InsertExecution(const ExecutionRecord& r) {
+  // Binds (flag, value) for "checkpoint = iif(flag, value, checkpoint)": an
+  // absent checkpoint keeps the stored one, an empty one clears it.
+  static void BindCheckpoint(Stmt& stmt, int i, const std::string* checkpoint) {
+    stmt.Bind(i, static_cast<int64_t>(checkpoint != nullptr));
+    if (checkpoint != nullptr) {
+      stmt.BindNullIfEmpty(i + 1, *checkpoint);
+    } else {
+      stmt.BindNullIfEmpty(i + 1, std::string());
+    }
+  }
+
+  // Inserts the row; `id` gets its rowid. A start that also ends in its first
+  // commit inserts its final row with its last event id and checkpoint.
+  Status InsertExecution(const ExecutionRecord& r, int64_t last_event_id, const std::string* checkpoint,
+                         int64_t* id) {
     Status s;
     sqlite3_stmt* raw = writer_->Prepare(
         "INSERT INTO executions (arn, name, state_machine_arn, state_machine_revision, status, input, output, error, "
-        "cause, start_time_ns, stop_time_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-        "ON CONFLICT (arn) DO NOTHING",
+        "cause, start_time_ns, stop_time_ns, last_event_id, checkpoint) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (arn) DO NOTHING",
         &s);
     if (raw == nullptr) return s;
     Stmt stmt(raw);
@@ -725,9 +741,48 @@ class SqliteStoreImpl : public SqliteStore {
     stmt.Bind(9, r.cause);
     stmt.Bind(10, r.start_time_ns);
     stmt.Bind(11, r.stop_time_ns);
+    stmt.Bind(12, last_event_id);
+    if (checkpoint != nullptr) {
+      stmt.BindNullIfEmpty(13, *checkpoint);
+    } else {
+      sqlite3_bind_null(raw, 13);
+    }
     int rc = stmt.Step();
     if (rc != SQLITE_DONE) return writer_->Error(rc, "create execution " + r.arn);
     if (sqlite3_changes(writer_->db()) == 0) return Status::AlreadyExists("execution", r.arn);
+    if (id != nullptr) *id = sqlite3_last_insert_rowid(writer_->db());
+    return Status::OK();
+  }
+
+  // History rows hold up to this many events (or about this many bytes), so
+  // a page of history reads a few rows, not the whole history.
+  static constexpr size_t kChunkEvents = 64;
+  static constexpr size_t kChunkBytes = 64 * 1024;
+
+  Status InsertHistoryChunks(int64_t execution_id, const std::string& arn,
+                             const std::vector<HistoryEventRecord>& events) {
+    Status s;
+    sqlite3_stmt* raw = writer_->Prepare(
+        "INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, events) VALUES (?1, ?2, ?3, ?4)",
+        &s);
+    if (raw == nullptr) return s;
+    size_t begin = 0;
+    while (begin < events.size()) {
+      size_t end = begin, bytes = 0;
+      while (end < events.size() && end - begin < kChunkEvents && bytes < kChunkBytes) {
+        bytes += events[end].details_json.size() + 64;
+        ++end;
+      }
+      std::string text = EncodeHistoryChunk(events.data() + begin, events.data() + end);
+      Stmt stmt(raw);
+      stmt.Bind(1, execution_id);
+      stmt.Bind(2, events[begin].id);
+      stmt.Bind(3, events[end - 1].id);
+      stmt.Bind(4, text);
+      int rc = stmt.Step();
+      if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
+      begin = end;
+    }
     return Status::OK();
   }
 
@@ -735,12 +790,15 @@ class SqliteStoreImpl : public SqliteStore {
                      const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update,
                      const AppendRequest* extras) {
     Status s;
-    if (extras != nullptr && extras->create) {
-      s = InsertExecution(*extras->create);
-      if (!s.ok()) return s;
-    }
+    const int64_t last_event_id = events.empty() ? expected_last_event_id : events.back().id;
+    const std::string* checkpoint = extras != nullptr && extras->checkpoint ? &*extras->checkpoint : nullptr;
     int64_t execution_id = 0;
-    {
+    const bool create = extras != nullptr && extras->create;
+    if (create) {
+      // ValidateAppend made sure a create starts the history at event 1.
+      s = InsertExecution(update != nullptr ? *update : *extras->create, last_event_id, checkpoint, &execution_id);
+      if (!s.ok()) return s;
+    } else {
       sqlite3_stmt* raw = writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", &s);
       if (raw == nullptr) return s;
       Stmt stmt(raw);
@@ -754,30 +812,13 @@ class SqliteStoreImpl : public SqliteStore {
       // earlier in this batch may have advanced the same history.
       if (last != expected_last_event_id) return ConflictAt(arn, last, expected_last_event_id);
     }
-    if (!events.empty()) {
-      sqlite3_stmt* raw = writer_->Prepare(
-          "INSERT INTO history_events (execution_id, id, previous_event_id, timestamp_ns, type, details) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-          &s);
-      if (raw == nullptr) return s;
-      for (const HistoryEventRecord& e : events) {
-        Stmt stmt(raw);
-        stmt.Bind(1, execution_id);
-        stmt.Bind(2, e.id);
-        stmt.Bind(3, e.previous_event_id);
-        stmt.Bind(4, e.timestamp_ns);
-        stmt.Bind(5, e.type);
-        stmt.BindNullIfEmpty(6, e.details_json);
-        int rc = stmt.Step();
-        if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
-      }
-    }
-    int64_t last_event_id = events.empty() ? expected_last_event_id : events.back().id;
-    if (update != nullptr) {
+    s = InsertHistoryChunks(execution_id, arn, events);
+    if (!s.ok()) return s;
+    if (!create && update != nullptr) {
       sqlite3_stmt* raw = writer_->Prepare(
           "UPDATE executions SET name = ?2, state_machine_arn = ?3, state_machine_revision = ?4, status = ?5, "
           "input = ?6, output = ?7, error = ?8, cause = ?9, start_time_ns = ?10, stop_time_ns = ?11, "
-          "last_event_id = ?12 WHERE id = ?1",
+          "last_event_id = ?12, checkpoint = iif(?13, ?14, checkpoint) WHERE id = ?1",
           &s);
       if (raw == nullptr) return s;
       Stmt stmt(raw);
@@ -793,27 +834,21 @@ class SqliteStoreImpl : public SqliteStore {
       stmt.Bind(10, update->start_time_ns);
       stmt.Bind(11, update->stop_time_ns);
       stmt.Bind(12, last_event_id);
+      BindCheckpoint(stmt, 13, checkpoint);
       int rc = stmt.Step();
       if (rc != SQLITE_DONE) return writer_->Error(rc, "update execution " + arn);
-    } else if (!events.empty()) {
-      sqlite3_stmt* raw = writer_->Prepare("UPDATE executions SET last_event_id = ?2 WHERE id = ?1", &s);
+    } else if (!create && (!events.empty() || checkpoint != nullptr)) {
+      sqlite3_stmt* raw = writer_->Prepare(
+          "UPDATE executions SET last_event_id = ?2, checkpoint = iif(?3, ?4, checkpoint) WHERE id = ?1", &s);
       if (raw == nullptr) return s;
       Stmt stmt(raw);
       stmt.Bind(1, execution_id);
       stmt.Bind(2, last_event_id);
+      BindCheckpoint(stmt, 3, checkpoint);
       int rc = stmt.Step();
       if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
     }
     if (extras == nullptr) return Status::OK();
-    if (extras->checkpoint) {
-      sqlite3_stmt* raw = writer_->Prepare("UPDATE executions SET checkpoint = ?2 WHERE id = ?1", &s);
-      if (raw == nullptr) return s;
-      Stmt stmt(raw);
-      stmt.Bind(1, execution_id);
-      stmt.BindNullIfEmpty(2, *extras->checkpoint);
-      int rc = stmt.Step();
-      if (rc != SQLITE_DONE) return writer_->Error(rc, "checkpoint " + arn);
-    }
     if (!extras->delete_timer_ids.empty()) {
       sqlite3_stmt* raw = writer_->Prepare("DELETE FROM timers WHERE execution_id = ?1 AND timer_id = ?2", &s);
       if (raw == nullptr) return s;

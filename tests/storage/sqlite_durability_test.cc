@@ -140,9 +140,9 @@ TEST_CASE("the queries the API makes use their indexes") {
   CHECK_MESSAGE(by_machine.find("executions_by_machine_status") != std::string::npos, by_machine);
   CHECK_MESSAGE(by_machine.find("TEMP B-TREE") == std::string::npos, by_machine);
   std::string history = plan(
-      "SELECT h.id FROM executions e LEFT JOIN history_events h ON h.execution_id = e.id AND h.id > 5 "
-      "WHERE e.arn = 'x' ORDER BY h.id LIMIT 10");
-  CHECK_MESSAGE(history.find("history_by_execution") != std::string::npos, history);
+      "SELECT c.events FROM executions e LEFT JOIN history_chunks c ON c.execution_id = e.id AND c.last_event_id > 5 "
+      "WHERE e.arn = 'x' ORDER BY c.last_event_id");
+  CHECK_MESSAGE(history.find("history_chunks_by_execution") != std::string::npos, history);
   std::string timers = plan("SELECT timer_id FROM timers WHERE due_time_ns <= 5 ORDER BY due_time_ns LIMIT 10");
   CHECK_MESSAGE(timers.find("timers_by_due_time") != std::string::npos, timers);
   std::string running = plan("SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY start_time_ns, arn");
@@ -222,6 +222,53 @@ TEST_CASE("a version 1 database is migrated on open, keeping its executions, and
   request.checkpoint = "{\"v\":1}";
   REQUIRE(store->Append(request).ok());
   CHECK(*store->GetCheckpoint(old->arn) == "{\"v\":1}");
+}
+
+TEST_CASE("a version 2 database is migrated on open: its history reads back the same, and SQL still sees events") {
+  TempDir dir;
+  const std::string path = dir.File("v2.db");
+  RawExec(path, stepflow::storage::SchemaMigrations()[0]);
+  RawExec(path, stepflow::storage::SchemaMigrations()[1]);
+  const std::string arn = "arn:aws:states:us-east-1:1:execution:M:old";
+  const std::string rows =
+          "INSERT INTO schema_version (id, version) VALUES (1, 2);"
+          "INSERT INTO executions (arn, name, state_machine_arn, state_machine_revision, status, input, "
+          "start_time_ns, last_event_id) VALUES ('" + arn + "', 'old', "
+          "'arn:aws:states:us-east-1:1:stateMachine:M', 1, 'RUNNING', '{}', 5, 3);"
+          "INSERT INTO history_events VALUES (1, 1, 0, 10, 'ExecutionStarted', "
+          "'{\"input\":\"{\\\"a\\\":\\\"]\\\"}\",\"roleArn\":\"r\"}');"
+          "INSERT INTO history_events VALUES (1, 2, 1, 11, 'PassStateEntered', '{\"name\":\"P\"}');"
+          "INSERT INTO history_events VALUES (1, 3, 2, 12, 'Odd\"Type', NULL);";
+  RawExec(path, rows.c_str());
+  {
+    auto store = OpenOrDie(path);
+    auto history = store->GetHistory(arn, 0, 10);
+    REQUIRE(history.ok());
+    REQUIRE(history->size() == 3);
+    CHECK((*history)[0].type == "ExecutionStarted");
+    CHECK((*history)[0].details_json == R"({"input":"{\"a\":\"]\"}","roleArn":"r"})");
+    CHECK((*history)[1].previous_event_id == 1);
+    CHECK((*history)[1].timestamp_ns == 11);
+    CHECK((*history)[2].type == "Odd\"Type");
+    CHECK((*history)[2].details_json.empty());
+    // The next step appends after the migrated events.
+    REQUIRE(store->AppendEvents(arn, 3, MakeEvents(4, 2), nullptr).ok());
+    auto tail = store->GetHistory(arn, 2, 10);
+    REQUIRE(tail.ok());
+    REQUIRE(tail->size() == 3);
+    CHECK((*tail)[0].id == 3);
+    CHECK((*tail)[2].id == 5);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT group_concat(id || ':' || type, ' ') FROM history_events", -1, &stmt,
+                             nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) ==
+        "1:ExecutionStarted 2:PassStateEntered 3:Odd\"Type 4:PassStateEntered 5:PassStateEntered");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }
 
 }  // namespace

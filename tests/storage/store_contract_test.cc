@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <future>
@@ -138,6 +139,60 @@ TEST_CASE_TEMPLATE("an event with an empty details text reads back empty", Kind,
   REQUIRE(got.ok());
   REQUIRE(got->size() == 1);
   CHECK((*got)[0].details_json.empty());
+}
+
+TEST_CASE_TEMPLATE("events read back byte for byte, in pages across many appends of many events", Kind, STORE_KINDS) {
+  TempDir dir;
+  auto store = Kind::Make(dir);
+  ExecutionRecord r = MakeExecution("M", "e1");
+  REQUIRE(store->CreateExecution(r).ok());
+  // Details and types that a careless encoding would break: quotes, escapes,
+  // brackets inside strings, nesting, non-ASCII, control characters.
+  const std::vector<std::string> details = {
+      R"({"input":"{\"a\":[1,{\"b\":\"]}\"}]}","x":{"y":[[],{}]}})",
+      R"({"cause":"line\nbreak \"quoted\" back\\slash \u0001 é 😀"})",
+      R"({"name":"}]\\","output":"[","n":-1.5e3,"t":true,"f":null})",
+  };
+  std::vector<HistoryEventRecord> all;
+  int64_t last = 0;
+  for (int append : {1, 150, 3, 64, 65, 200}) {  // across any chunk size up to 200
+    std::vector<HistoryEventRecord> events = MakeEvents(last + 1, append);
+    for (HistoryEventRecord& e : events) {
+      e.details_json = e.id % 7 == 0 ? "" : details[static_cast<size_t>(e.id) % details.size()];
+      if (e.id % 11 == 0) e.type = "Odd\"Type\\\t";
+    }
+    REQUIRE(store->AppendEvents(r.arn, last, events, nullptr).ok());
+    last += append;
+    all.insert(all.end(), events.begin(), events.end());
+  }
+  auto same = [](const HistoryEventRecord& a, const HistoryEventRecord& b) {
+    return a.id == b.id && a.previous_event_id == b.previous_event_id && a.timestamp_ns == b.timestamp_ns &&
+           a.type == b.type && a.details_json == b.details_json;
+  };
+  for (int64_t after : {0, 1, 63, 64, 65, 150, 151, 152, 200, 283, 419, 482}) {
+    for (size_t limit : {size_t{1}, size_t{7}, size_t{100}, SIZE_MAX}) {
+      auto page = store->GetHistory(r.arn, after, limit);
+      REQUIRE(page.ok());
+      size_t want = std::min<size_t>(limit, all.size() - static_cast<size_t>(std::min<int64_t>(after, last)));
+      REQUIRE_MESSAGE(page->size() == want, "after " << after << " limit " << limit);
+      for (size_t i = 0; i < page->size(); ++i) {
+        CHECK_MESSAGE(same((*page)[i], all[static_cast<size_t>(after) + i]), "event " << after + 1 + i);
+      }
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("event details that are not a JSON object are refused", Kind, STORE_KINDS) {
+  TempDir dir;
+  auto store = Kind::Make(dir);
+  ExecutionRecord r = MakeExecution("M", "e1");
+  REQUIRE(store->CreateExecution(r).ok());
+  auto events = MakeEvents(1, 2);
+  events[1].details_json = "[1]";
+  CHECK(store->AppendEvents(r.arn, 0, events, nullptr).IsInvalidArgument());
+  auto got = store->GetHistory(r.arn, 0, 10);
+  REQUIRE(got.ok());
+  CHECK(got->empty());
 }
 
 TEST_CASE_TEMPLATE("an append whose expected last id is stale is a Conflict and writes nothing", Kind, STORE_KINDS) {

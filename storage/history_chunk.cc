@@ -1,0 +1,216 @@
+#include "history_chunk.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace stepflow::storage {
+namespace {
+
+void AppendQuoted(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out->append(buf);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// A cursor over chunk text; every read returns false at malformed input.
+class Reader {
+ public:
+  explicit Reader(std::string_view text) : text_(text) {}
+
+  bool Expect(char c) {
+    if (pos_ >= text_.size() || text_[pos_] != c) return false;
+    ++pos_;
+    return true;
+  }
+  bool Peek(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
+  bool AtEnd() const { return pos_ == text_.size(); }
+
+  bool Int(int64_t* v) {
+    size_t start = pos_;
+    bool negative = Expect('-');
+    uint64_t magnitude = 0;
+    size_t digits = 0;
+    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9' && digits < 19) {
+      magnitude = magnitude * 10 + static_cast<uint64_t>(text_[pos_++] - '0');
+      ++digits;
+    }
+    if (digits == 0 || (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9')) {
+      pos_ = start;
+      return false;
+    }
+    *v = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
+    return true;
+  }
+
+  bool Hex4(uint32_t* v) {
+    if (pos_ + 4 > text_.size()) return false;
+    *v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = text_[pos_++];
+      uint32_t d;
+      if (c >= '0' && c <= '9') {
+        d = static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        d = static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        d = static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return false;
+      }
+      *v = *v * 16 + d;
+    }
+    return true;
+  }
+
+  bool String(std::string* out) {
+    if (!Expect('"')) return false;
+    out->clear();
+    while (pos_ < text_.size()) {
+      char c = text_[pos_++];
+      if (c == '"') return true;
+      if (c != '\\') {
+        out->push_back(c);
+        continue;
+      }
+      if (pos_ >= text_.size()) return false;
+      char e = text_[pos_++];
+      switch (e) {
+        case '"': case '\\': case '/': out->push_back(e); break;
+        case 'b': out->push_back('\b'); break;
+        case 'f': out->push_back('\f'); break;
+        case 'n': out->push_back('\n'); break;
+        case 'r': out->push_back('\r'); break;
+        case 't': out->push_back('\t'); break;
+        case 'u': {
+          uint32_t cp;
+          if (!Hex4(&cp)) return false;
+          uint32_t low;
+          if (cp >= 0xD800 && cp < 0xDC00 && Expect('\\') && Expect('u') && Hex4(&low)) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          }
+          AppendUtf8(cp, out);
+          break;
+        }
+        default: return false;
+      }
+    }
+    return false;
+  }
+
+  // The raw text of the object or array here (or empty for null).
+  bool RawValue(std::string* out) {
+    if (text_.substr(pos_, 4) == "null") {
+      pos_ += 4;
+      out->clear();
+      return true;
+    }
+    size_t start = pos_;
+    int depth = 0;
+    bool in_string = false;
+    while (pos_ < text_.size()) {
+      char c = text_[pos_++];
+      if (in_string) {
+        if (c == '\\') {
+          ++pos_;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) {
+          out->assign(text_.substr(start, pos_ - start));
+          return true;
+        }
+      }
+      if (depth == 0) return false;  // not an object or array
+    }
+    return false;
+  }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::string EncodeHistoryChunk(const HistoryEventRecord* begin, const HistoryEventRecord* end) {
+  std::string out;
+  size_t size = 2;
+  for (const HistoryEventRecord* e = begin; e != end; ++e) size += e->type.size() + e->details_json.size() + 72;
+  out.reserve(size);
+  out.push_back('[');
+  for (const HistoryEventRecord* e = begin; e != end; ++e) {
+    if (e != begin) out.push_back(',');
+    out.push_back('[');
+    out += std::to_string(e->id);
+    out.push_back(',');
+    out += std::to_string(e->previous_event_id);
+    out.push_back(',');
+    out += std::to_string(e->timestamp_ns);
+    out.push_back(',');
+    AppendQuoted(e->type, &out);
+    out.push_back(',');
+    out += e->details_json.empty() ? std::string_view("null") : std::string_view(e->details_json);
+    out.push_back(']');
+  }
+  out.push_back(']');
+  return out;
+}
+
+Status DecodeHistoryChunk(std::string_view chunk, int64_t after_event_id, size_t limit, const std::string& where,
+                          std::vector<HistoryEventRecord>* out) {
+  Reader r(chunk);
+  auto corrupt = [&] { return Status::Corruption("malformed history chunk of " + where); };
+  if (!r.Expect('[')) return corrupt();
+  if (r.Expect(']')) return r.AtEnd() ? Status::OK() : corrupt();
+  HistoryEventRecord e;
+  do {
+    if (!r.Expect('[') || !r.Int(&e.id) || !r.Expect(',') || !r.Int(&e.previous_event_id) || !r.Expect(',') ||
+        !r.Int(&e.timestamp_ns) || !r.Expect(',') || !r.String(&e.type) || !r.Expect(',') ||
+        !r.RawValue(&e.details_json) || !r.Expect(']')) {
+      return corrupt();
+    }
+    if (e.id > after_event_id) {
+      if (out->size() >= limit) return Status::OK();
+      out->push_back(e);
+    }
+  } while (r.Expect(','));
+  if (!r.Expect(']') || !r.AtEnd()) return corrupt();
+  return Status::OK();
+}
+
+}  // namespace stepflow::storage
