@@ -48,10 +48,13 @@ class SystemClock : public Clock {
   boost::asio::io_context& io_;
 };
 
-std::string NewUuid(std::mt19937_64& rng) {
-  uint64_t a = rng(), b = rng();
-  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+// A version 7 UUID (RFC 9562): milliseconds since the epoch, then random
+// bits. Names made in time order keep the store's ARN index appending at its
+// end instead of dirtying a random page per execution.
+std::string NewUuid(std::mt19937_64& rng, Instant now) {
+  uint64_t millis = static_cast<uint64_t>(now / 1000000) & 0xffffffffffffULL;
+  uint64_t a = (millis << 16) | 0x7000ULL | (rng() & 0x0fffULL);
+  uint64_t b = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   char buf[40];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
                 static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
@@ -418,7 +421,7 @@ class EngineImpl : public Engine {
                                      std::to_string(options_.limits.max_payload_bytes));
     }
     std::string machine_name = machine_arn.substr(machine_arn.rfind(':') + 1);
-    std::string name = request.name.empty() ? NewUuid(random_) : request.name;
+    std::string name = request.name.empty() ? NewUuid(random_, options_.clock->Now()) : request.name;
     storage::ExecutionRecord record;
     record.state_machine_arn = machine_arn;
     record.state_machine_revision = revision;

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -329,6 +330,26 @@ TEST_CASE("In background mode the engine runs on its own thread and serves calls
   CHECK(metrics.state_transitions == 100);
   CHECK(metrics.commit_seconds.count > 0);
   CHECK(finished == 100);
+}
+
+TEST_CASE("Names made for unnamed executions are version 7 UUIDs, in the order of their start") {
+  ManualClock clock;
+  EngineOptions options;
+  options.clock = &clock;
+  auto engine = Open(std::move(options));
+  auto machine = engine->RegisterStateMachine("m", R"j({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})j");
+  REQUIRE(machine.ok());
+  std::vector<std::string> names;
+  for (int i = 0; i < 3; ++i) {
+    auto started = engine->StartExecution(StartRequest{*machine, "", "{}"});
+    REQUIRE(started.ok());
+    names.push_back(started->execution_arn.substr(started->execution_arn.rfind(':') + 1));
+    clock.Advance(kNanosPerSecond / 100);
+  }
+  const std::regex v7("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  for (const std::string& name : names) CHECK_MESSAGE(std::regex_match(name, v7), name);
+  CHECK(names[0] < names[1]);
+  CHECK(names[1] < names[2]);
 }
 
 TEST_CASE("In background mode, starts from the engine thread (Post, a finish listener) commit with their turn") {
