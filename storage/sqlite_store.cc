@@ -430,8 +430,11 @@ class SqliteStoreImpl : public SqliteStore {
     std::string sql = std::string("SELECT ") + kExecutionColumns + " FROM executions WHERE 1";
     if (!query.state_machine_arn.empty()) sql += " AND state_machine_arn = ?1";
     if (query.status) sql += " AND status = ?2";
-    if (!query.page_token.empty()) sql += " AND (start_time_ns, arn) < (?3, ?4)";
-    sql += " ORDER BY start_time_ns DESC, arn DESC LIMIT ?5";
+    // Ties in start time go by id; the token names the last execution by ARN.
+    if (!query.page_token.empty()) {
+      sql += " AND (start_time_ns, id) < (?3, (SELECT id FROM executions WHERE arn = ?4))";
+    }
+    sql += " ORDER BY start_time_ns DESC, id DESC LIMIT ?5";
 
     std::lock_guard<std::mutex> lock(ReaderMutex());
     Status s;
@@ -468,7 +471,7 @@ class SqliteStoreImpl : public SqliteStore {
     std::lock_guard<std::mutex> lock(ReaderMutex());
     Status s;
     sqlite3_stmt* raw = Reader().Prepare(std::string("SELECT ") + kExecutionColumns +
-                                             " FROM executions WHERE status = 'RUNNING' ORDER BY start_time_ns, arn",
+                                             " FROM executions WHERE status = 'RUNNING' ORDER BY start_time_ns, id",
                                          &s);
     if (raw == nullptr) return s;
     Stmt stmt(raw);

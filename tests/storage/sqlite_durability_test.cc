@@ -136,7 +136,7 @@ TEST_CASE("the queries the API makes use their indexes") {
   };
   std::string by_machine = plan(
       "SELECT arn FROM executions WHERE state_machine_arn = 'm' AND status = 'RUNNING' "
-      "ORDER BY start_time_ns DESC, arn DESC LIMIT 10");
+      "ORDER BY start_time_ns DESC, id DESC LIMIT 10");
   CHECK_MESSAGE(by_machine.find("executions_by_machine_status") != std::string::npos, by_machine);
   CHECK_MESSAGE(by_machine.find("TEMP B-TREE") == std::string::npos, by_machine);
   std::string history = plan(
@@ -145,7 +145,7 @@ TEST_CASE("the queries the API makes use their indexes") {
   CHECK_MESSAGE(history.find("history_chunks_by_execution") != std::string::npos, history);
   std::string timers = plan("SELECT timer_id FROM timers WHERE due_time_ns <= 5 ORDER BY due_time_ns LIMIT 10");
   CHECK_MESSAGE(timers.find("timers_by_due_time") != std::string::npos, timers);
-  std::string running = plan("SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY start_time_ns, arn");
+  std::string running = plan("SELECT arn FROM executions WHERE status = 'RUNNING' ORDER BY start_time_ns, id");
   CHECK_MESSAGE(running.find("executions_running") != std::string::npos, running);
   sqlite3_close(db);
 }
