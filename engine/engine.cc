@@ -565,8 +565,11 @@ class EngineImpl : public Engine {
     size_t remaining = 0;
   };
 
+  // Two batches in flight at most (one being written, the next queued): what
+  // turns change meanwhile waits and goes as one batch when one is done, so
+  // commits grow with the load instead of paying a transaction per small turn.
   void CommitDirty() {
-    if (dirty_.empty() || !fatal_.ok()) return;
+    if (dirty_.empty() || !fatal_.ok() || appends_in_flight_ >= kBatchesInFlight) return;
     auto batch = std::make_shared<Batch>();
     std::vector<storage::AppendRequest> requests;
     uint64_t transitions = 0;
@@ -676,6 +679,7 @@ class EngineImpl : public Engine {
       }
       loaded_count_ = executions_.size();
     }
+    CommitDirty();  // what waited for this batch
   }
 
   void Finish(const std::string& arn, const ExecutionResult& result) {
@@ -789,6 +793,7 @@ class EngineImpl : public Engine {
   std::unique_ptr<LambdaInvoker> lambda_;
   std::unique_ptr<HttpTaskInvoker> http_task_;
   size_t in_flight_ = 0;  // outbound requests not yet answered
+  static constexpr size_t kBatchesInFlight = 2;
   size_t appends_in_flight_ = 0;  // batches being committed
   std::optional<WorkGuard> commit_guard_;
   std::mutex appends_mu_;
