@@ -270,67 +270,11 @@ void Execution::EnterState(Frame& f, const State& s) {
   ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
-  if (ReadsContext(s)) {
+  if (s.reads_context) {
     BuildContext(f);
   } else {
     f.context = Value();
   }
-}
-
-namespace {
-
-bool MentionsContext(const Value& v) {
-  if (v.is_string()) return v.AsString().find("$$") != std::string::npos;
-  if (v.is_array()) {
-    for (const Value& item : v.AsArray()) {
-      if (MentionsContext(item)) return true;
-    }
-  }
-  if (v.is_object()) {
-    for (const auto& [key, value] : v.AsObject()) {
-      if (MentionsContext(value)) return true;
-    }
-  }
-  return false;
-}
-
-bool PathReadsContext(const std::optional<asl::Path>& p) { return p && p->root() == asl::Path::Root::kContext; }
-
-bool FieldReadsContext(const asl::PathField& f) {
-  return f.kind == asl::PathField::Kind::kPath && f.path.root() == asl::Path::Root::kContext;
-}
-
-bool TemplateReadsContext(const std::optional<asl::PayloadTemplate>& t) { return t && MentionsContext(t->source()); }
-
-bool RuleReadsContext(const asl::ChoiceRule& rule) {
-  if (PathReadsContext(rule.variable) || PathReadsContext(rule.operand_path) || TemplateReadsContext(rule.assign)) {
-    return true;
-  }
-  for (const asl::ChoiceRule& child : rule.children) {
-    if (RuleReadsContext(child)) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-bool Execution::ReadsContext(const State& s) {
-  auto it = cache_->reads_context.find(&s);
-  if (it != cache_->reads_context.end()) return it->second;
-  // JSONata states see it as $states.context; intrinsic calls may name $$ anywhere.
-  bool reads = s.query_language == asl::QueryLanguage::kJsonata || FieldReadsContext(s.input_path) ||
-               FieldReadsContext(s.output_path) || FieldReadsContext(s.result_path) ||
-               FieldReadsContext(s.items_path) || TemplateReadsContext(s.parameters) ||
-               TemplateReadsContext(s.result_selector) || TemplateReadsContext(s.assign) ||
-               PathReadsContext(s.seconds_path) || PathReadsContext(s.timestamp_path) ||
-               PathReadsContext(s.error_path) || PathReadsContext(s.cause_path) || s.error_call || s.cause_call ||
-               PathReadsContext(s.timeout_seconds.path) || PathReadsContext(s.heartbeat_seconds.path) ||
-               PathReadsContext(s.max_concurrency.path) || PathReadsContext(s.tolerated_failure_count.path) ||
-               PathReadsContext(s.tolerated_failure_percentage.path);
-  for (const asl::ChoiceRule& rule : s.choices) reads = reads || RuleReadsContext(rule);
-  for (const asl::Catcher& c : s.catchers) reads = reads || TemplateReadsContext(c.assign);
-  cache_->reads_context.emplace(&s, reads);
-  return reads;
 }
 
 void Execution::BuildContext(Frame& f) {
@@ -860,7 +804,7 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   if (IsWaitForTaskToken(s.resource)) {
     attempt->token = host_.new_token();
     f->task = attempt;  // $$.Task.Token is visible to Parameters
-    if (ReadsContext(s)) BuildContext(*f);
+    if (s.reads_context) BuildContext(*f);
   }
   asl::EvalEnv env = Env(*f);
   Value effective;

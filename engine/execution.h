@@ -48,8 +48,6 @@ struct ExecutionHost {
 struct ModelCache {
   // Compiled JSONata fields, by the address of their value in the model.
   std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata;
-  // Whether anything in a state can read $$.
-  std::unordered_map<const asl::State*, bool> reads_context;
 };
 
 struct Frame;
@@ -219,8 +217,6 @@ class Execution {
   bool Assign(Frame& f, const asl::PayloadTemplate& assign, const asl::Value& input, asl::Failure* failure);
   // Builds $$ for the state the frame is in (on entry, retry, or a Map item).
   void BuildContext(Frame& f);
-  // Whether anything in `s` can read $$ (computed once per state).
-  bool ReadsContext(const asl::State& s);
   asl::EvalEnv Env(Frame& f);
   asl::Failure StateRuntimeError(const Frame& f, const asl::State& s, const std::string& error,
                                  const std::string& detail) const;
