@@ -9,8 +9,10 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace stepflow::asl {
 namespace {
@@ -210,34 +212,59 @@ void AppendJson(const Value& value, std::string* out) {
   }
 }
 
+namespace {
+
+// How many bytes each byte grows by once escaped: 1 for a two-character escape
+// (\" \\ \n ...), 5 for \u00XX, 0 when it is copied as it is.
+constexpr std::array<uint8_t, 256> MakeEscapeGrowth() {
+  std::array<uint8_t, 256> growth{};
+  for (int c = 0; c < 0x20; ++c) growth[c] = 5;
+  for (unsigned char c : {'"', '\\', '\b', '\t', '\n', '\f', '\r'}) growth[c] = 1;
+  return growth;
+}
+constexpr std::array<uint8_t, 256> kEscapeGrowth = MakeEscapeGrowth();
+
+}  // namespace
+
 void AppendJsonString(std::string_view text, std::string* out) {
   // The escapes of rapidjson's Writer, so that text written either way is identical.
+  // Sized first, then written through a pointer: whole JSON documents are quoted
+  // on every transition and a quote in every key makes escapes common.
   static constexpr char kHex[] = "0123456789ABCDEF";
-  out->reserve(out->size() + text.size() + 2);
-  out->push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(text.data() + run, i - run);
-    run = i + 1;
-    out->push_back('\\');
-    switch (c) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '\b': out->push_back('b'); break;
-      case '\t': out->push_back('t'); break;
-      case '\n': out->push_back('n'); break;
-      case '\f': out->push_back('f'); break;
-      case '\r': out->push_back('r'); break;
-      default:
-        out->append("u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
+  size_t growth = 0;
+  for (unsigned char c : text) growth += kEscapeGrowth[c];
+  const size_t start = out->size();
+  out->resize(start + text.size() + growth + 2);
+  char* p = out->data() + start;
+  *p++ = '"';
+  if (growth == 0) {
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  } else {
+    for (unsigned char c : text) {
+      if (kEscapeGrowth[c] == 0) {
+        *p++ = static_cast<char>(c);
+        continue;
+      }
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\t': *p++ = 't'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\r': *p++ = 'r'; break;
+        default:
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 15];
+      }
     }
   }
-  out->append(text.data() + run, text.size() - run);
-  out->push_back('"');
+  *p = '"';
 }
 
 std::string ToJson(const Value& value) {
