@@ -22,15 +22,18 @@ using path_internal::StepKind;
 using path_internal::StepList;
 
 // Path::Impl is private to Path; the helpers below work on this base.
+// What evaluation reads comes first and the path's own steps are inline: a
+// transition evaluates several paths of a model that is often out of cache.
 struct PathData {
-  std::string text = "$";
   Path::Root root = Path::Root::kInput;
-  std::string variable;
   // Names and single indexes only: a reference path (AWS), usable by Assign.
   bool definite = true;
-  Program program{.paths = {StepList{}}, .exprs = {}, .regexes = {}};
+  StepList path;
+  std::string text = "$";
+  std::string variable;
+  Program program;  // what the filters in `path` refer to
 
-  const StepList& steps() const { return program.paths[0]; }
+  const StepList& steps() const { return path; }
 };
 
 struct Path::Impl : PathData {};
@@ -105,7 +108,7 @@ class Parser {
     if (!ParseSteps(&list, /*in_filter=*/false)) return false;
     while (pos_ < t_.size() && IsSpace(t_[pos_])) ++pos_;
     if (pos_ < t_.size()) return Unexpected();
-    program_->paths[0] = std::move(list);  // slot 0 was kept for the path itself
+    impl->path = std::move(list);
     return true;
   }
 
@@ -838,7 +841,7 @@ Path::Path(Path&& other) noexcept = default;
 Path& Path::operator=(Path&& other) noexcept = default;
 
 bool Path::Parse(std::string_view text, Path* out, std::string* error) {
-  auto impl = std::make_unique<Impl>();  // program.paths[0]: the (empty) main path
+  auto impl = std::make_unique<Impl>();
   Parser parser(text, &impl->program);
   if (!parser.ParsePath(impl.get())) {
     *error = parser.error;
