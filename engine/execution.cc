@@ -254,7 +254,7 @@ void Execution::Step(const FramePtr& f) {
 }
 
 void Execution::EnterState(Frame& f, const State& s) {
-  if (f.input_quoted.empty()) asl::AppendJsonString(asl::ToJson(f.input), &f.input_quoted);
+  if (f.input_quoted.empty()) asl::AppendJsonAsString(f.input, &f.input_quoted);
   // Written as text: this and the exit event are the hot path of every transition.
   static constexpr std::string_view kHead = "{\"stateEnteredEventDetails\":{\"name\":";
   static constexpr std::string_view kTail = ",\"inputDetails\":{\"truncated\":false}}}";
@@ -481,15 +481,13 @@ Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Va
 }
 
 Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
-  std::string text = asl::ToJson(output);
-  if (text.size() > host_.options->limits.max_payload_bytes) {
+  // The next state's input is this output: its entered event reuses the quoted text.
+  std::string quoted;
+  if (asl::AppendJsonAsString(output, &quoted) > host_.options->limits.max_payload_bytes) {
     return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
-  // The next state's input is this output: its entered event reuses the quoted text.
-  std::string quoted;
-  asl::AppendJsonString(text, &quoted);
   static constexpr std::string_view kHead = "{\"stateExitedEventDetails\":{\"name\":";
   static constexpr std::string_view kTail = ",\"outputDetails\":{\"truncated\":false}}}";
   std::string json;
