@@ -1,5 +1,6 @@
 #include "stepflow/asl/path.h"
 
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <utility>
@@ -884,14 +885,22 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
   }
   const auto& steps = impl.steps().steps;
   // Walk down recording the spine; `found` steps exist, the rest are created.
-  std::vector<const Value*> spine;
-  std::vector<size_t> indexes(steps.size(), 0);
-  spine.reserve(steps.size());
+  // ResultPath runs on every transition and paths are short, so the spine is
+  // on the stack unless the path is long.
+  struct Link {
+    const Value* container = nullptr;
+    size_t index = 0;  // kIndex steps: the element's position
+  };
+  constexpr size_t kOnStack = 8;
+  std::array<Link, kOnStack> on_stack;
+  std::vector<Link> on_heap(steps.size() > kOnStack ? steps.size() : 0);
+  Link* spine = steps.size() > kOnStack ? on_heap.data() : on_stack.data();
+  size_t spine_size = 0;
   const Value* cur = &root;
   size_t found = 0;
   for (; found < steps.size(); ++found) {
     const Step& s = steps[found];
-    spine.push_back(cur);
+    spine[spine_size++].container = cur;
     if (s.kind == StepKind::kName) {
       if (!cur->is_object()) {
         *error = NotAnObject(impl, found, *cur);
@@ -907,13 +916,13 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
                  "'";
         return false;
       }
-      if (!ResolveIndex(*cur, s.index, &indexes[found])) {
+      if (!ResolveIndex(*cur, s.index, &spine[found].index)) {
         *error = "Index [" + std::to_string(s.index) + "] is out of bounds in path " +
                  RenderPrefix(impl, found) + " (length " + std::to_string(cur->AsArray().size()) +
                  ")";
         return false;
       }
-      cur = &cur->AsArray()[indexes[found]];
+      cur = &cur->AsArray()[spine[found].index];
     }
   }
   Value built = value;
@@ -928,8 +937,8 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
     members.emplace_back(steps[k].name, std::move(built));
     built = Value::MakeObject(std::move(members));
   }
-  for (size_t k = spine.size(); k-- > 0;) {
-    built = WithChild(*spine[k], steps[k], indexes[k], std::move(built));
+  for (size_t k = spine_size; k-- > 0;) {
+    built = WithChild(*spine[k].container, steps[k], spine[k].index, std::move(built));
   }
   *out = std::move(built);
   return true;
