@@ -193,15 +193,16 @@ void Execution::At(Instant due, std::function<void()> fn) {
 int64_t Execution::Emit(Frame* f, EventType type, const char* state_type, const char* details_key, Value details) {
   std::string text;
   if (details_key != nullptr && !details.is_null()) text = asl::ToJson(Obj({{details_key, std::move(details)}}));
-  return EmitJson(f, type, state_type, std::move(text));
+  return EmitJson(f, type, state_type, std::move(text), host_.clock->Now());
 }
 
-int64_t Execution::EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json) {
+int64_t Execution::EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json,
+                            Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
   storage::HistoryEventRecord event;
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
-  event.timestamp_ns = host_.clock->Now();
+  event.timestamp_ns = at;
   event.type = EventTypeName(type, state_type);
   event.details_json = std::move(details_json);
   pending_.push_back(std::move(event));
@@ -265,8 +266,10 @@ void Execution::EnterState(Frame& f, const State& s) {
   details += ",\"input\":";
   details += f.input_quoted;
   details += kTail;
-  f.entered_event_id = EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details));
+  // $$.State.EnteredTime is the entered event's time.
   f.entered_time = host_.clock->Now();
+  f.entered_event_id =
+      EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details), f.entered_time);
   ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
@@ -497,7 +500,7 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
   json += ",\"output\":";
   json += quoted;
   json += kTail;
-  EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json));
+  EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json), host_.clock->Now());
   f.phase = Phase::kReady;
   f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));

@@ -237,8 +237,9 @@ class Execution {
   void MergeVariables(Frame& f, const asl::Value& assigned);
 
   int64_t Emit(Frame* f, EventType type, const char* state_type, const char* details_key, asl::Value details);
-  // `details_json` is the whole details member, e.g. {"stateEnteredEventDetails":{...}}.
-  int64_t EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json);
+  // `details_json` is the whole details member, e.g. {"stateEnteredEventDetails":{...}};
+  // `at` is the event's time.
+  int64_t EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json, Instant at);
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
   void CancelFrame(Frame& f);
