@@ -294,15 +294,13 @@ class TextWriter {
   size_t text_size() const { return text_size_; }
 
  private:
-  static constexpr size_t kFirstSize = 256;  // a small document fits the first allocation
-
   // Room for `n` more bytes at the write position: what `out` holds already
   // first, then geometric growth.
   char* Room(size_t n) {
     const size_t needed = pos_ + n;
     if (needed > out_->size()) {
       const size_t capacity = out_->capacity();
-      out_->resize(needed <= capacity ? capacity : std::max({needed, 2 * capacity, kFirstSize}));
+      out_->resize(needed <= capacity ? capacity : std::max(needed, 2 * capacity));
     }
     return out_->data() + pos_;
   }

@@ -485,7 +485,9 @@ Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Va
 
 Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
   // The next state's input is this output: its entered event reuses the quoted text.
+  // Sized for an output a little larger than the input, as most are about as large.
   std::string quoted;
+  quoted.reserve(f.input_quoted.size() + f.input_quoted.size() / 4 + 16);
   if (asl::AppendJsonAsString(output, &quoted) > host_.options->limits.max_payload_bytes) {
     return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
                                           "The state/task returned a result with a size exceeding the maximum "
