@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,7 @@ struct Call {
 };
 
 // Applies `call.spec->function` to already evaluated `args`.
-bool Apply(const Call& call, const std::vector<Value>& args, const EvalEnv& env, Value* out,
+bool Apply(const Call& call, std::span<const Value> args, const EvalEnv& env, Value* out,
            Failure* failure);
 
 }  // namespace stepflow::asl::intrinsic

@@ -32,7 +32,7 @@ constexpr int64_t kMaxRangeItems = 1000;
 // Every failure of an argument check is States.IntrinsicFailure.
 class Checker {
  public:
-  Checker(const Call& call, const std::vector<Value>& args, Failure* failure)
+  Checker(const Call& call, std::span<const Value> args, Failure* failure)
       : name_(call.spec->name), args_(args), failure_(failure) {}
 
   bool Fail(const std::string& detail) {
@@ -103,13 +103,13 @@ class Checker {
   }
 
   const char* name_;
-  const std::vector<Value>& args_;
+  std::span<const Value> args_;
   Failure* failure_;
 };
 
 // ---- strings and JSON -------------------------------------------------------------------------
 
-bool Format(const Call& call, const std::vector<Value>& args, Checker& check, Value* out) {
+bool Format(const Call& call, std::span<const Value> args, Checker& check, Value* out) {
   std::vector<std::string> runtime_pieces;
   const std::vector<std::string>* pieces = &call.format_pieces;
   if (call.args[0].kind != Arg::Kind::kLiteral) {
@@ -203,7 +203,7 @@ bool ArrayPartition(Checker& check, Value* out) {
   return true;
 }
 
-bool ArrayContains(const std::vector<Value>& args, Checker& check, Value* out) {
+bool ArrayContains(std::span<const Value> args, Checker& check, Value* out) {
   const Array* items = check.GetArray(0);
   if (items == nullptr) return false;
   bool found = false;
@@ -348,7 +348,7 @@ bool Hash(Checker& check, Value* out) {
 
 // ---- JSON, math, ids --------------------------------------------------------------------------
 
-bool JsonMerge(const std::vector<Value>& args, Checker& check, Value* out) {
+bool JsonMerge(std::span<const Value> args, Checker& check, Value* out) {
   if (!args[0].is_object()) return check.FailArg(0, "an object");
   if (!args[1].is_object()) return check.FailArg(1, "an object");
   if (!args[2].is_bool()) return check.FailArg(2, "a boolean");
@@ -421,7 +421,7 @@ class JavaRandom {
   uint64_t seed_;
 };
 
-bool MathRandom(const std::vector<Value>& args, const EvalEnv& env, Checker& check, Value* out) {
+bool MathRandom(std::span<const Value> args, const EvalEnv& env, Checker& check, Value* out) {
   // AWS documents that non-integer bounds are rounded, the start is inclusive
   // and the end exclusive.
   int64_t start = 0, end = 0;
@@ -468,7 +468,7 @@ Value Uuid(const EvalEnv& env) {
 
 }  // namespace
 
-bool Apply(const Call& call, const std::vector<Value>& args, const EvalEnv& env, Value* out,
+bool Apply(const Call& call, std::span<const Value> args, const EvalEnv& env, Value* out,
            Failure* failure) {
   Checker check(call, args, failure);
   switch (call.spec->function) {
@@ -480,7 +480,7 @@ bool Apply(const Call& call, const std::vector<Value>& args, const EvalEnv& env,
       *out = Value::String(ToJavaJson(args[0]));
       return true;
     case Function::kArray:
-      *out = Value::MakeArray(args);
+      *out = Value::MakeArray(Array(args.begin(), args.end()));
       return true;
     case Function::kArrayPartition:
       return ArrayPartition(check, out);

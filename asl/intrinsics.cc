@@ -1,5 +1,6 @@
 #include "stepflow/asl/intrinsics.h"
 
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <utility>
@@ -372,28 +373,28 @@ bool EvaluatePath(const Path& path, const Value& input, const EvalEnv& env, Valu
 
 // Recursion is bounded by the parser's nesting cap.
 bool EvaluateCall(const Call& call, const Value& input, const EvalEnv& env, Value* out, Failure* failure) {
-  std::vector<Value> values;
-  values.reserve(call.args.size());
-  for (const Arg& arg : call.args) {
+  // Calls take few arguments, so their values are on the stack unless this one
+  // takes many: a template's call runs on every transition.
+  constexpr size_t kOnStack = 8;
+  const size_t count = call.args.size();
+  std::array<Value, kOnStack> on_stack;
+  std::vector<Value> on_heap(count > kOnStack ? count : 0);
+  Value* values = count > kOnStack ? on_heap.data() : on_stack.data();
+  for (size_t i = 0; i < count; ++i) {
+    const Arg& arg = call.args[i];
     switch (arg.kind) {
       case Arg::Kind::kLiteral:
-        values.push_back(arg.literal);
+        values[i] = arg.literal;
         break;
-      case Arg::Kind::kPath: {
-        Value v;
-        if (!EvaluatePath(arg.path, input, env, &v, failure)) return false;
-        values.push_back(std::move(v));
+      case Arg::Kind::kPath:
+        if (!EvaluatePath(arg.path, input, env, &values[i], failure)) return false;
         break;
-      }
-      case Arg::Kind::kCall: {
-        Value v;
-        if (!EvaluateCall(*arg.call, input, env, &v, failure)) return false;
-        values.push_back(std::move(v));
+      case Arg::Kind::kCall:
+        if (!EvaluateCall(*arg.call, input, env, &values[i], failure)) return false;
         break;
-      }
     }
   }
-  return intrinsic::Apply(call, values, env, out, failure);
+  return intrinsic::Apply(call, std::span<const Value>(values, count), env, out, failure);
 }
 
 }  // namespace

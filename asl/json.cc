@@ -9,8 +9,10 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace stepflow::asl {
 namespace {
@@ -153,91 +155,216 @@ bool ParseJson(std::string_view text, Value* out, JsonError* error, const JsonLi
   return false;
 }
 
-void AppendJson(const Value& value, std::string* out) {
-  switch (value.type()) {
-    case Value::Type::kNull:
-      out->append("null");
-      break;
-    case Value::Type::kBool:
-      out->append(value.AsBool() ? "true" : "false");
-      break;
-    case Value::Type::kInt: {
-      char buffer[24];
-      char* end = std::to_chars(buffer, buffer + sizeof buffer, value.AsInt()).ptr;
-      out->append(buffer, end);
-      break;
+namespace {
+
+// What a byte of a string becomes in JSON text: 0 when it is copied as it is,
+// else the character after the backslash ('u' for \u00XX). rapidjson's Writer
+// escapes the same bytes, so that text written either way is identical.
+constexpr std::array<char, 256> MakeEscapeLetters() {
+  std::array<char, 256> letters{};
+  for (int c = 0; c < 0x20; ++c) letters[c] = 'u';
+  letters['"'] = '"';
+  letters['\\'] = '\\';
+  letters['\b'] = 'b';
+  letters['\t'] = 't';
+  letters['\n'] = 'n';
+  letters['\f'] = 'f';
+  letters['\r'] = 'r';
+  return letters;
+}
+constexpr std::array<char, 256> kEscapeLetters = MakeEscapeLetters();
+
+// How much a string's body grows when escaped once, and when that JSON text
+// is escaped again as it reads inside another JSON string (" -> \\\").
+struct EscapeGrowth {
+  size_t once = 0;
+  size_t twice = 0;
+};
+
+EscapeGrowth MeasureEscapes(std::string_view text) {
+  EscapeGrowth growth;
+  for (unsigned char c : text) {
+    char letter = kEscapeLetters[c];
+    if (letter == 0) continue;
+    growth.once += letter == 'u' ? 5 : 1;
+    growth.twice += letter == 'u' ? 6 : (letter == '"' || letter == '\\') ? 3 : 2;
+  }
+  return growth;
+}
+
+// Writes the body of `text` as a JSON string (no quotes) at `p`, escaped once
+// more when `nested`, and returns the end. REQUIRES: room for the growth
+// MeasureEscapes gives.
+char* EscapeInto(std::string_view text, bool nested, const EscapeGrowth& growth, char* p) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  if (growth.once == 0) {
+    std::memcpy(p, text.data(), text.size());
+    return p + text.size();
+  }
+  for (unsigned char c : text) {
+    char letter = kEscapeLetters[c];
+    if (letter == 0) {
+      *p++ = static_cast<char>(c);
+      continue;
     }
-    case Value::Type::kDouble: {
-      double d = value.AsDouble();
-      // JSON has no NaN or infinity; null is what JSON.stringify writes.
-      if (!std::isfinite(d)) {
-        out->append("null");
-        break;
-      }
-      // rapidjson's Writer formats doubles with this (shortest round-trip form).
-      char buffer[32];
-      char* end = rapidjson::internal::dtoa(d, buffer);
-      out->append(buffer, end);
-      break;
-    }
-    case Value::Type::kString:
-      AppendJsonString(value.AsString(), out);
-      break;
-    case Value::Type::kArray: {
-      out->push_back('[');
-      bool first = true;
-      for (const Value& item : value.AsArray()) {
-        if (!first) out->push_back(',');
-        first = false;
-        AppendJson(item, out);
-      }
-      out->push_back(']');
-      break;
-    }
-    case Value::Type::kObject: {
-      out->push_back('{');
-      bool first = true;
-      for (const auto& [key, member] : value.AsObject()) {
-        if (!first) out->push_back(',');
-        first = false;
-        AppendJsonString(key, out);
-        out->push_back(':');
-        AppendJson(member, out);
-      }
-      out->push_back('}');
-      break;
+    *p++ = '\\';
+    if (nested) *p++ = '\\';
+    if (letter == 'u') {
+      *p++ = 'u';
+      *p++ = '0';
+      *p++ = '0';
+      *p++ = kHex[c >> 4];
+      *p++ = kHex[c & 15];
+    } else {
+      if (nested && (letter == '"' || letter == '\\')) *p++ = '\\';
+      *p++ = letter;
     }
   }
+  return p;
+}
+
+// Writes JSON text, or when `nested_` that text as the body of a JSON string.
+// Writes through a pointer into `out`, which it keeps longer than what is
+// written until Finish: whole documents are written on every transition, and
+// a check and a call per character add up.
+class TextWriter {
+ public:
+  TextWriter(bool nested, std::string* out) : nested_(nested), out_(out), pos_(out->size()) {}
+
+  void Write(const Value& value) {
+    switch (value.type()) {
+      case Value::Type::kNull:
+        Plain("null");
+        break;
+      case Value::Type::kBool:
+        Plain(value.AsBool() ? "true" : "false");
+        break;
+      case Value::Type::kInt: {
+        char* p = Room(24);
+        char* end = std::to_chars(p, p + 24, value.AsInt()).ptr;
+        Advance(end - p);
+        break;
+      }
+      case Value::Type::kDouble: {
+        double d = value.AsDouble();
+        // JSON has no NaN or infinity; null is what JSON.stringify writes.
+        if (!std::isfinite(d)) {
+          Plain("null");
+          break;
+        }
+        // rapidjson's Writer formats doubles with this (shortest round-trip form).
+        char* p = Room(32);
+        Advance(rapidjson::internal::dtoa(d, p) - p);
+        break;
+      }
+      case Value::Type::kString:
+        String(value.AsString());
+        break;
+      case Value::Type::kArray: {
+        Char('[');
+        bool first = true;
+        for (const Value& item : value.AsArray()) {
+          if (!first) Char(',');
+          first = false;
+          Write(item);
+        }
+        Char(']');
+        break;
+      }
+      case Value::Type::kObject: {
+        Char('{');
+        bool first = true;
+        for (const auto& [key, member] : value.AsObject()) {
+          if (!first) Char(',');
+          first = false;
+          String(key);
+          Char(':');
+          Write(member);
+        }
+        Char('}');
+        break;
+      }
+    }
+  }
+
+  // Trims `out` to what was written.
+  void Finish() { out_->resize(pos_); }
+
+  // The size of the JSON text written, before any nesting.
+  size_t text_size() const { return text_size_; }
+
+ private:
+  // Room for `n` more bytes at the write position: what `out` holds already
+  // first, then geometric growth.
+  char* Room(size_t n) {
+    const size_t needed = pos_ + n;
+    if (needed > out_->size()) {
+      const size_t capacity = out_->capacity();
+      out_->resize(needed <= capacity ? capacity : std::max(needed, 2 * capacity));
+    }
+    return out_->data() + pos_;
+  }
+
+  // Counts `n` bytes written at Room(), which no nesting escapes.
+  void Advance(size_t n) {
+    pos_ += n;
+    text_size_ += n;
+  }
+
+  void Char(char c) {
+    *Room(1) = c;
+    Advance(1);
+  }
+
+  void Plain(std::string_view text) {
+    std::memcpy(Room(text.size()), text.data(), text.size());
+    Advance(text.size());
+  }
+
+  void String(std::string_view text) {
+    EscapeGrowth growth = MeasureEscapes(text);
+    char* start = Room(text.size() + (nested_ ? growth.twice + 4 : growth.once + 2));
+    char* p = start;
+    if (nested_) *p++ = '\\';
+    *p++ = '"';
+    p = EscapeInto(text, nested_, growth, p);
+    if (nested_) *p++ = '\\';
+    *p++ = '"';
+    pos_ += p - start;
+    text_size_ += text.size() + growth.once + 2;
+  }
+
+  bool nested_;
+  std::string* out_;
+  size_t pos_;
+  size_t text_size_ = 0;
+};
+
+}  // namespace
+
+void AppendJson(const Value& value, std::string* out) {
+  TextWriter writer(false, out);
+  writer.Write(value);
+  writer.Finish();
+}
+
+size_t AppendJsonAsString(const Value& value, std::string* out) {
+  out->push_back('"');
+  TextWriter writer(true, out);
+  writer.Write(value);
+  writer.Finish();
+  out->push_back('"');
+  return writer.text_size();
 }
 
 void AppendJsonString(std::string_view text, std::string* out) {
-  // The escapes of rapidjson's Writer, so that text written either way is identical.
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  out->reserve(out->size() + text.size() + 2);
-  out->push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(text.data() + run, i - run);
-    run = i + 1;
-    out->push_back('\\');
-    switch (c) {
-      case '"': out->push_back('"'); break;
-      case '\\': out->push_back('\\'); break;
-      case '\b': out->push_back('b'); break;
-      case '\t': out->push_back('t'); break;
-      case '\n': out->push_back('n'); break;
-      case '\f': out->push_back('f'); break;
-      case '\r': out->push_back('r'); break;
-      default:
-        out->append("u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-    }
-  }
-  out->append(text.data() + run, text.size() - run);
-  out->push_back('"');
+  EscapeGrowth growth = MeasureEscapes(text);
+  const size_t start = out->size();
+  out->resize(start + text.size() + growth.once + 2);
+  char* p = out->data() + start;
+  *p++ = '"';
+  p = EscapeInto(text, false, growth, p);
+  *p = '"';
 }
 
 std::string ToJson(const Value& value) {

@@ -506,6 +506,55 @@ void ReadMapFields(const FieldReader& r, QueryLanguage language, Context* contex
   }
 }
 
+bool MentionsContext(const Value& v) {
+  if (v.is_string()) return v.AsString().find("$$") != std::string::npos;
+  if (v.is_array()) {
+    for (const Value& item : v.AsArray()) {
+      if (MentionsContext(item)) return true;
+    }
+  }
+  if (v.is_object()) {
+    for (const auto& [key, value] : v.AsObject()) {
+      if (MentionsContext(value)) return true;
+    }
+  }
+  return false;
+}
+
+bool PathReadsContext(const std::optional<Path>& p) { return p && p->root() == Path::Root::kContext; }
+
+bool FieldReadsContext(const PathField& f) {
+  return f.kind == PathField::Kind::kPath && f.path.root() == Path::Root::kContext;
+}
+
+bool TemplateReadsContext(const std::optional<PayloadTemplate>& t) { return t && MentionsContext(t->source()); }
+
+bool RuleReadsContext(const ChoiceRule& rule) {
+  if (PathReadsContext(rule.variable) || PathReadsContext(rule.operand_path) || TemplateReadsContext(rule.assign)) {
+    return true;
+  }
+  for (const ChoiceRule& child : rule.children) {
+    if (RuleReadsContext(child)) return true;
+  }
+  return false;
+}
+
+bool ReadsContext(const State& s) {
+  // JSONata states see it as $states.context; intrinsic calls may name $$ anywhere.
+  bool reads = s.query_language == QueryLanguage::kJsonata || FieldReadsContext(s.input_path) ||
+               FieldReadsContext(s.output_path) || FieldReadsContext(s.result_path) ||
+               FieldReadsContext(s.items_path) || TemplateReadsContext(s.parameters) ||
+               TemplateReadsContext(s.result_selector) || TemplateReadsContext(s.assign) ||
+               PathReadsContext(s.seconds_path) || PathReadsContext(s.timestamp_path) ||
+               PathReadsContext(s.error_path) || PathReadsContext(s.cause_path) || s.error_call || s.cause_call ||
+               PathReadsContext(s.timeout_seconds.path) || PathReadsContext(s.heartbeat_seconds.path) ||
+               PathReadsContext(s.max_concurrency.path) || PathReadsContext(s.tolerated_failure_count.path) ||
+               PathReadsContext(s.tolerated_failure_percentage.path);
+  for (const ChoiceRule& rule : s.choices) reads = reads || RuleReadsContext(rule);
+  for (const Catcher& c : s.catchers) reads = reads || TemplateReadsContext(c.assign);
+  return reads;
+}
+
 // One state. When its Type is missing or unknown, its other fields are left unchecked.
 State ParseState(const std::string& name, const Value& source, const std::string& location,
                  QueryLanguage machine_language, Context* context) {
@@ -645,6 +694,7 @@ State ParseState(const std::string& name, const Value& source, const std::string
     case StateType::kSucceed:
       break;
   }
+  s.reads_context = ReadsContext(s);
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "stepflow/asl/path.h"
 
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <utility>
@@ -22,15 +23,18 @@ using path_internal::StepKind;
 using path_internal::StepList;
 
 // Path::Impl is private to Path; the helpers below work on this base.
+// What evaluation reads comes first and the path's own steps are inline: a
+// transition evaluates several paths of a model that is often out of cache.
 struct PathData {
-  std::string text = "$";
   Path::Root root = Path::Root::kInput;
-  std::string variable;
   // Names and single indexes only: a reference path (AWS), usable by Assign.
   bool definite = true;
-  Program program{.paths = {StepList{}}, .exprs = {}, .regexes = {}};
+  StepList path;
+  std::string text = "$";
+  std::string variable;
+  Program program;  // what the filters in `path` refer to
 
-  const StepList& steps() const { return program.paths[0]; }
+  const StepList& steps() const { return path; }
 };
 
 struct Path::Impl : PathData {};
@@ -105,7 +109,7 @@ class Parser {
     if (!ParseSteps(&list, /*in_filter=*/false)) return false;
     while (pos_ < t_.size() && IsSpace(t_[pos_])) ++pos_;
     if (pos_ < t_.size()) return Unexpected();
-    program_->paths[0] = std::move(list);  // slot 0 was kept for the path itself
+    impl->path = std::move(list);
     return true;
   }
 
@@ -838,7 +842,7 @@ Path::Path(Path&& other) noexcept = default;
 Path& Path::operator=(Path&& other) noexcept = default;
 
 bool Path::Parse(std::string_view text, Path* out, std::string* error) {
-  auto impl = std::make_unique<Impl>();  // program.paths[0]: the (empty) main path
+  auto impl = std::make_unique<Impl>();
   Parser parser(text, &impl->program);
   if (!parser.ParsePath(impl.get())) {
     *error = parser.error;
@@ -881,14 +885,22 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
   }
   const auto& steps = impl.steps().steps;
   // Walk down recording the spine; `found` steps exist, the rest are created.
-  std::vector<const Value*> spine;
-  std::vector<size_t> indexes(steps.size(), 0);
-  spine.reserve(steps.size());
+  // ResultPath runs on every transition and paths are short, so the spine is
+  // on the stack unless the path is long.
+  struct Link {
+    const Value* container = nullptr;
+    size_t index = 0;  // kIndex steps: the element's position
+  };
+  constexpr size_t kOnStack = 8;
+  std::array<Link, kOnStack> on_stack;
+  std::vector<Link> on_heap(steps.size() > kOnStack ? steps.size() : 0);
+  Link* spine = steps.size() > kOnStack ? on_heap.data() : on_stack.data();
+  size_t spine_size = 0;
   const Value* cur = &root;
   size_t found = 0;
   for (; found < steps.size(); ++found) {
     const Step& s = steps[found];
-    spine.push_back(cur);
+    spine[spine_size++].container = cur;
     if (s.kind == StepKind::kName) {
       if (!cur->is_object()) {
         *error = NotAnObject(impl, found, *cur);
@@ -904,13 +916,13 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
                  "'";
         return false;
       }
-      if (!ResolveIndex(*cur, s.index, &indexes[found])) {
+      if (!ResolveIndex(*cur, s.index, &spine[found].index)) {
         *error = "Index [" + std::to_string(s.index) + "] is out of bounds in path " +
                  RenderPrefix(impl, found) + " (length " + std::to_string(cur->AsArray().size()) +
                  ")";
         return false;
       }
-      cur = &cur->AsArray()[indexes[found]];
+      cur = &cur->AsArray()[spine[found].index];
     }
   }
   Value built = value;
@@ -925,8 +937,8 @@ bool Path::Assign(const Value& root, const Value& value, Value* out, std::string
     members.emplace_back(steps[k].name, std::move(built));
     built = Value::MakeObject(std::move(members));
   }
-  for (size_t k = spine.size(); k-- > 0;) {
-    built = WithChild(*spine[k], steps[k], indexes[k], std::move(built));
+  for (size_t k = spine_size; k-- > 0;) {
+    built = WithChild(*spine[k].container, steps[k], spine[k].index, std::move(built));
   }
   *out = std::move(built);
   return true;

@@ -112,7 +112,7 @@ class Regex {
 };
 
 struct Program {
-  std::vector<StepList> paths;  // [0] is the path itself
+  std::vector<StepList> paths;  // operand paths of filters
   std::vector<Expr> exprs;
   std::vector<std::shared_ptr<const Regex>> regexes;
 };

@@ -257,7 +257,7 @@ Status Execution::Resume(const std::string& checkpoint) {
 
 void Execution::ResumeFrame(const FramePtr& f) {
   const asl::State& s = f->machine->states[f->state_index];
-  if (f->phase != Phase::kReady && ReadsContext(s)) BuildContext(*f);
+  if (f->phase != Phase::kReady && s.reads_context) BuildContext(*f);
   switch (f->phase) {
     case Phase::kReady:
       Post(f);

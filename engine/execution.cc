@@ -193,15 +193,16 @@ void Execution::At(Instant due, std::function<void()> fn) {
 int64_t Execution::Emit(Frame* f, EventType type, const char* state_type, const char* details_key, Value details) {
   std::string text;
   if (details_key != nullptr && !details.is_null()) text = asl::ToJson(Obj({{details_key, std::move(details)}}));
-  return EmitJson(f, type, state_type, std::move(text));
+  return EmitJson(f, type, state_type, std::move(text), host_.clock->Now());
 }
 
-int64_t Execution::EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json) {
+int64_t Execution::EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json,
+                            Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
   storage::HistoryEventRecord event;
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
-  event.timestamp_ns = host_.clock->Now();
+  event.timestamp_ns = at;
   event.type = EventTypeName(type, state_type);
   event.details_json = std::move(details_json);
   pending_.push_back(std::move(event));
@@ -254,7 +255,7 @@ void Execution::Step(const FramePtr& f) {
 }
 
 void Execution::EnterState(Frame& f, const State& s) {
-  if (f.input_quoted.empty()) asl::AppendJsonString(asl::ToJson(f.input), &f.input_quoted);
+  if (f.input_quoted.empty()) asl::AppendJsonAsString(f.input, &f.input_quoted);
   // Written as text: this and the exit event are the hot path of every transition.
   static constexpr std::string_view kHead = "{\"stateEnteredEventDetails\":{\"name\":";
   static constexpr std::string_view kTail = ",\"inputDetails\":{\"truncated\":false}}}";
@@ -265,72 +266,18 @@ void Execution::EnterState(Frame& f, const State& s) {
   details += ",\"input\":";
   details += f.input_quoted;
   details += kTail;
-  f.entered_event_id = EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details));
+  // $$.State.EnteredTime is the entered event's time.
   f.entered_time = host_.clock->Now();
+  f.entered_event_id =
+      EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details), f.entered_time);
   ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
-  if (ReadsContext(s)) {
+  if (s.reads_context) {
     BuildContext(f);
   } else {
     f.context = Value();
   }
-}
-
-namespace {
-
-bool MentionsContext(const Value& v) {
-  if (v.is_string()) return v.AsString().find("$$") != std::string::npos;
-  if (v.is_array()) {
-    for (const Value& item : v.AsArray()) {
-      if (MentionsContext(item)) return true;
-    }
-  }
-  if (v.is_object()) {
-    for (const auto& [key, value] : v.AsObject()) {
-      if (MentionsContext(value)) return true;
-    }
-  }
-  return false;
-}
-
-bool PathReadsContext(const std::optional<asl::Path>& p) { return p && p->root() == asl::Path::Root::kContext; }
-
-bool FieldReadsContext(const asl::PathField& f) {
-  return f.kind == asl::PathField::Kind::kPath && f.path.root() == asl::Path::Root::kContext;
-}
-
-bool TemplateReadsContext(const std::optional<asl::PayloadTemplate>& t) { return t && MentionsContext(t->source()); }
-
-bool RuleReadsContext(const asl::ChoiceRule& rule) {
-  if (PathReadsContext(rule.variable) || PathReadsContext(rule.operand_path) || TemplateReadsContext(rule.assign)) {
-    return true;
-  }
-  for (const asl::ChoiceRule& child : rule.children) {
-    if (RuleReadsContext(child)) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-bool Execution::ReadsContext(const State& s) {
-  auto it = cache_->reads_context.find(&s);
-  if (it != cache_->reads_context.end()) return it->second;
-  // JSONata states see it as $states.context; intrinsic calls may name $$ anywhere.
-  bool reads = s.query_language == asl::QueryLanguage::kJsonata || FieldReadsContext(s.input_path) ||
-               FieldReadsContext(s.output_path) || FieldReadsContext(s.result_path) ||
-               FieldReadsContext(s.items_path) || TemplateReadsContext(s.parameters) ||
-               TemplateReadsContext(s.result_selector) || TemplateReadsContext(s.assign) ||
-               PathReadsContext(s.seconds_path) || PathReadsContext(s.timestamp_path) ||
-               PathReadsContext(s.error_path) || PathReadsContext(s.cause_path) || s.error_call || s.cause_call ||
-               PathReadsContext(s.timeout_seconds.path) || PathReadsContext(s.heartbeat_seconds.path) ||
-               PathReadsContext(s.max_concurrency.path) || PathReadsContext(s.tolerated_failure_count.path) ||
-               PathReadsContext(s.tolerated_failure_percentage.path);
-  for (const asl::ChoiceRule& rule : s.choices) reads = reads || RuleReadsContext(rule);
-  for (const asl::Catcher& c : s.catchers) reads = reads || TemplateReadsContext(c.assign);
-  cache_->reads_context.emplace(&s, reads);
-  return reads;
 }
 
 void Execution::BuildContext(Frame& f) {
@@ -537,15 +484,15 @@ Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Va
 }
 
 Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
-  std::string text = asl::ToJson(output);
-  if (text.size() > host_.options->limits.max_payload_bytes) {
+  // The next state's input is this output: its entered event reuses the quoted text.
+  // Sized for an output a little larger than the input, as most are about as large.
+  std::string quoted;
+  quoted.reserve(f.input_quoted.size() + f.input_quoted.size() / 4 + 16);
+  if (asl::AppendJsonAsString(output, &quoted) > host_.options->limits.max_payload_bytes) {
     return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
-  // The next state's input is this output: its entered event reuses the quoted text.
-  std::string quoted;
-  asl::AppendJsonString(text, &quoted);
   static constexpr std::string_view kHead = "{\"stateExitedEventDetails\":{\"name\":";
   static constexpr std::string_view kTail = ",\"outputDetails\":{\"truncated\":false}}}";
   std::string json;
@@ -555,7 +502,7 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
   json += ",\"output\":";
   json += quoted;
   json += kTail;
-  EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json));
+  EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json), host_.clock->Now());
   f.phase = Phase::kReady;
   f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));
@@ -860,7 +807,7 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   if (IsWaitForTaskToken(s.resource)) {
     attempt->token = host_.new_token();
     f->task = attempt;  // $$.Task.Token is visible to Parameters
-    if (ReadsContext(s)) BuildContext(*f);
+    if (s.reads_context) BuildContext(*f);
   }
   asl::EvalEnv env = Env(*f);
   Value effective;

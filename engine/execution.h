@@ -48,8 +48,6 @@ struct ExecutionHost {
 struct ModelCache {
   // Compiled JSONata fields, by the address of their value in the model.
   std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata;
-  // Whether anything in a state can read $$.
-  std::unordered_map<const asl::State*, bool> reads_context;
 };
 
 struct Frame;
@@ -219,8 +217,6 @@ class Execution {
   bool Assign(Frame& f, const asl::PayloadTemplate& assign, const asl::Value& input, asl::Failure* failure);
   // Builds $$ for the state the frame is in (on entry, retry, or a Map item).
   void BuildContext(Frame& f);
-  // Whether anything in `s` can read $$ (computed once per state).
-  bool ReadsContext(const asl::State& s);
   asl::EvalEnv Env(Frame& f);
   asl::Failure StateRuntimeError(const Frame& f, const asl::State& s, const std::string& error,
                                  const std::string& detail) const;
@@ -241,8 +237,9 @@ class Execution {
   void MergeVariables(Frame& f, const asl::Value& assigned);
 
   int64_t Emit(Frame* f, EventType type, const char* state_type, const char* details_key, asl::Value details);
-  // `details_json` is the whole details member, e.g. {"stateEnteredEventDetails":{...}}.
-  int64_t EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json);
+  // `details_json` is the whole details member, e.g. {"stateEnteredEventDetails":{...}};
+  // `at` is the event's time.
+  int64_t EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json, Instant at);
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
   void CancelFrame(Frame& f);

@@ -945,3 +945,9 @@ TEST_CASE("Intrinsic calls from the recorded Assign cases evaluate with variable
   CHECK(EvalJson("States.Format('Format Func {}', $.input_value)",
                  R"({"input_value": "input_value_literal"})") == R"("Format Func input_value_literal")");
 }
+
+TEST_CASE("Intrinsic calls with more arguments than fit on the stack evaluate them all") {
+  CHECK(EvalJson("States.Array(1, 2, 3, 4, 5, 6, 7, 8, 9, $.a)", R"({"a":"x"})") == R"([1,2,3,4,5,6,7,8,9,"x"])");
+  CHECK(EvalJson("States.Format('{}{}{}{}{}{}{}{}{}', 1, 2, 3, 4, 5, 6, 7, 8, $.a)", R"({"a":"x"})") ==
+        R"("12345678x")");
+}

@@ -4,6 +4,8 @@
 
 #include "stepflow/asl/json.h"
 
+using stepflow::asl::AppendJsonAsString;
+using stepflow::asl::AppendJsonString;
 using stepflow::asl::JsonError;
 using stepflow::asl::JsonLimits;
 using stepflow::asl::ParseJson;
@@ -67,4 +69,31 @@ TEST_CASE("JSON numbers out of range are rejected") {
   CHECK_FALSE(ParseJson("1e999", &v, &e));
   CHECK(ParseJson("123456789012345678901234567890", &v, &e));
   CHECK(v.is_number());
+}
+
+TEST_CASE("JSON strings are escaped as rapidjson's Writer escapes them") {
+  std::string out;
+  AppendJsonString(std::string_view("a\"b\\c\n\t\x01\x1f/\xc3\xa9 \x7f\0", 15), &out);
+  CHECK(out == "\"a\\\"b\\\\c\\n\\t\\u0001\\u001F/\xc3\xa9 \x7f\\u0000\"");
+  out.clear();
+  AppendJsonString("plain", &out);
+  CHECK(out == "\"plain\"");
+}
+
+TEST_CASE("JSON quoted in one pass equals the quoted JSON text") {
+  for (const char* text : {R"({"id":"run","data":{"i":1,"tag":"a \"q\" \\ b\n\u0002","x":[1.5,-3,null,true]}})",
+                           R"("just a \"string\"")", "[]", "{}", "-0.25", R"([{"a":"\\\"\\"}])"}) {
+    Value v;
+    JsonError e;
+    REQUIRE(ParseJson(text, &v, &e));
+    std::string expected;
+    AppendJsonString(ToJson(v), &expected);
+    std::string out = "prefix";
+    size_t size = AppendJsonAsString(v, &out);
+    CHECK(out == "prefix" + expected);
+    CHECK(size == ToJson(v).size());
+    Value back;
+    REQUIRE(ParseJson(out.substr(6), &back, &e));
+    CHECK(back.AsString() == ToJson(v));
+  }
 }

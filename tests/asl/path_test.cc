@@ -506,6 +506,13 @@ TEST_CASE("Assign sets array elements in range and rejects the rest") {
         "error: Cannot create array element [0] in path $['a']['b']: the array does not exist");
 }
 
+TEST_CASE("Assign walks paths longer than its on-stack spine") {
+  CHECK(AssignAt("$.a.b.c.d.e.f.g.h.i[1].k", R"({"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":[0,{"j":1}]}}}}}}}}})",
+                 "2") == R"({"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":[0,{"j":1,"k":2}]}}}}}}}}})");
+  CHECK(AssignAt("$.a.b.c.d.e.f.g.h.i.j", R"({"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{}}}}}}}}})", "3") ==
+        R"({"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{"j":3}}}}}}}}}})");
+}
+
 TEST_CASE("Assign fails when a step meets a non-object") {
   CHECK(AssignAt("$.a.b", R"({"a":"text"})", "1") ==
         "error: Expected to find an object with property ['b'] in path $['a'] but found "

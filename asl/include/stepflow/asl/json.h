@@ -31,6 +31,10 @@ std::string ToJson(const Value& value);
 void AppendJson(const Value& value, std::string* out);
 // Appends `text` as a quoted, escaped JSON string.
 void AppendJsonString(std::string_view text, std::string* out);
+// Appends the JSON text of `value` as a quoted JSON string, as
+// AppendJsonString(ToJson(value), out) would, in one pass. Returns the size of
+// that JSON text (not of what was appended).
+size_t AppendJsonAsString(const Value& value, std::string* out);
 // Indented JSON text for people.
 std::string ToPrettyJson(const Value& value);
 

@@ -98,6 +98,9 @@ struct State {
   std::string next;
   int next_index = -1;  // index into the owning StateMachine::states; -1 when End
   bool end = false;
+  // Whether anything in the state can read the context object ($$), so that
+  // executions build it only for the states that need it.
+  bool reads_context = false;
 
   // JSONPath data flow.
   PathField input_path, output_path, result_path;
