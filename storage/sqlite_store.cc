@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -1079,10 +1080,23 @@ Status PragmaText(Connection& conn, const std::string& pragma, std::string* valu
   return Status::OK();
 }
 
+// Switching a new file to WAL needs it alone for a moment, and SQLite answers
+// "database is locked" at once instead of calling the busy handler: two
+// processes opening a new database together would fail. Retry until the busy
+// timeout.
+Status SwitchToWal(Connection& conn, int busy_timeout_ms, std::string* value) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    Status s = PragmaText(conn, "journal_mode = WAL", value);
+    if (!s.IsBusy() || std::chrono::steady_clock::now() >= deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 Status Configure(Connection& conn, const SqliteOptions& options, bool memory) {
   std::string value;
   if (!memory) {
-    Status s = PragmaText(conn, "journal_mode = WAL", &value);
+    Status s = SwitchToWal(conn, options.busy_timeout_ms, &value);
     if (!s.ok()) return s;
     if (value != "wal")
       return Status::IOError("cannot put " + conn.path() + " in WAL mode (journal_mode is " + value + ")");

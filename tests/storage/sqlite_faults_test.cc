@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "stepflow/storage/sqlite_store.h"
 #include "storage_test_util.h"
@@ -218,6 +220,25 @@ void CheckFilled(Store& store, int committed) {
     auto got = store.GetExecution(ExecutionArn("M", "fill" + std::to_string(i)));
     REQUIRE_MESSAGE(got.ok(), got.status().ToString());
     CHECK(got->input.size() == 4096);
+  }
+}
+
+TEST_CASE("processes opening one new database file at the same instant all get it (the WAL switch waits its turn)") {
+  TempDir dir;
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = dir.File("race" + std::to_string(round) + ".db");
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(4);
+    for (size_t t = 0; t < errors.size(); ++t) {
+      threads.emplace_back([&, t] {
+        SqliteOptions options;
+        options.path = path;
+        auto store = OpenSqliteStore(options);
+        if (!store.ok()) errors[t] = store.status().ToString();
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const std::string& e : errors) CHECK_MESSAGE(e.empty(), "round " << round << ": " << e);
   }
 }
 
