@@ -24,24 +24,6 @@ void AppendQuoted(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 // A cursor over chunk text; every read returns false at malformed input.
 class Reader {
  public:
@@ -112,13 +94,11 @@ class Reader {
         case 'r': out->push_back('\r'); break;
         case 't': out->push_back('\t'); break;
         case 'u': {
+          // Chunks (ours and SQLite's json_array) escape control characters
+          // only; other text is stored as UTF-8 as it is.
           uint32_t cp;
-          if (!Hex4(&cp)) return false;
-          uint32_t low;
-          if (cp >= 0xD800 && cp < 0xDC00 && Expect('\\') && Expect('u') && Hex4(&low)) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          AppendUtf8(cp, out);
+          if (!Hex4(&cp) || cp >= 0x80) return false;
+          out->push_back(static_cast<char>(cp));
           break;
         }
         default: return false;
