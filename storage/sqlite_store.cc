@@ -656,26 +656,48 @@ class SqliteStoreImpl : public SqliteStore {
   }
 
   // REQUIRES: writer_mu_ held.
+  // Requests first run without savepoints: one refused before it wrote
+  // anything (an unknown execution, a stale history, a name taken: each is
+  // checked first) needs no undo. When a request fails after writing, the
+  // batch is rolled back and runs again with each request in a savepoint, so
+  // its writes alone are undone.
   void RunBatch(std::vector<WriteOp>& batch, std::vector<Status>* results) {
+    if (RunBatchOnce(batch, results, /*savepoints=*/false)) return;
+    results->assign(batch.size(), Status::OK());
+    RunBatchOnce(batch, results, /*savepoints=*/true);
+  }
+
+  // False (everything rolled back, nothing answered) when, without
+  // savepoints, a failed request had written rows.
+  bool RunBatchOnce(std::vector<WriteOp>& batch, std::vector<Status>* results, bool savepoints) {
     Status begin = writer_->Exec("BEGIN IMMEDIATE");
     if (!begin.ok()) {
       writer_->Rollback();
       for (Status& r : *results) r = begin;
-      return;
+      return true;
     }
+    sqlite3* db = writer_->db();
     size_t applied = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
-      Status s = writer_->Exec("SAVEPOINT request");
+      Status s = savepoints ? writer_->Exec("SAVEPOINT request") : Status::OK();
       bool undone = true;
       if (s.ok()) {
+        const int64_t changes_before = sqlite3_total_changes64(db);
         s = batch[i].apply();
         if (s.ok()) {
-          s = writer_->Exec("RELEASE request");
-        } else if (sqlite3_get_autocommit(writer_->db()) == 0) {
-          // Undo this request's partial writes; the others in the batch stay.
-          Status undo = writer_->Exec("ROLLBACK TO request");
-          if (undo.ok()) undo = writer_->Exec("RELEASE request");
-          undone = undo.ok();
+          if (savepoints) s = writer_->Exec("RELEASE request");
+        } else if (sqlite3_get_autocommit(db) == 0) {
+          if (!savepoints) {
+            if (sqlite3_total_changes64(db) != changes_before) {
+              writer_->Rollback();
+              return false;
+            }
+          } else {
+            // Undo this request's partial writes; the others in the batch stay.
+            Status undo = writer_->Exec("ROLLBACK TO request");
+            if (undo.ok()) undo = writer_->Exec("RELEASE request");
+            undone = undo.ok();
+          }
         }
       }
       (*results)[i] = s;
@@ -684,18 +706,18 @@ class SqliteStoreImpl : public SqliteStore {
       // transaction, and a failed undo leaves this request half-written: then
       // nothing of the batch may be committed. Requests that had failed on
       // their own keep their own error; the others get this one.
-      if (!undone || sqlite3_get_autocommit(writer_->db()) != 0) {
+      if (!undone || sqlite3_get_autocommit(db) != 0) {
         writer_->Rollback();
         Status lost = s.ok() ? Status::IOError("sqlite: transaction rolled back in " + writer_->path()) : s;
         for (size_t j = 0; j < batch.size(); ++j) {
           if (j >= i || (*results)[j].ok()) (*results)[j] = lost;
         }
-        return;
+        return true;
       }
     }
     if (applied == 0) {
       writer_->Rollback();  // nothing to make durable
-      return;
+      return true;
     }
     Status commit = writer_->Exec("COMMIT");
     if (!commit.ok()) {
@@ -703,10 +725,11 @@ class SqliteStoreImpl : public SqliteStore {
       for (Status& r : *results) {
         if (r.ok()) r = commit;
       }
-      return;
+      return true;
     }
     transactions_committed_.fetch_add(1, std::memory_order_relaxed);
     writes_committed_.fetch_add(static_cast<int64_t>(applied), std::memory_order_relaxed);
+    return true;
   }
 
   // ---- writer-thread helpers (REQUIRES: writer_mu_ held, inside a savepoint)

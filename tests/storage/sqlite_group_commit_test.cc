@@ -2,6 +2,7 @@
 // still gets its own outcome, and every history stays contiguous.
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -191,6 +192,66 @@ TEST_CASE("requests in one batch each get their own outcome; a conflict or unkno
   REQUIRE(timers.ok());
   REQUIRE(timers->size() == 1);
   CHECK((*timers)[0].timer_id == "t");
+}
+
+TEST_CASE("a request that fails after writing is undone alone; the rest of its batch commits") {
+  TempDir dir;
+  const std::string path = dir.File("undo.db");
+  auto store = OpenFile(path);
+  const std::string x = ExecutionArn("M", "x"), y = ExecutionArn("M", "y");
+  REQUIRE(store->CreateExecution(MakeExecution("M", "x")).ok());  // row id 1
+  // A stray history row for the next row id (2): creating y inserts its row,
+  // then its first history row collides with this one.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "INSERT INTO history_chunks VALUES (2, 1, 3, '[]')", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(db);
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::promise<void> first_entered, first_done;
+  AppendRequest r0;
+  r0.execution_arn = x;
+  r0.events = MakeEvents(1, 1);
+  store->AppendAsync(r0, [&](Status s) {
+    CHECK(s.ok());
+    first_entered.set_value();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    first_done.set_value();
+  });
+  first_entered.get_future().get();
+
+  std::vector<AppendRequest> batch(3);
+  batch[0].execution_arn = x;
+  batch[0].expected_last_event_id = 1;
+  batch[0].events = MakeEvents(2, 2);
+  batch[1].create = MakeExecution("M", "y");
+  batch[1].execution_arn = y;
+  batch[1].events = MakeEvents(1, 3);
+  batch[2].execution_arn = x;
+  batch[2].expected_last_event_id = 3;
+  batch[2].events = MakeEvents(4, 1);
+  std::vector<std::promise<Status>> outcomes(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    store->AppendAsync(batch[i], [&outcomes, i](Status s) { outcomes[i].set_value(s); });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  first_done.get_future().get();
+  CHECK(outcomes[0].get_future().get().ok());
+  Status failed = outcomes[1].get_future().get();
+  CHECK_MESSAGE(failed.IsInvalidArgument(), failed.ToString());
+  CHECK(outcomes[2].get_future().get().ok());
+  CheckContiguous(*store, x, 4);
+  CHECK(store->GetExecution(y).status().IsNotFound());  // its row was undone with its events
 }
 
 TEST_CASE("closing the store commits every queued AppendAsync before it returns") {
