@@ -546,14 +546,15 @@ class Actions {
     return Value::MakeObject({{"stopDate", Date(record.value->stop_time_ns.value_or(NowNs()))}});
   }
 
-  Value ExecutionListItem(const storage::ExecutionRecord& r) {
+  // The members ListExecutions gives each execution; DescribeExecution adds to them.
+  static asl::Object ExecutionSummary(const storage::ExecutionRecord& r) {
     asl::Object out{{"executionArn", Str(r.arn)},
                     {"stateMachineArn", Str(r.state_machine_arn)},
                     {"name", Str(r.name)},
                     {"status", Str(storage::ExecutionStatusName(r.status))},
                     {"startDate", Date(r.start_time_ns)}};
     if (r.stop_time_ns) out.emplace_back("stopDate", Date(*r.stop_time_ns));
-    return Value::MakeObject(std::move(out));
+    return out;
   }
 
   // input, output, error and cause of an execution, as DescribeExecution and StartSyncExecution give them.
@@ -572,12 +573,7 @@ class Actions {
     auto found = Execution(m);
     if (found.error) return *found.error;
     const storage::ExecutionRecord& r = *found.value;
-    asl::Object out{{"executionArn", Str(r.arn)},
-                    {"stateMachineArn", Str(r.state_machine_arn)},
-                    {"name", Str(r.name)},
-                    {"status", Str(storage::ExecutionStatusName(r.status))},
-                    {"startDate", Date(r.start_time_ns)}};
-    if (r.stop_time_ns) out.emplace_back("stopDate", Date(*r.stop_time_ns));
+    asl::Object out = ExecutionSummary(r);
     AppendData(r, &out);
     out.emplace_back("redriveCount", Value::Int(0));
     out.emplace_back("redriveStatus", Str("NOT_REDRIVABLE"));
@@ -613,7 +609,7 @@ class Actions {
     if (page.status().IsInvalidArgument()) return ApiError{"InvalidToken", "Invalid Token: '" + query.page_token + "'"};
     if (!page.ok()) return FromStatus(page.status());
     asl::Array items;
-    for (const storage::ExecutionRecord& r : page->items) items.push_back(ExecutionListItem(r));
+    for (const storage::ExecutionRecord& r : page->items) items.push_back(Value::MakeObject(ExecutionSummary(r)));
     asl::Object out{{"executions", Value::MakeArray(std::move(items))}};
     if (!page->next_page_token.empty()) out.emplace_back("nextToken", Str(page->next_page_token));
     return Value::MakeObject(std::move(out));

@@ -1,5 +1,6 @@
 #include "history_chunk.h"
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -34,45 +35,12 @@ class Reader {
     ++pos_;
     return true;
   }
-  bool Peek(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
   bool AtEnd() const { return pos_ == text_.size(); }
 
-  bool Int(int64_t* v) {
-    size_t start = pos_;
-    bool negative = Expect('-');
-    uint64_t magnitude = 0;
-    size_t digits = 0;
-    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9' && digits < 19) {
-      magnitude = magnitude * 10 + static_cast<uint64_t>(text_[pos_++] - '0');
-      ++digits;
-    }
-    if (digits == 0 || (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9')) {
-      pos_ = start;
-      return false;
-    }
-    *v = negative ? -static_cast<int64_t>(magnitude) : static_cast<int64_t>(magnitude);
-    return true;
-  }
+  bool Int(int64_t* v) { return Number(v, 10, text_.size() - pos_); }
 
-  bool Hex4(uint32_t* v) {
-    if (pos_ + 4 > text_.size()) return false;
-    *v = 0;
-    for (int i = 0; i < 4; ++i) {
-      char c = text_[pos_++];
-      uint32_t d;
-      if (c >= '0' && c <= '9') {
-        d = static_cast<uint32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        d = static_cast<uint32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        d = static_cast<uint32_t>(c - 'A' + 10);
-      } else {
-        return false;
-      }
-      *v = *v * 16 + d;
-    }
-    return true;
-  }
+  // Four hex digits, as after "\u".
+  bool Hex4(uint32_t* v) { return text_.size() - pos_ >= 4 && Number(v, 16, 4); }
 
   bool String(std::string* out) {
     if (!Expect('"')) return false;
@@ -141,6 +109,16 @@ class Reader {
   }
 
  private:
+  template <typename T>
+  bool Number(T* v, int base, size_t max_chars) {
+    const char* begin = text_.data() + pos_;
+    const char* end = begin + max_chars;
+    auto [ptr, ec] = std::from_chars(begin, end, *v, base);
+    if (ec != std::errc() || (base == 16 && ptr != end)) return false;
+    pos_ += static_cast<size_t>(ptr - begin);
+    return true;
+  }
+
   std::string_view text_;
   size_t pos_ = 0;
 };

@@ -735,14 +735,11 @@ class SqliteStoreImpl : public SqliteStore {
   // ---- writer-thread helpers (REQUIRES: writer_mu_ held, inside a savepoint)
 
   // Binds (flag, value) for "checkpoint = iif(flag, value, checkpoint)": an
-  // absent checkpoint keeps the stored one, an empty one clears it.
+  // absent checkpoint keeps the stored one, an empty one clears it. (A
+  // parameter left unbound is NULL: a Stmt clears its bindings on release.)
   static void BindCheckpoint(Stmt& stmt, int i, const std::string* checkpoint) {
     stmt.Bind(i, static_cast<int64_t>(checkpoint != nullptr));
-    if (checkpoint != nullptr) {
-      stmt.BindNullIfEmpty(i + 1, *checkpoint);
-    } else {
-      stmt.BindNullIfEmpty(i + 1, std::string());
-    }
+    if (checkpoint != nullptr) stmt.BindNullIfEmpty(i + 1, *checkpoint);
   }
 
   // Inserts the row; `id` gets its rowid. A start that also ends in its first
@@ -769,11 +766,7 @@ class SqliteStoreImpl : public SqliteStore {
     stmt.Bind(10, r.start_time_ns);
     stmt.Bind(11, r.stop_time_ns);
     stmt.Bind(12, last_event_id);
-    if (checkpoint != nullptr) {
-      stmt.BindNullIfEmpty(13, *checkpoint);
-    } else {
-      sqlite3_bind_null(raw, 13);
-    }
+    if (checkpoint != nullptr) stmt.BindNullIfEmpty(13, *checkpoint);
     int rc = stmt.Step();
     if (rc != SQLITE_DONE) return writer_->Error(rc, "create execution " + r.arn);
     if (sqlite3_changes(writer_->db()) == 0) return Status::AlreadyExists("execution", r.arn);

@@ -47,6 +47,20 @@ std::unique_ptr<Engine> Open(EngineOptions options) {
   return std::move(*engine);
 }
 
+// An engine on `store` reading time from `clock`, as a restarted process opens it.
+std::unique_ptr<Engine> Open(stepflow::storage::Store* store, ManualClock& clock) {
+  EngineOptions options;
+  options.clock = &clock;
+  options.store = store;
+  return Open(std::move(options));
+}
+
+std::unique_ptr<stepflow::storage::Store> OpenSqlite(const stepflow::storage::SqliteOptions& sqlite) {
+  auto store = stepflow::storage::OpenSqliteStore(sqlite);
+  REQUIRE_MESSAGE(store.ok(), store.status().ToString());
+  return std::move(*store);
+}
+
 // Runs `engine` through its current work by awaiting a one-state execution:
 // every execution's steps share the engine's turns.
 void Settle(Engine& engine) {
@@ -63,20 +77,14 @@ TEST_CASE("A parked execution is unloaded, and a second engine on the store resu
   const auto start = clock.Now();
   std::string arn;
   {
-    EngineOptions options;
-    options.clock = &clock;
-    options.store = store.get();
-    auto engine = Open(std::move(options));
+    auto engine = Open(store.get(), clock);
     auto started = StartText(*engine, kWaitTwice, "durable", "first", "{}");
     REQUIRE(started.ok());
     arn = *started;
     Settle(*engine);
     CHECK(engine->loaded_executions() == 0);  // parked in the one-hour Wait
   }
-  EngineOptions options;
-  options.clock = &clock;
-  options.store = store.get();
-  auto engine = Open(std::move(options));
+  auto engine = Open(store.get(), clock);
   REQUIRE(engine->Resume(arn).ok());
   auto result = engine->AwaitExecution(arn);
   REQUIRE(result.ok());
@@ -100,12 +108,8 @@ TEST_CASE("An execution resumed mid-Wait keeps its due time and its history cont
   const auto start = clock.Now();
   std::string arn;
   {
-    auto store = stepflow::storage::OpenSqliteStore(sqlite);
-    REQUIRE(store.ok());
-    EngineOptions options;
-    options.clock = &clock;
-    options.store = store->get();
-    auto engine = Open(std::move(options));
+    auto store = OpenSqlite(sqlite);
+    auto engine = Open(store.get(), clock);
     auto started = StartText(*engine, R"j({"StartAt":"W","States":{
         "W":{"Type":"Wait","Seconds":100,"Next":"Done"},"Done":{"Type":"Pass","End":true}}})j",
                              "durable", "mid-wait", R"({"k":"v"})");
@@ -119,12 +123,8 @@ TEST_CASE("An execution resumed mid-Wait keeps its due time and its history cont
     CHECK(history->back().type == "WaitStateEntered");
   }
   clock.Advance(40 * kNanosPerSecond);
-  auto store = stepflow::storage::OpenSqliteStore(sqlite);
-  REQUIRE(store.ok());
-  EngineOptions options;
-  options.clock = &clock;
-  options.store = store->get();
-  auto engine = Open(std::move(options));
+  auto store = OpenSqlite(sqlite);
+  auto engine = Open(store.get(), clock);
   auto resumed = engine->ResumeAll();
   REQUIRE(resumed.ok());
   CHECK(*resumed == 1);
@@ -403,12 +403,8 @@ TEST_CASE("A full database fails the engine with a clear error; what was committ
   std::vector<std::string> arns;
   {
     sqlite.max_page_count = 100;  // a 400 KB disk: the starts fit, the ends do not
-    auto store = stepflow::storage::OpenSqliteStore(sqlite);
-    REQUIRE(store.ok());
-    EngineOptions options;
-    options.clock = &clock;
-    options.store = store->get();
-    auto engine = Open(std::move(options));
+    auto store = OpenSqlite(sqlite);
+    auto engine = Open(store.get(), clock);
     for (int i = 0; i < 3; ++i) {
       auto started = StartText(*engine, definition, "full", "f" + std::to_string(i), input);
       REQUIRE_MESSAGE(started.ok(), started.status().ToString());
@@ -419,12 +415,8 @@ TEST_CASE("A full database fails the engine with a clear error; what was committ
     CHECK_MESSAGE(result.status().message().find("full") != std::string::npos, result.status().ToString());
   }
   sqlite.max_page_count = 0;
-  auto store = stepflow::storage::OpenSqliteStore(sqlite);
-  REQUIRE(store.ok());
-  EngineOptions options;
-  options.clock = &clock;
-  options.store = store->get();
-  auto engine = Open(std::move(options));
+  auto store = OpenSqlite(sqlite);
+  auto engine = Open(store.get(), clock);
   auto resumed = engine->ResumeAll();
   REQUIRE(resumed.ok());
   CHECK(*resumed == arns.size());

@@ -40,6 +40,42 @@ void CheckContiguous(Store& store, const std::string& arn, int64_t expected_even
   for (int64_t i = 0; i < expected_events; ++i) REQUIRE((*history)[i].id == i + 1);
 }
 
+// Appends event 1 to `first_arn` and holds the writer inside its completion
+// while `batch` queues up, so the batch commits as one transaction (the
+// second); returns each request's outcome.
+std::vector<Status> AfterOneAppendAsOneBatch(Store& store, const std::string& first_arn,
+                                             const std::vector<AppendRequest>& batch) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::promise<void> first_entered, first_done;
+  AppendRequest r0;
+  r0.execution_arn = first_arn;
+  r0.events = MakeEvents(1, 1);
+  store.AppendAsync(r0, [&](Status s) {
+    CHECK(s.ok());
+    first_entered.set_value();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    first_done.set_value();
+  });
+  first_entered.get_future().get();  // r0 has committed alone; the writer now waits on us
+
+  std::vector<std::promise<Status>> promises(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    store.AppendAsync(batch[i], [&promises, i](Status s) { promises[i].set_value(s); });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  first_done.get_future().get();
+  std::vector<Status> outcomes;
+  for (auto& p : promises) outcomes.push_back(p.get_future().get());
+  return outcomes;
+}
+
 TEST_CASE("appends from 8 threads on 100 executions all land, contiguous, in far fewer transactions than calls") {
   TempDir dir;
   const std::string path = dir.File("group.db");
@@ -133,25 +169,6 @@ TEST_CASE("requests in one batch each get their own outcome; a conflict or unkno
   REQUIRE(store->CreateExecution(MakeExecution("M", "y")).ok());
   SqliteStats before = StatsOf(*store);
 
-  // Hold the writer inside the first request's completion, so the next four
-  // queue up and commit as one batch.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::promise<void> first_entered, first_done;
-  AppendRequest r0;
-  r0.execution_arn = x;
-  r0.events = MakeEvents(1, 1);
-  store->AppendAsync(r0, [&](Status s) {
-    CHECK(s.ok());
-    first_entered.set_value();
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
-    first_done.set_value();
-  });
-
-  first_entered.get_future().get();  // r0 has committed alone; the writer now waits on us
-
   auto request = [](const std::string& arn, int64_t expected, int count) {
     AppendRequest r;
     r.execution_arn = arn;
@@ -159,7 +176,6 @@ TEST_CASE("requests in one batch each get their own outcome; a conflict or unkno
     r.events = MakeEvents(expected + 1, count);
     return r;
   };
-  std::vector<std::promise<Status>> outcomes(4);
   std::vector<AppendRequest> batch = {
       request(y, 0, 2),                            // ok
       request(y, 0, 1),                            // stale: y is at 2 by now
@@ -168,21 +184,11 @@ TEST_CASE("requests in one batch each get their own outcome; a conflict or unkno
   };
   batch[3].put_timers = {{y, "t", 10, ""}};
   batch[1].put_timers = {{y, "never", 10, ""}};
-  for (size_t i = 0; i < batch.size(); ++i) {
-    store->AppendAsync(batch[i], [&outcomes, i](Status s) { outcomes[i].set_value(s); });
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  first_done.get_future().get();
-  Status s0 = outcomes[0].get_future().get(), s1 = outcomes[1].get_future().get(), s2 = outcomes[2].get_future().get(),
-         s3 = outcomes[3].get_future().get();
-  CHECK(s0.ok());
-  CHECK(s1.IsConflict());
-  CHECK(s2.IsNotFound());
-  CHECK(s3.ok());
+  std::vector<Status> outcomes = AfterOneAppendAsOneBatch(*store, x, batch);
+  CHECK(outcomes[0].ok());
+  CHECK(outcomes[1].IsConflict());
+  CHECK(outcomes[2].IsNotFound());
+  CHECK(outcomes[3].ok());
 
   SqliteStats after = StatsOf(*store);
   CHECK(after.transactions_committed - before.transactions_committed == 2);  // r0's, then the batch's
@@ -210,22 +216,6 @@ TEST_CASE("a request that fails after writing is undone alone; the rest of its b
     sqlite3_close(db);
   }
 
-  std::mutex mu;
-  std::condition_variable cv;
-  bool release = false;
-  std::promise<void> first_entered, first_done;
-  AppendRequest r0;
-  r0.execution_arn = x;
-  r0.events = MakeEvents(1, 1);
-  store->AppendAsync(r0, [&](Status s) {
-    CHECK(s.ok());
-    first_entered.set_value();
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return release; });
-    first_done.set_value();
-  });
-  first_entered.get_future().get();
-
   std::vector<AppendRequest> batch(3);
   batch[0].execution_arn = x;
   batch[0].expected_last_event_id = 1;
@@ -236,20 +226,10 @@ TEST_CASE("a request that fails after writing is undone alone; the rest of its b
   batch[2].execution_arn = x;
   batch[2].expected_last_event_id = 3;
   batch[2].events = MakeEvents(4, 1);
-  std::vector<std::promise<Status>> outcomes(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    store->AppendAsync(batch[i], [&outcomes, i](Status s) { outcomes[i].set_value(s); });
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  first_done.get_future().get();
-  CHECK(outcomes[0].get_future().get().ok());
-  Status failed = outcomes[1].get_future().get();
-  CHECK_MESSAGE(failed.IsInvalidArgument(), failed.ToString());
-  CHECK(outcomes[2].get_future().get().ok());
+  std::vector<Status> outcomes = AfterOneAppendAsOneBatch(*store, x, batch);
+  CHECK(outcomes[0].ok());
+  CHECK_MESSAGE(outcomes[1].IsInvalidArgument(), outcomes[1].ToString());
+  CHECK(outcomes[2].ok());
   CheckContiguous(*store, x, 4);
   CHECK(store->GetExecution(y).status().IsNotFound());  // its row was undone with its events
 }
