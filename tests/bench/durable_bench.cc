@@ -10,7 +10,11 @@
 //   durable_bench [--workloads DIR] [--repeat N] [--executions N] [--window N]
 //                 [--parked N] [--dir DIR]
 
+#if STEPFLOW_TCMALLOC
+#include <gperftools/malloc_extension_c.h>
+#else
 #include <malloc.h>
+#endif
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -66,6 +70,26 @@ double RssMiB() {
   long pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+// Bytes the allocator has handed out and not had back.
+size_t HeapInUse() {
+#if STEPFLOW_TCMALLOC
+  size_t bytes = 0;
+  MallocExtension_GetNumericProperty("generic.current_allocated_bytes", &bytes);
+  return bytes;
+#else
+  return mallinfo2().uordblks;
+#endif
+}
+
+// Returns free heap pages to the system, so RSS counts memory in use.
+void ReleaseFreeHeap() {
+#if STEPFLOW_TCMALLOC
+  MallocExtension_ReleaseFreeMemory();
+#else
+  malloc_trim(0);
+#endif
 }
 
 enum class StoreKind { kMemory, kSqliteNormal, kSqliteFull };
@@ -194,9 +218,9 @@ void Parked(const Args& args) {
     if (!started.ok() || !(*engine)->AwaitExecution(started->execution_arn).ok()) Die("settle failed");
   };
   settle();
-  malloc_trim(0);
+  ReleaseFreeHeap();
   double before = RssMiB();
-  size_t heap_before = mallinfo2().uordblks;
+  size_t heap_before = HeapInUse();
   int64_t sqlite_before = sqlite3_memory_used();
   auto t0 = Clock::now();
   for (int i = 0; i < args.parked; ++i) {
@@ -206,9 +230,9 @@ void Parked(const Args& args) {
   }
   settle();
   double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  malloc_trim(0);
+  ReleaseFreeHeap();
   double after = RssMiB();
-  size_t heap_after = mallinfo2().uordblks;
+  size_t heap_after = HeapInUse();
   int64_t sqlite_after = sqlite3_memory_used();
   // RSS also counts freed heap the allocator keeps (fragmentation) and SQLite's
   // page cache (bounded per connection, not per execution); the heap in use
