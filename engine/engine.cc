@@ -339,17 +339,23 @@ class EngineImpl : public Engine {
     std::shared_ptr<ModelCache> cache;
   };
 
+  // A parsed revision (0: the latest); sets *revision_out to its number. Revisions
+  // never change once stored, so only a new one is read and parsed.
   StatusOr<Model> Machine(const std::string& arn, int64_t revision, int64_t* revision_out) {
-    StatusOr<storage::StateMachineRecord> record =
-        revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
-    if (!record.ok()) return record.status();
-    if (revision_out != nullptr) *revision_out = record->revision;
-    std::string key = MachineKey(arn, record->revision);
+    if (revision <= 0) {
+      StatusOr<int64_t> latest = store_->GetLatestRevision(arn);
+      if (!latest.ok()) return latest.status();
+      revision = *latest;
+    }
+    if (revision_out != nullptr) *revision_out = revision;
+    std::string key = MachineKey(arn, revision);
     {
       std::lock_guard<std::mutex> lock(machines_mu_);
       auto it = machines_.find(key);
       if (it != machines_.end()) return it->second;
     }
+    StatusOr<storage::StateMachineRecord> record = store_->GetStateMachineRevision(arn, revision);
+    if (!record.ok()) return record.status();
     asl::Diagnostics diagnostics;
     std::shared_ptr<const asl::StateMachine> machine = asl::ParseDefinition(record->definition, &diagnostics);
     if (!machine) return Status::Corruption("the stored definition of " + key + " no longer validates");
@@ -429,14 +435,17 @@ class EngineImpl : public Engine {
     record.name = name;
     record.input = request.input;
     record.start_time_ns = options_.clock->Now();
-    // As AWS: the same name and input while it runs is the same execution.
+    // As AWS: the same name and input while it runs is the same execution. A
+    // name made here is new (a UUIDv7), so only a given one is looked up.
     std::optional<storage::ExecutionRecord> existing;
-    if (auto loaded = executions_.find(record.arn); loaded != executions_.end()) {
-      existing = loaded->second->record();
-    } else if (StatusOr<storage::ExecutionRecord> stored = store_->GetExecution(record.arn); stored.ok()) {
-      existing = *stored;
-    } else if (!stored.status().IsNotFound()) {
-      return stored.status();
+    if (!request.name.empty()) {
+      if (auto loaded = executions_.find(record.arn); loaded != executions_.end()) {
+        existing = loaded->second->record();
+      } else if (StatusOr<storage::ExecutionRecord> stored = store_->GetExecution(record.arn); stored.ok()) {
+        existing = *stored;
+      } else if (!stored.status().IsNotFound()) {
+        return stored.status();
+      }
     }
     if (existing) {
       if (existing->status == storage::ExecutionStatus::kRunning && existing->input == record.input) {
@@ -542,16 +551,19 @@ class EngineImpl : public Engine {
     }
   }
 
-  // Runs queued work until none is left, then commits what it changed.
+  // Runs a slice of the queued work, then commits what it changed. Slices keep
+  // the writer busy while the engine runs the next one, instead of the two
+  // taking turns on one large batch.
   void Drain() {
     ++handling_;
     drain_posted_ = false;
-    while (!ready_.empty()) {
+    for (size_t n = 0; n < kTurnSlice && !ready_.empty(); ++n) {
       std::function<void()> fn = std::move(ready_.front());
       ready_.pop_front();
       fn();
     }
     CommitDirty();
+    if (!ready_.empty()) ScheduleDrain();
     --handling_;
   }
 
@@ -573,7 +585,12 @@ class EngineImpl : public Engine {
     auto batch = std::make_shared<Batch>();
     std::vector<storage::AppendRequest> requests;
     uint64_t transitions = 0;
+    std::vector<Execution*> later;
     for (Execution* e : dirty_) {
+      if (e->starting()) {
+        later.push_back(e);
+        continue;
+      }
       std::optional<Execution::Commit> commit = e->TakeCommit();
       if (!commit) continue;
       std::function<void(Status)> created;
@@ -592,7 +609,7 @@ class EngineImpl : public Engine {
       transitions += e->transitions() - e->reported_transitions;
       e->reported_transitions = e->transitions();
     }
-    dirty_.clear();
+    dirty_.swap(later);
     {
       std::lock_guard<std::mutex> lock(metrics_mu_);
       metrics_.state_transitions += transitions;
@@ -794,6 +811,7 @@ class EngineImpl : public Engine {
   std::unique_ptr<HttpTaskInvoker> http_task_;
   size_t in_flight_ = 0;  // outbound requests not yet answered
   static constexpr size_t kBatchesInFlight = 2;
+  static constexpr size_t kTurnSlice = 256;  // queued functions a turn runs before it commits
   size_t appends_in_flight_ = 0;  // batches being committed
   std::optional<WorkGuard> commit_guard_;
   std::mutex appends_mu_;

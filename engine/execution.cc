@@ -168,9 +168,11 @@ void Execution::MarkDirty() {
 
 void Execution::Later(std::function<void()> fn) {
   ++active_;
+  ++queued_;
   host_.post([this, alive = std::weak_ptr<char>(alive_), fn = std::move(fn)] {
     if (alive.expired()) return;
     --active_;
+    --queued_;
     fn();
   });
 }

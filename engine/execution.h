@@ -163,6 +163,9 @@ class Execution {
   bool abandoned() const { return abandoned_; }
   // Waiting on timers or a task token only: nothing would be lost by unloading it.
   bool parked() const { return active_ == 0 && !finished(); }
+  // Created by a start whose first steps are still queued: its first commit waits
+  // for them, so a start costs one write, not two.
+  bool starting() const { return create_pending && queued_ > 0; }
   // The earliest timer it waits for (0: none), to wake it once unloaded.
   Instant next_due() const;
   const storage::ExecutionRecord& record() const { return record_; }
@@ -269,6 +272,7 @@ class Execution {
   bool state_dirty_ = false;  // the checkpoint changed
   bool abandoned_ = false;
   size_t active_ = 0;         // posted steps and tasks in flight
+  size_t queued_ = 0;         // posted steps not yet run
   uint64_t transitions_ = 0;
   std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::vector<storage::HistoryEventRecord> pending_;

@@ -388,6 +388,77 @@ TEST_CASE("In background mode, starts from the engine thread (Post, a finish lis
   CHECK(metrics.commit_batch_size.count <= 12);
 }
 
+TEST_CASE("A start commits once, with its first steps, however many starts a turn makes") {
+  auto dir = std::filesystem::temp_directory_path() / ("stepflow-one-write-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  stepflow::storage::SqliteOptions sqlite;
+  sqlite.path = (dir / "one.db").string();
+  auto store = OpenSqlite(sqlite);
+  auto* sqlite_store = dynamic_cast<stepflow::storage::SqliteStore*>(store.get());
+  REQUIRE(sqlite_store != nullptr);
+  EngineOptions options;
+  options.store = store.get();
+  auto engine = Open(std::move(options));
+  REQUIRE(engine->RunInBackground().ok());
+  auto machine = engine->RegisterStateMachine("five", R"j({"StartAt":"S1","States":{
+    "S1":{"Type":"Pass","Next":"S2"},"S2":{"Type":"Pass","Next":"S3"},"S3":{"Type":"Pass","Next":"S4"},
+    "S4":{"Type":"Pass","Next":"S5"},"S5":{"Type":"Pass","End":true}}})j");
+  REQUIRE(machine.ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int finished = 0;
+  engine->OnExecutionFinished([&](const std::string&, const stepflow::engine::ExecutionResult&) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++finished;
+    cv.notify_all();
+  });
+  const int64_t writes_before = sqlite_store->Stats().writes_committed;
+  constexpr int kStarts = 600;  // more than one turn's slice of queued work
+  engine->Post([&] {
+    for (int n = 0; n < kStarts; ++n) REQUIRE(engine->StartExecution(StartRequest{*machine, "", "{}"}).ok());
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return finished == kStarts; }));
+  }
+  CHECK(sqlite_store->Stats().writes_committed - writes_before == kStarts);
+  stepflow::storage::ListExecutionsQuery succeeded;
+  succeeded.state_machine_arn = machine->substr(0, machine->rfind(':'));  // without its ":1"
+  succeeded.status = ExecutionStatus::kSucceeded;
+  succeeded.limit = 1000;
+  auto listed = store->ListExecutions(succeeded);
+  REQUIRE(listed.ok());
+  CHECK(listed->items.size() == kStarts);
+  engine.reset();
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("A start after the machine changed in the store runs the new revision") {
+  EngineOptions options;
+  auto engine = Open(std::move(options));
+  auto machine = engine->RegisterStateMachine(
+      "changing", R"j({"StartAt":"P","States":{"P":{"Type":"Pass","Result":"one","End":true}}})j");
+  REQUIRE(machine.ok());
+  const std::string latest = machine->substr(0, machine->rfind(':'));  // *machine names revision 1
+  auto run = [&](const std::string& arn) {
+    auto started = engine->StartExecution(StartRequest{arn, "", "{}"});
+    REQUIRE(started.ok());
+    auto result = engine->AwaitExecution(started->execution_arn);
+    REQUIRE(result.ok());
+    return stepflow::asl::ToJson(*result->output);
+  };
+  CHECK(run(latest) == "\"one\"");
+  // As `stepflow serve` updates it: through the store, not the engine.
+  stepflow::storage::StateMachineRecord update;
+  update.arn = latest;
+  update.definition = R"j({"StartAt":"P","States":{"P":{"Type":"Pass","Result":"two","End":true}}})j";
+  REQUIRE(engine->store().UpdateStateMachine(update).ok());
+  CHECK(run(latest) == "\"two\"");
+  CHECK(run(*machine) == "\"one\"");
+}
+
 TEST_CASE("A full database fails the engine with a clear error; what was committed resumes once there is room") {
   auto dir = std::filesystem::temp_directory_path() / ("stepflow-full-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

@@ -46,8 +46,8 @@ struct SqliteStats {
 
 // A Store on SQLite in WAL mode. Writes (every mutating method) from all
 // threads are queued to one writer thread that commits whatever has queued as
-// one transaction, each request inside its own savepoint, so one request's
-// error (kConflict, kNotFound, ...) does not fail the others in its batch.
+// one transaction; one request's error (kConflict, kNotFound, ...) does not
+// fail the others in its batch (storage/README.md says how it is undone).
 // Reads run on a separate connection and do not wait for the writer (for
 // ":memory:" they share the one connection).
 class SqliteStore : public Store {
