@@ -4,8 +4,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config ccache python3
   rapidjson-dev libsqlite3-dev libboost-dev libcpp-httplib-dev libspdlog-dev doctest-dev libssl-dev
   libpcre2-dev
-  # tcmalloc_minimal, the allocator the stepflow program links
-  libgoogle-perftools-dev
+  # mimalloc, the allocator the stepflow program links
+  libmimalloc-dev
   # samples/image-pipeline: Pillow for Debian's /usr/bin/python3
   python3-pil
   # stepflow serve's integration tests drive it with the AWS CLI

@@ -10,8 +10,8 @@
 //   durable_bench [--workloads DIR] [--repeat N] [--executions N] [--window N]
 //                 [--parked N] [--dir DIR]
 
-#if STEPFLOW_TCMALLOC
-#include <gperftools/malloc_extension_c.h>
+#if STEPFLOW_MIMALLOC
+#include <mimalloc.h>
 #else
 #include <malloc.h>
 #endif
@@ -72,12 +72,13 @@ double RssMiB() {
   return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
-// Bytes the allocator has handed out and not had back.
+// Bytes of heap in use: glibc counts what it handed out; mimalloc, what it has
+// committed (in use plus its free pages not yet returned).
 size_t HeapInUse() {
-#if STEPFLOW_TCMALLOC
-  size_t bytes = 0;
-  MallocExtension_GetNumericProperty("generic.current_allocated_bytes", &bytes);
-  return bytes;
+#if STEPFLOW_MIMALLOC
+  size_t committed = 0;
+  mi_process_info(nullptr, nullptr, nullptr, nullptr, nullptr, &committed, nullptr, nullptr);
+  return committed;
 #else
   return mallinfo2().uordblks;
 #endif
@@ -85,8 +86,8 @@ size_t HeapInUse() {
 
 // Returns free heap pages to the system, so RSS counts memory in use.
 void ReleaseFreeHeap() {
-#if STEPFLOW_TCMALLOC
-  MallocExtension_ReleaseFreeMemory();
+#if STEPFLOW_MIMALLOC
+  mi_collect(true);
 #else
   malloc_trim(0);
 #endif
