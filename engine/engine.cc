@@ -144,8 +144,8 @@ class EngineImpl : public Engine {
     }
     std::string arn = ArnPrefix() + "stateMachine:" + name;
     // The first start of this revision then finds it parsed.
-    auto version_arn = [this, &arn, &parsed](int64_t revision) {
-      RememberMachine(arn, revision, parsed);
+    auto version_arn = [this, &arn, &parsed, &definition](int64_t revision) {
+      RememberMachine(arn, revision, definition, parsed);
       return arn + ":" + std::to_string(revision);
     };
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -337,39 +337,40 @@ class EngineImpl : public Engine {
   struct Model {
     std::shared_ptr<const asl::StateMachine> machine;
     std::shared_ptr<ModelCache> cache;
+    std::string definition;  // its text: a machine deleted and created again reuses revision numbers
   };
 
-  // A parsed revision (0: the latest); sets *revision_out to its number. Revisions
-  // never change once stored, so only a new one is read and parsed.
+  // A parsed revision (0: the latest); sets *revision_out to its number. Each
+  // start reads the revision, but parses only a text it has not parsed yet.
   StatusOr<Model> Machine(const std::string& arn, int64_t revision, int64_t* revision_out) {
-    if (revision <= 0) {
-      StatusOr<int64_t> latest = store_->GetLatestRevision(arn);
-      if (!latest.ok()) return latest.status();
-      revision = *latest;
-    }
-    if (revision_out != nullptr) *revision_out = revision;
-    std::string key = MachineKey(arn, revision);
+    StatusOr<storage::StateMachineRecord> record =
+        revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
+    if (!record.ok()) return record.status();
+    if (revision_out != nullptr) *revision_out = record->revision;
+    std::string key = MachineKey(arn, record->revision);
     {
       std::lock_guard<std::mutex> lock(machines_mu_);
       auto it = machines_.find(key);
-      if (it != machines_.end()) return it->second;
+      if (it != machines_.end() && it->second.definition == record->definition) return it->second;
     }
-    StatusOr<storage::StateMachineRecord> record = store_->GetStateMachineRevision(arn, revision);
-    if (!record.ok()) return record.status();
     asl::Diagnostics diagnostics;
     std::shared_ptr<const asl::StateMachine> machine = asl::ParseDefinition(record->definition, &diagnostics);
     if (!machine) return Status::Corruption("the stored definition of " + key + " no longer validates");
-    return RememberMachine(arn, record->revision, std::move(machine));
+    return RememberMachine(arn, record->revision, record->definition, std::move(machine));
   }
 
   static std::string MachineKey(const std::string& arn, int64_t revision) {
     return arn + "#" + std::to_string(revision);
   }
 
-  Model RememberMachine(const std::string& arn, int64_t revision, std::shared_ptr<const asl::StateMachine> machine) {
+  Model RememberMachine(const std::string& arn, int64_t revision, const std::string& definition,
+                        std::shared_ptr<const asl::StateMachine> machine) {
     std::lock_guard<std::mutex> lock(machines_mu_);
-    return machines_.try_emplace(MachineKey(arn, revision), Model{std::move(machine), std::make_shared<ModelCache>()})
-        .first->second;
+    Model& model = machines_[MachineKey(arn, revision)];
+    if (model.definition != definition || !model.machine) {
+      model = Model{std::move(machine), std::make_shared<ModelCache>(), definition};
+    }
+    return model;
   }
 
   ExecutionHost Host() {

@@ -173,13 +173,6 @@ class MemStore : public Store {
     return it->second.back();
   }
 
-  StatusOr<int64_t> GetLatestRevision(const std::string& arn) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = state_machines_.find(arn);
-    if (it == state_machines_.end()) return Status::NotFound("state machine", arn);
-    return it->second.back().revision;
-  }
-
   StatusOr<StateMachineRecord> GetStateMachineRevision(const std::string& arn, int64_t revision) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = state_machines_.find(arn);

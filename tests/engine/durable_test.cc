@@ -435,7 +435,7 @@ TEST_CASE("A start commits once, with its first steps, however many starts a tur
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("A start after the machine changed in the store runs the new revision") {
+TEST_CASE("A start after the machine changed in the store runs the new revision, or the new machine") {
   EngineOptions options;
   auto engine = Open(std::move(options));
   auto machine = engine->RegisterStateMachine(
@@ -457,6 +457,18 @@ TEST_CASE("A start after the machine changed in the store runs the new revision"
   REQUIRE(engine->store().UpdateStateMachine(update).ok());
   CHECK(run(latest) == "\"two\"");
   CHECK(run(*machine) == "\"one\"");
+
+  // Deleted and created again, it is a new machine whose revisions restart at 1.
+  REQUIRE(engine->store().DeleteStateMachine(latest).ok());
+  auto old_first = engine->store().GetStateMachineRevision(latest, 1);
+  CHECK(old_first.status().IsNotFound());
+  stepflow::storage::StateMachineRecord again;
+  again.arn = latest;
+  again.name = "changing";
+  again.definition = R"j({"StartAt":"P","States":{"P":{"Type":"Pass","Result":"three","End":true}}})j";
+  REQUIRE(engine->store().CreateStateMachine(again).ok());
+  CHECK(run(latest) == "\"three\"");
+  CHECK(run(*machine) == "\"three\"");
 }
 
 TEST_CASE("A full database fails the engine with a clear error; what was committed resumes once there is room") {

@@ -192,10 +192,6 @@ class Store {
   // The latest revision. kNotFound for an unknown ARN.
   virtual StatusOr<StateMachineRecord> GetStateMachine(const std::string& arn) = 0;
 
-  // The latest revision's number, without its definition (what a cache of
-  // parsed revisions checks). kNotFound for an unknown ARN.
-  virtual StatusOr<int64_t> GetLatestRevision(const std::string& arn) = 0;
-
   // A given revision. kNotFound for an unknown ARN or revision.
   virtual StatusOr<StateMachineRecord> GetStateMachineRevision(const std::string& arn, int64_t revision) = 0;
 
