@@ -340,13 +340,16 @@ class EngineImpl : public Engine {
     std::string definition;  // its text: a machine deleted and created again reuses revision numbers
   };
 
-  // A parsed revision (0: the latest); sets *revision_out to its number. Each
-  // start reads the revision, but parses only a text it has not parsed yet.
-  StatusOr<Model> Machine(const std::string& arn, int64_t revision, int64_t* revision_out) {
+  // A parsed revision (0: the latest); sets *revision_out to its number and
+  // *deleting to whether the machine is being deleted. Each start reads the
+  // revision, but parses only a text it has not parsed yet.
+  StatusOr<Model> Machine(const std::string& arn, int64_t revision, int64_t* revision_out,
+                          bool* deleting = nullptr) {
     StatusOr<storage::StateMachineRecord> record =
         revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
     if (!record.ok()) return record.status();
     if (revision_out != nullptr) *revision_out = record->revision;
+    if (deleting != nullptr) *deleting = record->deleting;
     std::string key = MachineKey(arn, record->revision);
     {
       std::lock_guard<std::mutex> lock(machines_mu_);
@@ -414,8 +417,11 @@ class EngineImpl : public Engine {
       revision = std::stoll(machine_arn.substr(colon + 1));
       machine_arn.resize(colon);
     }
-    StatusOr<Model> machine = Machine(machine_arn, revision, &revision);
+    bool deleting = false;
+    StatusOr<Model> machine = Machine(machine_arn, revision, &revision, &deleting);
     if (!machine.ok()) return machine.status();
+    // As AWS: a deleted machine's running executions go on, but none starts.
+    if (deleting) return Status::Conflict("state machine " + machine_arn + " is being deleted");
     asl::Value input;
     asl::JsonError json_error;
     if (!asl::ParseJson(request.input, &input, &json_error)) {

@@ -212,6 +212,10 @@ ApiError StateMachineDoesNotExist(const std::string& arn) {
   return {"StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"};
 }
 
+ApiError StateMachineDeleting(const std::string& arn) {
+  return {"StateMachineDeleting", "State Machine is being deleted: '" + arn + "'"};
+}
+
 // IAM role ARNs are stored, never used: only their shape is checked, as AWS
 // answers a malformed one with InvalidArn.
 std::optional<ApiError> CheckRoleArn(const std::string& role_arn) {
@@ -318,6 +322,7 @@ class Actions {
       // existing machine (a different roleArn is ignored); anything else is a conflict.
       auto existing = store_.GetStateMachine(record.arn);
       if (!existing.ok()) return FromStatus(existing.status());
+      if (existing->deleting) return StateMachineDeleting(record.arn);
       if (existing->definition != record.definition || existing->type != record.type) {
         return ApiError{"StateMachineAlreadyExists", "State Machine Already Exists: '" + record.arn + "'"};
       }
@@ -337,7 +342,7 @@ class Actions {
     return Value::MakeObject({
         {"stateMachineArn", Str(machine->arn)},
         {"name", Str(machine->name)},
-        {"status", Str("ACTIVE")},
+        {"status", Str(machine->deleting ? "DELETING" : "ACTIVE")},
         {"definition", Str(machine->definition)},
         {"roleArn", Str(machine->role_arn)},
         {"type", Str(machine->type)},
@@ -472,6 +477,7 @@ class Actions {
     if (!started.ok()) {
       const Status& s = started.status();
       if (s.IsNotFound()) return StateMachineDoesNotExist(request.state_machine_arn);
+      if (s.IsConflict()) return StateMachineDeleting(request.state_machine_arn);
       if (s.IsAlreadyExists()) {
         std::string arn = "arn:aws:states:" + options_.region + ":" + options_.account_id + ":execution:" +
                           Split(request.state_machine_arn, ':').back() + ":" + request.name;

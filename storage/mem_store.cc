@@ -149,6 +149,7 @@ class MemStore : public Store {
     StateMachineRecord first = record;
     first.revision = 1;
     first.revision_time_ns = record.creation_time_ns;
+    first.deleting = false;
     it->second.push_back(std::move(first));
     return Status::OK();
   }
@@ -197,14 +198,20 @@ class MemStore : public Store {
         page.next_page_token = StateMachinePageToken(page.items.back().arn);
         break;
       }
-      page.items.push_back(it->second.back());
+      if (!it->second.back().deleting) page.items.push_back(it->second.back());
     }
     return page;
   }
 
   Status DeleteStateMachine(const std::string& arn) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (state_machines_.erase(arn) == 0) return Status::NotFound("state machine", arn);
+    auto it = state_machines_.find(arn);
+    if (it == state_machines_.end()) return Status::NotFound("state machine", arn);
+    if (!RunsLocked(arn)) {
+      state_machines_.erase(it);
+      return Status::OK();
+    }
+    for (StateMachineRecord& revision : it->second) revision.deleting = true;
     return Status::OK();
   }
 
@@ -238,7 +245,10 @@ class MemStore : public Store {
     } else {
       entry.events.insert(entry.events.end(), events.begin(), events.end());
     }
-    if (update != nullptr) entry.record = *update;
+    if (update != nullptr) {
+      entry.record = *update;
+      if (update->status != ExecutionStatus::kRunning) ForgetIfDeleted(update->state_machine_arn);
+    }
     if (extras == nullptr) return Status::OK();
     if (extras->checkpoint) entry.checkpoint = *extras->checkpoint;
     for (const std::string& id : extras->delete_timer_ids) {
@@ -257,6 +267,22 @@ class MemStore : public Store {
     }
     for (const TaskTokenRecord& token : extras->put_task_tokens) task_tokens_[token.token] = token;
     return Status::OK();
+  }
+
+  // Whether an execution of the machine runs. REQUIRES: mu_ held.
+  bool RunsLocked(const std::string& machine_arn) const {
+    for (const auto& [arn, entry] : executions_) {
+      if (entry.record.state_machine_arn == machine_arn && entry.record.status == ExecutionStatus::kRunning) return true;
+    }
+    return false;
+  }
+
+  // Removes a machine marked deleting once none of its executions runs. REQUIRES: mu_ held.
+  void ForgetIfDeleted(const std::string& machine_arn) {
+    auto it = state_machines_.find(machine_arn);
+    if (it != state_machines_.end() && it->second.back().deleting && !RunsLocked(machine_arn)) {
+      state_machines_.erase(it);
+    }
   }
 
   std::mutex mu_;  // guards everything below

@@ -141,8 +141,14 @@ CREATE VIEW history_events (execution_id, id, previous_event_id, timestamp_ns, t
   FROM history_chunks c, json_each(c.events) e;
 )sql";
 
+// Version 4: a machine deleted while executions of it run is kept, marked
+// deleting, until the last of them ends (they reload its revisions).
+static const char* const kSchemaV4 = R"sql(
+ALTER TABLE state_machines ADD COLUMN deleting INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<const char*>& SchemaMigrations() {
-  static const std::vector<const char*> migrations = {kSchemaV1, kSchemaV2, kSchemaV3};
+  static const std::vector<const char*> migrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
   return migrations;
 }
 

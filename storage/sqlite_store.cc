@@ -347,7 +347,19 @@ class SqliteStoreImpl : public SqliteStore {
   Status DeleteStateMachine(const std::string& arn) override {
     return Write([&]() -> Status {
       Status err;
-      sqlite3_stmt* raw = writer_->Prepare("DELETE FROM state_machines WHERE arn = ?1", &err);
+      sqlite3_stmt* raw = writer_->Prepare(
+          "UPDATE state_machines SET deleting = 1 WHERE arn = ?1 AND EXISTS "
+          "(SELECT 1 FROM executions WHERE state_machine_arn = ?1 AND status = 'RUNNING')",
+          &err);
+      if (raw == nullptr) return err;
+      {
+        Stmt stmt(raw);
+        stmt.Bind(1, arn);
+        int rc = stmt.Step();
+        if (rc != SQLITE_DONE) return writer_->Error(rc, "delete state machine " + arn);
+        if (sqlite3_changes(writer_->db()) == 1) return Status::OK();
+      }
+      raw = writer_->Prepare("DELETE FROM state_machines WHERE arn = ?1", &err);
       if (raw == nullptr) return err;
       Stmt stmt(raw);
       stmt.Bind(1, arn);
@@ -546,10 +558,10 @@ class SqliteStoreImpl : public SqliteStore {
     std::lock_guard<std::mutex> lock(ReaderMutex());
     Status s;
     sqlite3_stmt* raw = Reader().Prepare(
-        "SELECT m.arn, m.name, m.type, m.creation_time_ns, r.revision, r.definition, r.role_arn, r.revision_time_ns "
-        "FROM state_machines m JOIN state_machine_revisions r "
+        "SELECT m.arn, m.name, m.type, m.creation_time_ns, r.revision, r.definition, r.role_arn, r.revision_time_ns, "
+        "m.deleting FROM state_machines m JOIN state_machine_revisions r "
         "ON r.state_machine_arn = m.arn AND r.revision = m.latest_revision "
-        "WHERE ?1 IS NULL OR m.arn > ?1 ORDER BY m.arn LIMIT ?2",
+        "WHERE (?1 IS NULL OR m.arn > ?1) AND NOT m.deleting ORDER BY m.arn LIMIT ?2",
         &s);
     if (raw == nullptr) return s;
     Stmt stmt(raw);
@@ -868,6 +880,11 @@ class SqliteStoreImpl : public SqliteStore {
       int rc = stmt.Step();
       if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
     }
+    const ExecutionRecord* row = update != nullptr ? update : create ? &*extras->create : nullptr;
+    if (row != nullptr && row->status != ExecutionStatus::kRunning) {
+      s = ForgetIfDeleted(row->state_machine_arn);
+      if (!s.ok()) return s;
+    }
     if (extras == nullptr) return Status::OK();
     if (!extras->delete_timer_ids.empty()) {
       sqlite3_stmt* raw = writer_->Prepare("DELETE FROM timers WHERE execution_id = ?1 AND timer_id = ?2", &s);
@@ -912,6 +929,21 @@ class SqliteStoreImpl : public SqliteStore {
         if (rc != SQLITE_DONE) return writer_->Error(rc, "put task token of " + arn);
       }
     }
+    return Status::OK();
+  }
+
+  // Removes a machine marked deleting once none of its executions runs.
+  Status ForgetIfDeleted(const std::string& machine_arn) {
+    Status s;
+    sqlite3_stmt* raw = writer_->Prepare(
+        "DELETE FROM state_machines WHERE arn = ?1 AND deleting AND NOT EXISTS "
+        "(SELECT 1 FROM executions WHERE state_machine_arn = ?1 AND status = 'RUNNING')",
+        &s);
+    if (raw == nullptr) return s;
+    Stmt stmt(raw);
+    stmt.Bind(1, machine_arn);
+    int rc = stmt.Step();
+    if (rc != SQLITE_DONE) return writer_->Error(rc, "delete state machine " + machine_arn);
     return Status::OK();
   }
 
@@ -971,14 +1003,15 @@ class SqliteStoreImpl : public SqliteStore {
     r->definition = stmt.Text(5);
     r->role_arn = stmt.Text(6);
     r->revision_time_ns = stmt.Int(7);
+    r->deleting = stmt.Int(8) != 0;
   }
 
   StatusOr<StateMachineRecord> ReadStateMachine(const std::string& arn, std::optional<int64_t> revision) {
     std::lock_guard<std::mutex> lock(ReaderMutex());
     Status s;
     sqlite3_stmt* raw = Reader().Prepare(
-        "SELECT m.arn, m.name, m.type, m.creation_time_ns, r.revision, r.definition, r.role_arn, r.revision_time_ns "
-        "FROM state_machines m JOIN state_machine_revisions r "
+        "SELECT m.arn, m.name, m.type, m.creation_time_ns, r.revision, r.definition, r.role_arn, r.revision_time_ns, "
+        "m.deleting FROM state_machines m JOIN state_machine_revisions r "
         "ON r.state_machine_arn = m.arn AND r.revision = coalesce(?2, m.latest_revision) WHERE m.arn = ?1",
         &s);
     if (raw == nullptr) return s;

@@ -98,6 +98,40 @@ TEST_CASE("A parked execution is unloaded, and a second engine on the store resu
   CHECK(engine->loaded_executions() == 0);  // a finished execution holds no memory
 }
 
+TEST_CASE("A machine deleted while an execution of it waits is kept until that execution ends, as on AWS") {
+  for (bool sqlite : {false, true}) {
+    CAPTURE(sqlite);
+    auto dir = std::filesystem::temp_directory_path() / ("stepflow-deleting-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    stepflow::storage::SqliteOptions options;
+    options.path = (dir / "d.db").string();
+    auto store = sqlite ? OpenSqlite(options) : stepflow::storage::NewMemStore();
+    ManualClock clock;
+    auto engine = Open(store.get(), clock);
+    auto started = StartText(*engine, kWaitTwice, "doomed", "parked", "{}");
+    REQUIRE(started.ok());
+    Settle(*engine);
+    CHECK(engine->loaded_executions() == 0);  // unloaded: it reloads its revision from the store
+    const std::string machine = started->substr(0, started->find(":execution:")) + ":stateMachine:doomed";
+    REQUIRE(store->DeleteStateMachine(machine).ok());
+    auto marked = store->GetStateMachine(machine);
+    REQUIRE(marked.ok());
+    CHECK(marked->deleting);
+    CHECK(store->ListStateMachines("", 10)->items.size() == 1);  // only "settle"
+    CHECK(engine->StartExecution(StartRequest{machine, "", "{}"}).status().IsConflict());
+    CHECK(store->CreateStateMachine(*marked).IsAlreadyExists());
+
+    auto result = engine->AwaitExecution(*started);
+    REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+    CHECK(result->status == ExecutionStatus::kSucceeded);
+    CHECK(store->GetStateMachine(machine).status().IsNotFound());  // gone with its last execution
+    engine.reset();
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+}
+
 TEST_CASE("An execution resumed mid-Wait keeps its due time and its history continues without a gap") {
   auto dir = std::filesystem::temp_directory_path() / ("stepflow-durable-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

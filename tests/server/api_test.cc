@@ -279,6 +279,25 @@ TEST_CASE("ListExecutions filters by status and pages; StopExecution aborts a ru
             .type() == "ValidationException");
 }
 
+TEST_CASE("A machine deleted while it runs executions is DELETING until they end") {
+  Fixture f;
+  std::string machine = f.CreateMachine("going", kLongWait);
+  std::string running = f.Start(machine, "last");
+  REQUIRE(f.Call("DeleteStateMachine", {{"stateMachineArn", Value::String(machine)}}).status == 200);
+  auto described = f.Call("DescribeStateMachine", {{"stateMachineArn", Value::String(machine)}});
+  REQUIRE(described.status == 200);
+  CHECK(described.body.Find("status")->AsString() == "DELETING");
+  CHECK(f.Call("StartExecution", {{"stateMachineArn", Value::String(machine)}}).type() == "StateMachineDeleting");
+  auto again = f.Call("CreateStateMachine", {{"name", Value::String("going")},
+                                             {"definition", Value::String(kLongWait)},
+                                             {"roleArn", Value::String(kRole)}});
+  CHECK(again.type() == "StateMachineDeleting");
+  REQUIRE(f.Call("StopExecution", {{"executionArn", Value::String(running)}}).status == 200);
+  CHECK(f.StatusWithin(running, "ABORTED"));
+  CHECK(f.Call("DescribeStateMachine", {{"stateMachineArn", Value::String(machine)}}).type() ==
+        "StateMachineDoesNotExist");
+}
+
 TEST_CASE("Task tokens: unknown tokens are InvalidToken; StartSyncExecution needs an EXPRESS machine") {
   Fixture f;
   CHECK(f.Call("SendTaskSuccess", {{"taskToken", Value::String("nope")}, {"output", Value::String("{}")}}).type() ==

@@ -140,7 +140,8 @@ class Engine {
 
   // Starts an execution. Idempotent by name as on AWS: a name already used with
   // the same input returns that execution; with another input, kAlreadyExists.
-  // kNotFound for an unknown machine, kInvalidArgument for input that is not JSON.
+  // kNotFound for an unknown machine, kConflict for one being deleted (its
+  // running executions go on), kInvalidArgument for input that is not JSON.
   virtual StatusOr<StartResult> StartExecution(const StartRequest& request) = 0;
 
   // Waits for the execution to end (driving the engine when not in background).

@@ -10,7 +10,7 @@
 namespace stepflow::storage {
 
 // The schema version this build writes. A database with a newer one is refused.
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 struct SqliteOptions {
   std::string path;  // a file (created when absent), or ":memory:"

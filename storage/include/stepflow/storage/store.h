@@ -53,6 +53,7 @@ struct StateMachineRecord {
   int64_t revision = 0;           // 1-based; assigned by the store
   int64_t creation_time_ns = 0;   // when revision 1 was created
   int64_t revision_time_ns = 0;   // when this revision was created (AWS updateDate)
+  bool deleting = false;          // deleted while executions of it still run (AWS status DELETING)
 };
 
 // A pending timer of an execution (a Wait, a retry backoff, a task timeout):
@@ -199,8 +200,11 @@ class Store {
   // kInvalidArgument for a page token this store did not hand out.
   virtual StatusOr<Page<StateMachineRecord>> ListStateMachines(const std::string& page_token, size_t limit) = 0;
 
-  // Removes the machine and all its revisions; its executions stay.
-  // kNotFound for an unknown ARN.
+  // Removes the machine and all its revisions; its executions stay. While some
+  // of them still run, it is only marked `deleting` (AWS's DELETING): its
+  // revisions stay readable for them, ListStateMachines skips it, its ARN
+  // stays taken, and the append that ends its last running execution removes
+  // it. kNotFound for an unknown ARN.
   virtual Status DeleteStateMachine(const std::string& arn) = 0;
 };
 
