@@ -144,20 +144,20 @@ class EngineImpl : public Engine {
     }
     std::string arn = ArnPrefix() + "stateMachine:" + name;
     // The first start of this revision then finds it parsed.
-    auto version_arn = [this, &arn, &parsed, &definition](int64_t revision) {
-      RememberMachine(arn, revision, definition, parsed);
+    auto version_arn = [this, &arn, &parsed](int64_t created, int64_t revision) {
+      RememberMachine(MachineKey(arn, created, revision), parsed);
       return arn + ":" + std::to_string(revision);
     };
     for (int attempt = 0; attempt < 2; ++attempt) {
       StatusOr<storage::StateMachineRecord> existing = store_->GetStateMachine(arn);
       if (existing.ok()) {
-        if (existing->definition == definition) return version_arn(existing->revision);
+        if (existing->definition == definition) return version_arn(existing->creation_time_ns, existing->revision);
         storage::StateMachineRecord update = *existing;
         update.definition = definition;
         update.revision_time_ns = options_.clock->Now();
         StatusOr<int64_t> revision = store_->UpdateStateMachine(update);
         if (!revision.ok()) return revision.status();
-        return version_arn(*revision);
+        return version_arn(existing->creation_time_ns, *revision);
       }
       if (!existing.status().IsNotFound()) return existing.status();
       storage::StateMachineRecord record;
@@ -167,7 +167,7 @@ class EngineImpl : public Engine {
       record.role_arn = "arn:aws:iam::" + options_.account_id + ":role/stepflow";
       record.creation_time_ns = options_.clock->Now();
       Status created = store_->CreateStateMachine(record);
-      if (created.ok()) return version_arn(1);
+      if (created.ok()) return version_arn(record.creation_time_ns, 1);
       if (!created.IsAlreadyExists()) return created;  // else another process created it: update it
     }
     return Status::Conflict("state machine " + arn + " keeps changing under this engine");
@@ -337,43 +337,41 @@ class EngineImpl : public Engine {
   struct Model {
     std::shared_ptr<const asl::StateMachine> machine;
     std::shared_ptr<ModelCache> cache;
-    std::string definition;  // its text: a machine deleted and created again reuses revision numbers
   };
 
   // A parsed revision (0: the latest); sets *revision_out to its number and
-  // *deleting to whether the machine is being deleted. Each start reads the
-  // revision, but parses only a text it has not parsed yet.
+  // *deleting to whether the machine is being deleted. A start reads only the
+  // machine's row; a revision is read and parsed once.
   StatusOr<Model> Machine(const std::string& arn, int64_t revision, int64_t* revision_out,
                           bool* deleting = nullptr) {
-    StatusOr<storage::StateMachineRecord> record =
-        revision > 0 ? store_->GetStateMachineRevision(arn, revision) : store_->GetStateMachine(arn);
-    if (!record.ok()) return record.status();
-    if (revision_out != nullptr) *revision_out = record->revision;
-    if (deleting != nullptr) *deleting = record->deleting;
-    std::string key = MachineKey(arn, record->revision);
+    StatusOr<storage::StateMachineHead> head = store_->GetStateMachineHead(arn);
+    if (!head.ok()) return head.status();
+    if (revision <= 0) revision = head->latest_revision;
+    if (revision_out != nullptr) *revision_out = revision;
+    if (deleting != nullptr) *deleting = head->deleting;
+    std::string key = MachineKey(arn, head->creation_time_ns, revision);
     {
       std::lock_guard<std::mutex> lock(machines_mu_);
       auto it = machines_.find(key);
-      if (it != machines_.end() && it->second.definition == record->definition) return it->second;
+      if (it != machines_.end()) return it->second;
     }
+    StatusOr<storage::StateMachineRecord> record = store_->GetStateMachineRevision(arn, revision);
+    if (!record.ok()) return record.status();
     asl::Diagnostics diagnostics;
     std::shared_ptr<const asl::StateMachine> machine = asl::ParseDefinition(record->definition, &diagnostics);
     if (!machine) return Status::Corruption("the stored definition of " + key + " no longer validates");
-    return RememberMachine(arn, record->revision, record->definition, std::move(machine));
+    return RememberMachine(key, std::move(machine));
   }
 
-  static std::string MachineKey(const std::string& arn, int64_t revision) {
-    return arn + "#" + std::to_string(revision);
+  // A machine deleted and created again restarts at revision 1: its creation
+  // time tells the two apart.
+  static std::string MachineKey(const std::string& arn, int64_t creation_time_ns, int64_t revision) {
+    return arn + "#" + std::to_string(creation_time_ns) + "#" + std::to_string(revision);
   }
 
-  Model RememberMachine(const std::string& arn, int64_t revision, const std::string& definition,
-                        std::shared_ptr<const asl::StateMachine> machine) {
+  Model RememberMachine(const std::string& key, std::shared_ptr<const asl::StateMachine> machine) {
     std::lock_guard<std::mutex> lock(machines_mu_);
-    Model& model = machines_[MachineKey(arn, revision)];
-    if (model.definition != definition || !model.machine) {
-      model = Model{std::move(machine), std::make_shared<ModelCache>(), definition};
-    }
-    return model;
+    return machines_.try_emplace(key, Model{std::move(machine), std::make_shared<ModelCache>()}).first->second;
   }
 
   ExecutionHost Host() {

@@ -174,6 +174,14 @@ class MemStore : public Store {
     return it->second.back();
   }
 
+  StatusOr<StateMachineHead> GetStateMachineHead(const std::string& arn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = state_machines_.find(arn);
+    if (it == state_machines_.end()) return Status::NotFound("state machine", arn);
+    const StateMachineRecord& latest = it->second.back();
+    return StateMachineHead{latest.revision, latest.creation_time_ns, latest.deleting};
+  }
+
   StatusOr<StateMachineRecord> GetStateMachineRevision(const std::string& arn, int64_t revision) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = state_machines_.find(arn);

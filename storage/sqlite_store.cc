@@ -549,6 +549,20 @@ class SqliteStoreImpl : public SqliteStore {
     return ReadStateMachine(arn, revision);
   }
 
+  StatusOr<StateMachineHead> GetStateMachineHead(const std::string& arn) override {
+    std::lock_guard<std::mutex> lock(ReaderMutex());
+    Status s;
+    sqlite3_stmt* raw = Reader().Prepare(
+        "SELECT latest_revision, creation_time_ns, deleting FROM state_machines WHERE arn = ?1", &s);
+    if (raw == nullptr) return s;
+    Stmt stmt(raw);
+    stmt.Bind(1, arn);
+    int rc = stmt.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("state machine", arn);
+    if (rc != SQLITE_ROW) return Reader().Error(rc, "get state machine " + arn);
+    return StateMachineHead{stmt.Int(0), stmt.Int(1), stmt.Int(2) != 0};
+  }
+
   StatusOr<Page<StateMachineRecord>> ListStateMachines(const std::string& page_token, size_t limit) override {
     std::string after;
     if (!page_token.empty()) {

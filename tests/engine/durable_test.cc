@@ -118,6 +118,7 @@ TEST_CASE("A machine deleted while an execution of it waits is kept until that e
     auto marked = store->GetStateMachine(machine);
     REQUIRE(marked.ok());
     CHECK(marked->deleting);
+    CHECK(store->GetStateMachineHead(machine)->deleting);
     CHECK(store->ListStateMachines("", 10)->items.size() == 1);  // only "settle"
     CHECK(engine->StartExecution(StartRequest{machine, "", "{}"}).status().IsConflict());
     CHECK(store->CreateStateMachine(*marked).IsAlreadyExists());

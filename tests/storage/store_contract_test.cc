@@ -505,6 +505,11 @@ TEST_CASE_TEMPLATE("state machines keep every revision; updates make the next, d
   CHECK(got->name == "M");
   CHECK(got->creation_time_ns == 100);
   CHECK(got->revision_time_ns == 200);
+  auto head = store->GetStateMachineHead(m.arn);
+  REQUIRE(head.ok());
+  CHECK(head->latest_revision == 2);
+  CHECK(head->creation_time_ns == 100);
+  CHECK(!head->deleting);
 
   auto first = store->GetStateMachineRevision(m.arn, 1);
   REQUIRE(first.ok());
@@ -517,6 +522,7 @@ TEST_CASE_TEMPLATE("state machines keep every revision; updates make the next, d
   missing.arn = MachineArn("Nobody");
   CHECK(store->UpdateStateMachine(missing).status().IsNotFound());
   CHECK(store->GetStateMachine(missing.arn).status().IsNotFound());
+  CHECK(store->GetStateMachineHead(missing.arn).status().IsNotFound());
 
   REQUIRE(store->DeleteStateMachine(m.arn).ok());
   CHECK(store->GetStateMachine(m.arn).status().IsNotFound());

@@ -56,6 +56,14 @@ struct StateMachineRecord {
   bool deleting = false;          // deleted while executions of it still run (AWS status DELETING)
 };
 
+// What a cache of parsed revisions checks before it trusts itself: a machine
+// deleted and created again restarts at revision 1 with a new creation time.
+struct StateMachineHead {
+  int64_t latest_revision = 0;
+  int64_t creation_time_ns = 0;
+  bool deleting = false;
+};
+
 // A pending timer of an execution (a Wait, a retry backoff, a task timeout):
 // the engine arms it again from `due_time_ns` after a restart.
 struct TimerRecord {
@@ -192,6 +200,9 @@ class Store {
 
   // The latest revision. kNotFound for an unknown ARN.
   virtual StatusOr<StateMachineRecord> GetStateMachine(const std::string& arn) = 0;
+
+  // The machine's row without a definition. kNotFound for an unknown ARN.
+  virtual StatusOr<StateMachineHead> GetStateMachineHead(const std::string& arn) = 0;
 
   // A given revision. kNotFound for an unknown ARN or revision.
   virtual StatusOr<StateMachineRecord> GetStateMachineRevision(const std::string& arn, int64_t revision) = 0;
