@@ -374,6 +374,7 @@ class Actions {
     }
     auto current = Machine(*arn.value);
     if (current.error) return *current.error;
+    if (current.value->deleting) return StateMachineDeleting(*arn.value);
     storage::StateMachineRecord record = *current.value;
     record.definition = definition.value->value_or(current.value->definition);
     record.role_arn = role.value->value_or(current.value->role_arn);

@@ -292,6 +292,9 @@ TEST_CASE("A machine deleted while it runs executions is DELETING until they end
                                              {"definition", Value::String(kLongWait)},
                                              {"roleArn", Value::String(kRole)}});
   CHECK(again.type() == "StateMachineDeleting");
+  CHECK(f.Call("UpdateStateMachine", {{"stateMachineArn", Value::String(machine)},
+                                      {"definition", Value::String(kPassChain)}})
+            .type() == "StateMachineDeleting");
   REQUIRE(f.Call("StopExecution", {{"executionArn", Value::String(running)}}).status == 200);
   CHECK(f.StatusWithin(running, "ABORTED"));
   CHECK(f.Call("DescribeStateMachine", {{"stateMachineArn", Value::String(machine)}}).type() ==
