@@ -432,14 +432,15 @@ class EngineImpl : public Engine {
                                      std::to_string(options_.limits.max_payload_bytes));
     }
     std::string machine_name = machine_arn.substr(machine_arn.rfind(':') + 1);
-    std::string name = request.name.empty() ? NewUuid(random_, options_.clock->Now()) : request.name;
+    const Instant now = options_.clock->Now();
+    std::string name = request.name.empty() ? NewUuid(random_, now) : request.name;
     storage::ExecutionRecord record;
     record.state_machine_arn = machine_arn;
     record.state_machine_revision = revision;
     record.arn = ArnPrefix() + "execution:" + machine_name + ":" + name;
     record.name = name;
     record.input = request.input;
-    record.start_time_ns = options_.clock->Now();
+    record.start_time_ns = now;
     // As AWS: the same name and input while it runs is the same execution. A
     // name made here is new (a UUIDv7), so only a given one is looked up.
     std::optional<storage::ExecutionRecord> existing;

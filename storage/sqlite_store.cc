@@ -346,27 +346,14 @@ class SqliteStoreImpl : public SqliteStore {
 
   Status DeleteStateMachine(const std::string& arn) override {
     return Write([&]() -> Status {
-      Status err;
-      sqlite3_stmt* raw = writer_->Prepare(
+      StatusOr<int64_t> marked = ChangeMachine(
           "UPDATE state_machines SET deleting = 1 WHERE arn = ?1 AND EXISTS "
           "(SELECT 1 FROM executions WHERE state_machine_arn = ?1 AND status = 'RUNNING')",
-          &err);
-      if (raw == nullptr) return err;
-      {
-        Stmt stmt(raw);
-        stmt.Bind(1, arn);
-        int rc = stmt.Step();
-        if (rc != SQLITE_DONE) return writer_->Error(rc, "delete state machine " + arn);
-        if (sqlite3_changes(writer_->db()) == 1) return Status::OK();
-      }
-      raw = writer_->Prepare("DELETE FROM state_machines WHERE arn = ?1", &err);
-      if (raw == nullptr) return err;
-      Stmt stmt(raw);
-      stmt.Bind(1, arn);
-      int rc = stmt.Step();
-      if (rc != SQLITE_DONE) return writer_->Error(rc, "delete state machine " + arn);
-      if (sqlite3_changes(writer_->db()) == 0) return Status::NotFound("state machine", arn);
-      return Status::OK();
+          arn);
+      if (!marked.ok() || *marked == 1) return marked.status();
+      StatusOr<int64_t> deleted = ChangeMachine("DELETE FROM state_machines WHERE arn = ?1", arn);
+      if (deleted.ok() && *deleted == 0) return Status::NotFound("state machine", arn);
+      return deleted.status();
     });
   }
 
@@ -946,19 +933,25 @@ class SqliteStoreImpl : public SqliteStore {
     return Status::OK();
   }
 
-  // Removes a machine marked deleting once none of its executions runs.
-  Status ForgetIfDeleted(const std::string& machine_arn) {
+  // Runs `sql` with the machine's ARN as ?1; returns the rows it changed.
+  StatusOr<int64_t> ChangeMachine(const char* sql, const std::string& arn) {
     Status s;
-    sqlite3_stmt* raw = writer_->Prepare(
-        "DELETE FROM state_machines WHERE arn = ?1 AND deleting AND NOT EXISTS "
-        "(SELECT 1 FROM executions WHERE state_machine_arn = ?1 AND status = 'RUNNING')",
-        &s);
+    sqlite3_stmt* raw = writer_->Prepare(sql, &s);
     if (raw == nullptr) return s;
     Stmt stmt(raw);
-    stmt.Bind(1, machine_arn);
+    stmt.Bind(1, arn);
     int rc = stmt.Step();
-    if (rc != SQLITE_DONE) return writer_->Error(rc, "delete state machine " + machine_arn);
-    return Status::OK();
+    if (rc != SQLITE_DONE) return writer_->Error(rc, "delete state machine " + arn);
+    return static_cast<int64_t>(sqlite3_changes(writer_->db()));
+  }
+
+  // Removes a machine marked deleting once none of its executions runs.
+  Status ForgetIfDeleted(const std::string& machine_arn) {
+    return ChangeMachine(
+               "DELETE FROM state_machines WHERE arn = ?1 AND deleting AND NOT EXISTS "
+               "(SELECT 1 FROM executions WHERE state_machine_arn = ?1 AND status = 'RUNNING')",
+               machine_arn)
+        .status();
   }
 
   Status InsertRevision(const std::string& arn, int64_t revision, const std::string& definition,
