@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <string>
@@ -113,6 +114,40 @@ TEST_CASE("appends from 8 threads on 100 executions all land, contiguous, in far
   auto store = OpenFile(path);  // and all of it is on disk
   for (int e = 0; e < kExecutions; ++e)
     CheckContiguous(*store, ExecutionArn("M", "e" + std::to_string(e)), kRounds * 2);
+}
+
+// Appends `appends` events of ~2 KB, one commit each, to one execution in a
+// new database; returns the WAL's size in bytes at the end.
+uintmax_t WalBytesAfterAppends(const std::string& path, int64_t checkpoint_pages, int appends, SqliteStats* stats) {
+  SqliteOptions options;
+  options.path = path;
+  options.wal_checkpoint_pages = checkpoint_pages;
+  auto opened = OpenSqliteStore(options);
+  REQUIRE_MESSAGE(opened.ok(), opened.status().ToString());
+  auto& store = *opened.value();
+  REQUIRE(store.CreateExecution(MakeExecution("M", "e")).ok());
+  for (int i = 0; i < appends; ++i) {
+    std::vector<HistoryEventRecord> events = MakeEvents(i + 1, 1);
+    events[0].details_json = R"({"padding":")" + std::string(2000, 'x') + R"("})";
+    REQUIRE(store.AppendEvents(ExecutionArn("M", "e"), i, events, nullptr).ok());
+  }
+  *stats = StatsOf(store);
+  return std::filesystem::file_size(path + "-wal");
+}
+
+TEST_CASE("a background thread checkpoints the WAL: it stays bounded while commits go on, and nothing is lost") {
+  TempDir dir;
+  constexpr int kAppends = 1500;
+  SqliteStats never_stats, stats;
+  const uintmax_t unbounded = WalBytesAfterAppends(dir.File("never.db"), int64_t{1} << 40, kAppends, &never_stats);
+  const uintmax_t bounded = WalBytesAfterAppends(dir.File("wal.db"), 64, kAppends, &stats);
+  MESSAGE("WAL ", bounded, " bytes with checkpoints every 64 pages (", stats.background_checkpoints, " background, ",
+          stats.writer_checkpoints, " by the writer), ", unbounded, " without");
+  CHECK(never_stats.background_checkpoints + never_stats.writer_checkpoints == 0);
+  CHECK(stats.background_checkpoints > 0);
+  CHECK(bounded * 3 < unbounded);
+  auto store = OpenFile(dir.File("wal.db"));
+  CheckContiguous(*store, ExecutionArn("M", "e"), kAppends);
 }
 
 TEST_CASE("8 threads racing on the same executions: losers get Conflict, catch up, and no id is lost or doubled") {

@@ -33,6 +33,11 @@ struct SqliteOptions {
   // At most this many requests share one group-commit transaction.
   size_t max_batch = 1024;
 
+  // A WAL of this many pages is copied into the database by a background
+  // thread (started at the first such checkpoint). The default, ~40 MB, copies
+  // hot pages (execution rows, index tails) rewritten by many commits once.
+  int64_t wal_checkpoint_pages = 10000;
+
   // Run SQLite's quick_check over the whole file at open, so a damaged or
   // truncated file is kCorruption at open rather than at some later read or
   // commit. Costs a read of the file (about a second per GB when cached).
@@ -42,6 +47,8 @@ struct SqliteOptions {
 struct SqliteStats {
   int64_t transactions_committed = 0;  // group commits that succeeded
   int64_t writes_committed = 0;        // requests (appends, creates, ...) in them
+  int64_t background_checkpoints = 0;  // WAL checkpoints by the background thread
+  int64_t writer_checkpoints = 0;      // by the writer, the WAL having outgrown the background ones
 };
 
 // A Store on SQLite in WAL mode. Writes (every mutating method) from all
