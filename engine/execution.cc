@@ -82,7 +82,7 @@ void Execution::Start() {
   Value details = PayloadDetails("input", input_);
   asl::Object members = details.AsObject();
   members.emplace_back("roleArn", Str(role));
-  Emit(nullptr, EventType::kExecutionStarted, "", "executionStartedEventDetails", Value::MakeObject(members));
+  Emit(nullptr, EventType::kExecutionStarted, "executionStartedEventDetails", Value::MakeObject(members));
   root_ = std::make_shared<Frame>();
   root_->machine = machine_.get();
   root_->state_index = machine_->start_index;
@@ -192,13 +192,13 @@ void Execution::At(Instant due, std::function<void()> fn) {
   });
 }
 
-int64_t Execution::Emit(Frame* f, EventType type, const char* state_type, const char* details_key, Value details) {
+int64_t Execution::Emit(Frame* f, EventType type, const char* details_key, Value details) {
   std::string text;
   if (details_key != nullptr && !details.is_null()) text = asl::ToJson(Obj({{details_key, std::move(details)}}));
-  return EmitJson(f, type, state_type, std::move(text), host_.clock->Now());
+  return EmitJson(f, type, asl::StateType::kPass, std::move(text), host_.clock->Now());
 }
 
-int64_t Execution::EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json,
+int64_t Execution::EmitJson(Frame* f, EventType type, asl::StateType state_type, std::string details_json,
                             Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
   storage::HistoryEventRecord event;
@@ -231,7 +231,7 @@ void Execution::FinishExecution(storage::ExecutionStatus status, std::optional<V
                     : type == EventType::kExecutionFailed  ? kKeys[1]
                     : type == EventType::kExecutionAborted ? kKeys[2]
                                                            : kKeys[3];
-  Emit(nullptr, type, "", key, details);
+  Emit(nullptr, type, key, details);
   record_.status = status;
   if (output) record_.output = asl::ToJson(*output);
   record_.error = error;
@@ -271,7 +271,7 @@ void Execution::EnterState(Frame& f, const State& s) {
   // $$.State.EnteredTime is the entered event's time.
   f.entered_time = host_.clock->Now();
   f.entered_event_id =
-      EmitJson(&f, EventType::kStateEntered, asl::StateTypeName(s.type), std::move(details), f.entered_time);
+      EmitJson(&f, EventType::kStateEntered, s.type, std::move(details), f.entered_time);
   ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
@@ -504,7 +504,7 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
   json += ",\"output\":";
   json += quoted;
   json += kTail;
-  EmitJson(&f, EventType::kStateExited, asl::StateTypeName(s.type), std::move(json), host_.clock->Now());
+  EmitJson(&f, EventType::kStateExited, s.type, std::move(json), host_.clock->Now());
   f.phase = Phase::kReady;
   f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));
@@ -530,7 +530,7 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
   if (f->cancelled || finished()) return Flow::kPause;
   if (failure.error == errors::kQueryEvaluationError) {
     // AWS records the failed evaluation itself, then the state's failure.
-    Emit(f.get(), EventType::kEvaluationFailed, "", "evaluationFailedEventDetails",
+    Emit(f.get(), EventType::kEvaluationFailed, "evaluationFailedEventDetails",
          Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}, {"state", Str(s.name)}}));
     children_failed = true;
   }
@@ -558,10 +558,10 @@ Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Fail
   }
   // The state failed for good (caught or not): Parallel and Map say so.
   if (children_failed && s.type == StateType::kParallel) {
-    Emit(f.get(), EventType::kParallelStateFailed, "", "parallelStateFailedEventDetails",
+    Emit(f.get(), EventType::kParallelStateFailed, "parallelStateFailedEventDetails",
          Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}}));
   } else if (children_failed && s.type == StateType::kMap) {
-    Emit(f.get(), EventType::kMapStateFailed, "", nullptr, Value());
+    Emit(f.get(), EventType::kMapStateFailed, nullptr, Value());
   }
   if (!IsTerminalError(failure.error)) {
     for (const asl::Catcher& c : s.catchers) {
@@ -838,7 +838,7 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   if (lambda) {
     asl::Object details{{"resource", Str(s.resource)}, {"input", Str(asl::ToJson(parameters))}};
     if (timeout) details.emplace_back("timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout)));
-    scheduled_id = Emit(f.get(), scheduled, "", "lambdaFunctionScheduledEventDetails",
+    scheduled_id = Emit(f.get(), scheduled, "lambdaFunctionScheduledEventDetails",
                         Value::MakeObject(std::move(details)));
   } else {
     asl::Object details;
@@ -847,7 +847,7 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
     details.emplace_back("parameters", Str(asl::ToJson(parameters)));
     if (timeout) details.emplace_back("timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout)));
     if (heartbeat) details.emplace_back("heartbeatInSeconds", Value::Int(static_cast<int64_t>(*heartbeat)));
-    scheduled_id = Emit(f.get(), scheduled, "", "taskScheduledEventDetails", Value::MakeObject(std::move(details)));
+    scheduled_id = Emit(f.get(), scheduled, "taskScheduledEventDetails", Value::MakeObject(std::move(details)));
   }
   Instant now = host_.clock->Now();
   attempt->parameters = parameters;
@@ -871,7 +871,7 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   }
   asl::Object started_details;
   if (!lambda) AddResource(s.resource, &started_details);
-  Emit(f.get(), started, "", lambda ? nullptr : "taskStartedEventDetails",
+  Emit(f.get(), started, lambda ? nullptr : "taskStartedEventDetails",
        lambda ? Value() : Value::MakeObject(std::move(started_details)));
   SendTask(f);
   ArmTaskTimers(f);
@@ -925,7 +925,7 @@ void Execution::OnTaskResponse(const FramePtr& f, const std::shared_ptr<TaskWait
   AddResource(s.resource, &details);
   details.emplace_back("output", Str(asl::ToJson(outcome.result)));
   details.emplace_back("outputDetails", Obj({{"truncated", Value::Bool(false)}}));
-  Emit(f.get(), EventType::kTaskSubmitted, "", "taskSubmittedEventDetails", Value::MakeObject(std::move(details)));
+  Emit(f.get(), EventType::kTaskSubmitted, "taskSubmittedEventDetails", Value::MakeObject(std::move(details)));
 }
 
 void Execution::ArmTaskTimers(const FramePtr& f) {
@@ -968,14 +968,14 @@ void Execution::SettleTask(const FramePtr& f, TaskOutcome outcome) {
   Flow flow;
   if (outcome.ok) {
     if (lambda) {
-      Emit(f.get(), EventType::kLambdaFunctionSucceeded, "", "lambdaFunctionSucceededEventDetails",
+      Emit(f.get(), EventType::kLambdaFunctionSucceeded, "lambdaFunctionSucceededEventDetails",
            PayloadDetails("output", outcome.result));
     } else {
       asl::Object details;
       AddResource(state.resource, &details);
       details.emplace_back("output", Str(asl::ToJson(outcome.result)));
       details.emplace_back("outputDetails", Obj({{"truncated", Value::Bool(false)}}));
-      Emit(f.get(), EventType::kTaskSucceeded, "", "taskSucceededEventDetails", Value::MakeObject(std::move(details)));
+      Emit(f.get(), EventType::kTaskSucceeded, "taskSucceededEventDetails", Value::MakeObject(std::move(details)));
     }
     flow = CompleteWithResult(*f, state, outcome.result, true);
   } else {
@@ -986,7 +986,7 @@ void Execution::SettleTask(const FramePtr& f, TaskOutcome outcome) {
     details.emplace_back("cause", Str(outcome.failure.cause));
     EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed)
                             : (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed);
-    Emit(f.get(), type, "",
+    Emit(f.get(), type,
          lambda ? (timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails")
                 : (timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails"),
          Value::MakeObject(std::move(details)));
@@ -1038,7 +1038,7 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
   if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr, nullptr, &branch_input, &failure)) {
     return HandleFailure(f, s, failure);
   }
-  Emit(f.get(), EventType::kParallelStateStarted, "", nullptr, Value());
+  Emit(f.get(), EventType::kParallelStateStarted, nullptr, Value());
   f->children.clear();
   if (s.branches.empty()) return CompleteWithResult(*f, s, Value::MakeArray({}), true);
   auto join = std::make_shared<Join>();
@@ -1125,7 +1125,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
   }
   const asl::Array& list = items.AsArray();
   // AWS starts the Map before it checks the tolerated-failure fields.
-  Emit(f.get(), EventType::kMapStateStarted, "", "mapStateStartedEventDetails",
+  Emit(f.get(), EventType::kMapStateStarted, "mapStateStartedEventDetails",
        Obj({{"length", Value::Int(static_cast<int64_t>(list.size()))}}));
   if (!ResolveNumber(*f, s.tolerated_failure_count, effective, "ToleratedFailureCount", true, &tolerated_count,
                      &error) ||
@@ -1140,7 +1140,7 @@ Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
     return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
                                                  "ToleratedFailurePercentage must be between 0 and 100."));
   }
-  if (s.distributed) Emit(f.get(), EventType::kMapRunStarted, "", nullptr, Value());
+  if (s.distributed) Emit(f.get(), EventType::kMapRunStarted, nullptr, Value());
 
   auto fan = std::make_shared<Fanout>();
   fan->items = items;
@@ -1176,14 +1176,14 @@ void Execution::WireFanout(const FramePtr& f) {
     if (failure != nullptr) {
       CancelFrame(*f);
       f->cancelled = false;
-      if (state->distributed) Emit(f.get(), EventType::kMapRunFailed, "", nullptr, Value());
+      if (state->distributed) Emit(f.get(), EventType::kMapRunFailed, nullptr, Value());
       Failure reported = tolerance ? Failure{errors::kExceedToleratedFailureThreshold,
                                              "The specified tolerated failure threshold was exceeded"}
                                    : *failure;
       flow = HandleFailure(f, *state, reported, /*children_failed=*/true);
     } else {
-      if (state->distributed) Emit(f.get(), EventType::kMapRunSucceeded, "", nullptr, Value());
-      Emit(f.get(), EventType::kMapStateSucceeded, "", nullptr, Value());
+      if (state->distributed) Emit(f.get(), EventType::kMapRunSucceeded, nullptr, Value());
+      Emit(f.get(), EventType::kMapStateSucceeded, nullptr, Value());
       flow = CompleteWithResult(*f, *state, Value::MakeArray(std::move(fp->results)), true);
     }
     if (flow == Flow::kContinue) Post(f);
@@ -1230,7 +1230,7 @@ void Execution::WireFanout(const FramePtr& f) {
       child->input = input;
       // A distributed Map's iterations are child executions of its Map Run, not events here.
       if (!state->distributed) {
-        Emit(parent, EventType::kMapIterationStarted, "", "mapIterationStartedEventDetails",
+        Emit(parent, EventType::kMapIterationStarted, "mapIterationStartedEventDetails",
              Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}}));
       }
       child->last_event_id = parent->last_event_id;
@@ -1254,12 +1254,12 @@ void Execution::WatchIteration(const FramePtr& f, const FramePtr& child) {
     if (ok) {
       fp->results[index] = output;
       if (!state->distributed) {
-        Emit(parent, EventType::kMapIterationSucceeded, "", "mapIterationSucceededEventDetails", details);
+        Emit(parent, EventType::kMapIterationSucceeded, "mapIterationSucceededEventDetails", details);
       }
     } else {
       ++fp->failed;
       if (!state->distributed) {
-        Emit(parent, EventType::kMapIterationFailed, "", "mapIterationFailedEventDetails", details);
+        Emit(parent, EventType::kMapIterationFailed, "mapIterationFailedEventDetails", details);
       }
       double total = static_cast<double>(fp->items.AsArray().size());
       double failed = static_cast<double>(fp->failed);

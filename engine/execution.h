@@ -239,10 +239,10 @@ class Execution {
   Flow CompleteJsonata(Frame& f, const asl::State& s, const asl::Value& result);
   void MergeVariables(Frame& f, const asl::Value& assigned);
 
-  int64_t Emit(Frame* f, EventType type, const char* state_type, const char* details_key, asl::Value details);
+  int64_t Emit(Frame* f, EventType type, const char* details_key, asl::Value details);
   // `details_json` is the whole details member, e.g. {"stateEnteredEventDetails":{...}};
   // `at` is the event's time.
-  int64_t EmitJson(Frame* f, EventType type, const char* state_type, std::string details_json, Instant at);
+  int64_t EmitJson(Frame* f, EventType type, asl::StateType state_type, std::string details_json, Instant at);
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
   void CancelFrame(Frame& f);

@@ -2,7 +2,9 @@
 
 namespace stepflow::engine {
 
-std::string EventTypeName(EventType type, const char* state_type) {
+namespace {
+
+std::string NameOf(EventType type) {
   switch (type) {
     case EventType::kExecutionStarted: return "ExecutionStarted";
     case EventType::kExecutionSucceeded: return "ExecutionSucceeded";
@@ -10,8 +12,8 @@ std::string EventTypeName(EventType type, const char* state_type) {
     case EventType::kExecutionAborted: return "ExecutionAborted";
     case EventType::kExecutionTimedOut: return "ExecutionTimedOut";
     case EventType::kEvaluationFailed: return "EvaluationFailed";
-    case EventType::kStateEntered: return std::string(state_type) + "StateEntered";
-    case EventType::kStateExited: return std::string(state_type) + "StateExited";
+    case EventType::kStateEntered: return "StateEntered";
+    case EventType::kStateExited: return "StateExited";
     case EventType::kParallelStateStarted: return "ParallelStateStarted";
     case EventType::kParallelStateFailed: return "ParallelStateFailed";
     case EventType::kMapStateStarted: return "MapStateStarted";
@@ -36,6 +38,32 @@ std::string EventTypeName(EventType type, const char* state_type) {
     case EventType::kLambdaFunctionTimedOut: return "LambdaFunctionTimedOut";
   }
   return "Unknown";
+}
+
+constexpr size_t kEventTypes = static_cast<size_t>(EventType::kLambdaFunctionTimedOut) + 1;
+constexpr size_t kStateTypes = static_cast<size_t>(asl::StateType::kMap) + 1;
+
+}  // namespace
+
+const std::string& EventTypeName(EventType type, asl::StateType state_type) {
+  struct Names {
+    std::string plain[kEventTypes];
+    std::string entered[kStateTypes];
+    std::string exited[kStateTypes];
+    Names() {
+      for (size_t t = 0; t < kEventTypes; ++t) plain[t] = NameOf(static_cast<EventType>(t));
+      for (size_t s = 0; s < kStateTypes; ++s) {
+        const char* state = asl::StateTypeName(static_cast<asl::StateType>(s));
+        entered[s] = state + NameOf(EventType::kStateEntered);
+        exited[s] = state + NameOf(EventType::kStateExited);
+      }
+    }
+  };
+  static const Names names;
+  const auto s = static_cast<size_t>(state_type);
+  if (type == EventType::kStateEntered) return names.entered[s];
+  if (type == EventType::kStateExited) return names.exited[s];
+  return names.plain[static_cast<size_t>(type)];
 }
 
 }  // namespace stepflow::engine

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "stepflow/asl/model.h"
+
 namespace stepflow::engine {
 
 // AWS's history event types, as GetExecutionHistory names them.
@@ -38,8 +40,8 @@ enum class EventType {
   kLambdaFunctionTimedOut,
 };
 
-// The event type's name; kStateEntered/kStateExited take the state type name
-// ("Pass" -> "PassStateEntered").
-std::string EventTypeName(EventType type, const char* state_type = "");
+// The event type's name; kStateEntered/kStateExited take the state's type
+// (kPass -> "PassStateEntered"), which the others ignore. Built once.
+const std::string& EventTypeName(EventType type, asl::StateType state_type = asl::StateType::kPass);
 
 }  // namespace stepflow::engine
