@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "stepflow/asl/json.h"
 #include "stepflow/engine/engine.h"
 #include "stepflow/engine/functions_file.h"
+#include "stepflow/storage/sqlite_store.h"
 #include "stepflow/storage/store.h"
 
 namespace stepflow::server {
@@ -272,8 +274,13 @@ int RunServeCommand(int argc, char** argv) {
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");
   });
+  const auto* sqlite = dynamic_cast<const storage::SqliteStore*>(store.get());
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.Render(engine->metrics(), engine->loaded_executions()), "text/plain; version=0.0.4");
+    std::optional<storage::SqliteStats> sqlite_stats;
+    if (sqlite != nullptr) sqlite_stats = sqlite->Stats();
+    res.set_content(metrics.Render(engine->metrics(), engine->loaded_executions(),
+                                   sqlite_stats ? &*sqlite_stats : nullptr),
+                    "text/plain; version=0.0.4");
   });
   // What httplib answers itself (unknown path, oversize or malformed request),
   // in AWS's error shape.

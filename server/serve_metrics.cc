@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "stepflow/engine/engine.h"
+#include "stepflow/storage/sqlite_store.h"
 
 namespace stepflow::server {
 namespace {
@@ -62,7 +63,8 @@ void ServeMetrics::Request(const std::string& action, const std::string& outcome
   ++requests_[{action, outcome}];
 }
 
-std::string ServeMetrics::Render(const engine::EngineMetrics& engine, size_t loaded_executions) const {
+std::string ServeMetrics::Render(const engine::EngineMetrics& engine, size_t loaded_executions,
+                                 const storage::SqliteStats* sqlite) const {
   std::string out;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -96,6 +98,16 @@ std::string ServeMetrics::Render(const engine::EngineMetrics& engine, size_t loa
                   engine.commit_seconds);
   RenderHistogram(&out, "stepflow_storage_commit_batch_size", "Executions' steps per store commit.",
                   engine.commit_batch_size);
+  if (sqlite != nullptr) {
+    Header(&out, "stepflow_sqlite_transactions_total", "counter", "Group commits of the SQLite store.");
+    out += "stepflow_sqlite_transactions_total " + std::to_string(sqlite->transactions_committed) + "\n";
+    // Checkpoints by the writer mean the background thread could not keep the WAL small.
+    Header(&out, "stepflow_sqlite_wal_checkpoints_total", "counter", "WAL checkpoints, by the thread that ran them.");
+    out += "stepflow_sqlite_wal_checkpoints_total{by=\"background\"} " +
+           std::to_string(sqlite->background_checkpoints) + "\n";
+    out += "stepflow_sqlite_wal_checkpoints_total{by=\"writer\"} " + std::to_string(sqlite->writer_checkpoints) +
+           "\n";
+  }
   return out;
 }
 

@@ -9,6 +9,9 @@
 namespace stepflow::engine {
 struct EngineMetrics;
 }
+namespace stepflow::storage {
+struct SqliteStats;
+}
 
 namespace stepflow::server {
 
@@ -22,8 +25,10 @@ class ServeMetrics {
   // One answered API request; `outcome` is "ok" or the error's __type.
   void Request(const std::string& action, const std::string& outcome);
 
-  // The exposition text (version 0.0.4) of these counters and `engine`.
-  std::string Render(const engine::EngineMetrics& engine, size_t loaded_executions) const;
+  // The exposition text (version 0.0.4) of these counters, `engine` and,
+  // when the store is SQLite, `sqlite`.
+  std::string Render(const engine::EngineMetrics& engine, size_t loaded_executions,
+                     const storage::SqliteStats* sqlite) const;
 
  private:
   mutable std::mutex mu_;

@@ -349,6 +349,8 @@ def suite_cli(binary, workdir):
         check('stepflow_executions_finished_total{state_machine="callback",status="FAILED"} 1' in metrics, metrics)
         check(re.search(r"^stepflow_state_transitions_total [1-9]", metrics, re.M), metrics)
         check("stepflow_storage_commit_seconds_bucket" in metrics, metrics)
+        check(re.search(r"^stepflow_sqlite_transactions_total [1-9]", metrics, re.M), metrics)
+        check('stepflow_sqlite_wal_checkpoints_total{by="writer"} 0' in metrics, metrics)
         check(server.get("/healthz")[0] == 200, "healthz")
         check(server.stop() == 0, "exit status 0 after SIGTERM")
     finally:
