@@ -357,6 +357,42 @@ size_t AppendJsonAsString(const Value& value, std::string* out) {
   return writer.text_size();
 }
 
+size_t JsonSize(const Value& value) {
+  switch (value.type()) {
+    case Value::Type::kNull:
+      return 4;
+    case Value::Type::kBool:
+      return value.AsBool() ? 4 : 5;
+    case Value::Type::kInt: {
+      char digits[24];
+      return static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, value.AsInt()).ptr - digits);
+    }
+    case Value::Type::kDouble: {
+      double d = value.AsDouble();
+      if (!std::isfinite(d)) return 4;
+      char digits[32];
+      return static_cast<size_t>(rapidjson::internal::dtoa(d, digits) - digits);
+    }
+    case Value::Type::kString: {
+      const std::string& text = value.AsString();
+      return text.size() + MeasureEscapes(text).once + 2;
+    }
+    case Value::Type::kArray: {
+      const auto& items = value.AsArray();
+      size_t size = 2 + (items.empty() ? 0 : items.size() - 1);
+      for (const Value& item : items) size += JsonSize(item);
+      return size;
+    }
+    case Value::Type::kObject: {
+      const auto& members = value.AsObject();
+      size_t size = 2 + (members.empty() ? 0 : members.size() - 1);
+      for (const auto& [key, member] : members) size += key.size() + MeasureEscapes(key).once + 3 + JsonSize(member);
+      return size;
+    }
+  }
+  return 0;
+}
+
 void AppendJsonString(std::string_view text, std::string* out) {
   EscapeGrowth growth = MeasureEscapes(text);
   const size_t start = out->size();

@@ -40,6 +40,56 @@ Value Str(std::string s) { return Value::String(std::move(s)); }
 
 Value Obj(std::initializer_list<asl::Member> members) { return Value::MakeObject(asl::Object(members)); }
 
+// {"<key>": DETAILS}, written when the store needs it.
+class KeyedDetails final : public storage::DeferredDetails {
+ public:
+  KeyedDetails(const char* key, Value details) : key_(key), details_(std::move(details)) {}
+  void AppendTo(std::string* out) const override {
+    out->push_back('{');
+    asl::AppendJsonString(key_, out);
+    out->push_back(':');
+    asl::AppendJson(details_, out);
+    out->push_back('}');
+  }
+
+ private:
+  const char* key_;  // a literal
+  Value details_;
+};
+
+}  // namespace
+
+const std::string& QuotedPayload::Text() const {
+  std::call_once(written_, [this] {
+    asl::AppendJsonAsString(payload_, &text_);
+    payload_ = Value();  // the text is all anyone reads from now on
+  });
+  return text_;
+}
+
+namespace {
+
+// A state's entered or exited event: its name and its input or output, as
+// JSON text inside a string, as AWS writes them. The hot path of every
+// transition: it holds the payload and writes nothing until a store asks.
+class StateEventDetails final : public storage::DeferredDetails {
+ public:
+  StateEventDetails(bool entered, std::string name, std::shared_ptr<const QuotedPayload> payload)
+      : entered_(entered), name_(std::move(name)), payload_(std::move(payload)) {}
+  void AppendTo(std::string* out) const override {
+    *out += entered_ ? R"({"stateEnteredEventDetails":{"name":)" : R"({"stateExitedEventDetails":{"name":)";
+    asl::AppendJsonString(name_, out);
+    *out += entered_ ? R"(,"input":)" : R"(,"output":)";
+    *out += payload_->Text();
+    *out += entered_ ? R"(,"inputDetails":{"truncated":false}}})" : R"(,"outputDetails":{"truncated":false}}})";
+  }
+
+ private:
+  bool entered_;
+  std::string name_;
+  std::shared_ptr<const QuotedPayload> payload_;
+};
+
 Value PayloadDetails(const char* key, const Value& payload) {
   return Obj({{key, Str(asl::ToJson(payload))}, {std::string(key) + "Details", Obj({{"truncated", Value::Bool(false)}})}});
 }
@@ -193,20 +243,22 @@ void Execution::At(Instant due, std::function<void()> fn) {
 }
 
 int64_t Execution::Emit(Frame* f, EventType type, const char* details_key, Value details) {
-  std::string text;
-  if (details_key != nullptr && !details.is_null()) text = asl::ToJson(Obj({{details_key, std::move(details)}}));
-  return EmitJson(f, type, asl::StateType::kPass, std::move(text), host_.clock->Now());
+  std::shared_ptr<const storage::DeferredDetails> deferred;
+  if (details_key != nullptr && !details.is_null()) {
+    deferred = std::make_shared<KeyedDetails>(details_key, std::move(details));
+  }
+  return EmitEvent(f, type, asl::StateType::kPass, std::move(deferred), host_.clock->Now());
 }
 
-int64_t Execution::EmitJson(Frame* f, EventType type, asl::StateType state_type, std::string details_json,
-                            Instant at) {
+int64_t Execution::EmitEvent(Frame* f, EventType type, asl::StateType state_type,
+                             std::shared_ptr<const storage::DeferredDetails> details, Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
   storage::HistoryEventRecord event;
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
   event.timestamp_ns = at;
   event.type = EventTypeName(type, state_type);
-  event.details_json = std::move(details_json);
+  event.deferred_details = std::move(details);
   pending_.push_back(std::move(event));
   MarkDirty();
   if (f != nullptr) f->last_event_id = pending_.back().id;
@@ -257,21 +309,11 @@ void Execution::Step(const FramePtr& f) {
 }
 
 void Execution::EnterState(Frame& f, const State& s) {
-  if (f.input_quoted.empty()) asl::AppendJsonAsString(f.input, &f.input_quoted);
-  // Written as text: this and the exit event are the hot path of every transition.
-  static constexpr std::string_view kHead = "{\"stateEnteredEventDetails\":{\"name\":";
-  static constexpr std::string_view kTail = ",\"inputDetails\":{\"truncated\":false}}}";
-  std::string details;
-  details.reserve(kHead.size() + s.name.size() + f.input_quoted.size() + kTail.size() + 16);
-  details += kHead;
-  asl::AppendJsonString(s.name, &details);
-  details += ",\"input\":";
-  details += f.input_quoted;
-  details += kTail;
   // $$.State.EnteredTime is the entered event's time.
   f.entered_time = host_.clock->Now();
-  f.entered_event_id =
-      EmitJson(&f, EventType::kStateEntered, s.type, std::move(details), f.entered_time);
+  if (!f.input_text) f.input_text = std::make_shared<QuotedPayload>(f.input);
+  f.entered_event_id = EmitEvent(&f, EventType::kStateEntered, s.type,
+                                 std::make_shared<StateEventDetails>(true, s.name, f.input_text), f.entered_time);
   ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
@@ -486,30 +528,20 @@ Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Va
 }
 
 Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
-  // The next state's input is this output: its entered event reuses the quoted text.
-  // Sized for an output a little larger than the input, as most are about as large.
-  std::string quoted;
-  quoted.reserve(f.input_quoted.size() + f.input_quoted.size() / 4 + 16);
-  if (asl::AppendJsonAsString(output, &quoted) > host_.options->limits.max_payload_bytes) {
+  if (asl::JsonSize(output) > host_.options->limits.max_payload_bytes) {
     return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
-  static constexpr std::string_view kHead = "{\"stateExitedEventDetails\":{\"name\":";
-  static constexpr std::string_view kTail = ",\"outputDetails\":{\"truncated\":false}}}";
-  std::string json;
-  json.reserve(kHead.size() + s.name.size() + quoted.size() + kTail.size() + 16);
-  json += kHead;
-  asl::AppendJsonString(s.name, &json);
-  json += ",\"output\":";
-  json += quoted;
-  json += kTail;
-  EmitJson(&f, EventType::kStateExited, s.type, std::move(json), host_.clock->Now());
+  // The next state's entered event shows the same text: written once for both.
+  auto output_text = std::make_shared<QuotedPayload>(output);
+  EmitEvent(&f, EventType::kStateExited, s.type, std::make_shared<StateEventDetails>(false, s.name, output_text),
+            host_.clock->Now());
   f.phase = Phase::kReady;
   f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));
   f.input = std::move(output);
-  f.input_quoted = std::move(quoted);
+  f.input_text = std::move(output_text);
   f.state_index = next;
   return Flow::kContinue;
 }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -53,6 +54,20 @@ struct ModelCache {
 struct Frame;
 using FramePtr = std::shared_ptr<Frame>;
 
+// A payload's JSON text as it reads inside a JSON string, written once, when
+// first asked for (by a store, on any thread): a state's exited event and the
+// next state's entered event share it.
+class QuotedPayload {
+ public:
+  explicit QuotedPayload(asl::Value payload) : payload_(std::move(payload)) {}
+  const std::string& Text() const;
+
+ private:
+  mutable asl::Value payload_;  // released once written
+  mutable std::once_flag written_;
+  mutable std::string text_;
+};
+
 // Where a frame stands: what a checkpoint records so that a restarted engine
 // can pick it up.
 enum class Phase : uint8_t {
@@ -85,7 +100,7 @@ struct Frame : std::enable_shared_from_this<Frame> {
   const asl::StateMachine* machine = nullptr;
   int state_index = 0;
   asl::Value input;        // the current state's raw input
-  std::string input_quoted;  // `input` as JSON text in a JSON string literal when known, else empty
+  std::shared_ptr<const QuotedPayload> input_text;  // `input` for its entered event, when known
   std::shared_ptr<asl::VariableScope> scope;
   std::function<void(bool ok, const asl::Value& output, const asl::Failure& failure)> on_done;
   bool silent = false;  // a distributed Map's children keep no events in this history
@@ -240,9 +255,10 @@ class Execution {
   void MergeVariables(Frame& f, const asl::Value& assigned);
 
   int64_t Emit(Frame* f, EventType type, const char* details_key, asl::Value details);
-  // `details_json` is the whole details member, e.g. {"stateEnteredEventDetails":{...}};
+  // `details` writes the whole details member, e.g. {"stateEnteredEventDetails":{...}};
   // `at` is the event's time.
-  int64_t EmitJson(Frame* f, EventType type, asl::StateType state_type, std::string details_json, Instant at);
+  int64_t EmitEvent(Frame* f, EventType type, asl::StateType state_type,
+                    std::shared_ptr<const storage::DeferredDetails> details, Instant at);
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
   void CancelFrame(Frame& f);

@@ -125,28 +125,31 @@ class Reader {
 
 }  // namespace
 
-std::string EncodeHistoryChunk(const HistoryEventRecord* begin, const HistoryEventRecord* end) {
-  std::string out;
-  size_t size = 2;
-  for (const HistoryEventRecord* e = begin; e != end; ++e) size += e->type.size() + e->details_json.size() + 72;
-  out.reserve(size);
-  out.push_back('[');
-  for (const HistoryEventRecord* e = begin; e != end; ++e) {
-    if (e != begin) out.push_back(',');
-    out.push_back('[');
-    out += std::to_string(e->id);
-    out.push_back(',');
-    out += std::to_string(e->previous_event_id);
-    out.push_back(',');
-    out += std::to_string(e->timestamp_ns);
-    out.push_back(',');
-    AppendQuoted(e->type, &out);
-    out.push_back(',');
-    out += e->details_json.empty() ? std::string_view("null") : std::string_view(e->details_json);
-    out.push_back(']');
+size_t EncodeHistoryChunk(const HistoryEventRecord* begin, const HistoryEventRecord* end, size_t max_events,
+                          size_t max_bytes, std::string* out) {
+  out->clear();
+  out->push_back('[');
+  const HistoryEventRecord* e = begin;
+  for (; e != end && static_cast<size_t>(e - begin) < max_events && out->size() < max_bytes; ++e) {
+    if (e != begin) out->push_back(',');
+    out->push_back('[');
+    *out += std::to_string(e->id);
+    out->push_back(',');
+    *out += std::to_string(e->previous_event_id);
+    out->push_back(',');
+    *out += std::to_string(e->timestamp_ns);
+    out->push_back(',');
+    AppendQuoted(e->type, out);
+    out->push_back(',');
+    if (e->has_details()) {
+      e->AppendDetails(out);
+    } else {
+      *out += "null";
+    }
+    out->push_back(']');
   }
-  out.push_back(']');
-  return out;
+  out->push_back(']');
+  return static_cast<size_t>(e - begin);
 }
 
 Status DecodeHistoryChunk(std::string_view chunk, int64_t after_event_id, size_t limit, const std::string& where,

@@ -67,7 +67,10 @@ class MemStore : public Store {
     // Ids are contiguous from 1, so the event with id k sits at index k-1.
     const std::vector<HistoryEventRecord>& events = it->second.events;
     size_t begin = after_event_id < 0 ? 0 : std::min(events.size(), static_cast<size_t>(after_event_id));
-    for (size_t i = begin; i < events.size() && out.size() < limit; ++i) out.push_back(events[i]);
+    for (size_t i = begin; i < events.size() && out.size() < limit; ++i) {
+      out.push_back(events[i]);
+      out.back().ResolveDetails();
+    }
     return out;
   }
 

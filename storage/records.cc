@@ -52,6 +52,21 @@ std::optional<TaskTokenStatus> ParseTaskTokenStatus(const std::string& name) {
   return std::nullopt;
 }
 
+void HistoryEventRecord::AppendDetails(std::string* out) const {
+  if (deferred_details != nullptr) {
+    deferred_details->AppendTo(out);
+  } else {
+    *out += details_json;
+  }
+}
+
+void HistoryEventRecord::ResolveDetails() {
+  if (deferred_details == nullptr) return;
+  details_json.clear();
+  deferred_details->AppendTo(&details_json);
+  deferred_details.reset();
+}
+
 Status ValidateAppend(const std::string& execution_arn, int64_t expected_last_event_id,
                       const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update,
                       const AppendRequest* extras) {
@@ -62,6 +77,10 @@ Status ValidateAppend(const std::string& execution_arn, int64_t expected_last_ev
                                      std::to_string(want) + ", got " + std::to_string(events[i].id));
     }
     const std::string& details = events[i].details_json;
+    if (events[i].deferred_details != nullptr && !details.empty()) {
+      return Status::InvalidArgument("event " + std::to_string(want) + " of " + execution_arn +
+                                     " has both details text and deferred details");
+    }
     if (!details.empty() && (details.front() != '{' || details.back() != '}')) {
       return Status::InvalidArgument("details of event " + std::to_string(want) + " of " + execution_arn +
                                      " are not a JSON object");

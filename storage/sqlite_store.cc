@@ -895,14 +895,10 @@ class SqliteStoreImpl : public SqliteStore {
         "INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, events) VALUES (?1, ?2, ?3, ?4)",
         &s);
     if (raw == nullptr) return s;
-    size_t begin = 0;
-    while (begin < events.size()) {
-      size_t end = begin, bytes = 0;
-      while (end < events.size() && end - begin < kChunkEvents && bytes < kChunkBytes) {
-        bytes += events[end].details_json.size() + 64;
-        ++end;
-      }
-      std::string text = EncodeHistoryChunk(events.data() + begin, events.data() + end);
+    std::string text;
+    for (size_t begin = 0, end; begin < events.size(); begin = end) {
+      end = begin + EncodeHistoryChunk(events.data() + begin, events.data() + events.size(), kChunkEvents,
+                                       kChunkBytes, &text);
       Stmt stmt(raw);
       stmt.Bind(1, execution_id);
       stmt.Bind(2, events[begin].id);
@@ -910,7 +906,6 @@ class SqliteStoreImpl : public SqliteStore {
       stmt.Bind(4, text);
       int rc = stmt.Step();
       if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
-      begin = end;
     }
     return Status::OK();
   }

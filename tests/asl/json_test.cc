@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <string>
 
 #include "stepflow/asl/json.h"
@@ -80,6 +81,18 @@ TEST_CASE("JSON strings are escaped as rapidjson's Writer escapes them") {
   CHECK(out == "\"plain\"");
 }
 
+TEST_CASE("JSON sizes are counted as ToJson writes them") {
+  for (const char* text : {"null", "true", "false", "0", "-9223372036854775808", "1e300", "0.1", "-0.25",
+                           R"("")", R"("\u0001\u001f\"\\ é 😀")", "[]", "{}", R"([1,[2,[3,{}]],{"a":[]}])",
+                           R"({"k\"ey\n":{"":null,"x":[true,false,"\t"]},"n":123456789012})"}) {
+    Value v;
+    JsonError e;
+    REQUIRE_MESSAGE(ParseJson(text, &v, &e), std::string(text));
+    CHECK_MESSAGE(JsonSize(v) == ToJson(v).size(), std::string(text));
+  }
+  CHECK(JsonSize(Value::Double(std::numeric_limits<double>::infinity())) == 4);  // written as null
+}
+
 TEST_CASE("JSON quoted in one pass equals the quoted JSON text") {
   for (const char* text : {R"({"id":"run","data":{"i":1,"tag":"a \"q\" \\ b\n\u0002","x":[1.5,-3,null,true]}})",
                            R"("just a \"string\"")", "[]", "{}", "-0.25", R"([{"a":"\\\"\\"}])"}) {
@@ -92,6 +105,7 @@ TEST_CASE("JSON quoted in one pass equals the quoted JSON text") {
     size_t size = AppendJsonAsString(v, &out);
     CHECK(out == "prefix" + expected);
     CHECK(size == ToJson(v).size());
+    CHECK(JsonSize(v) == ToJson(v).size());
     Value back;
     REQUIRE(ParseJson(out.substr(6), &back, &e));
     CHECK(back.AsString() == ToJson(v));

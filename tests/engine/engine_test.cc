@@ -201,3 +201,22 @@ TEST_CASE("Variables assigned in one state are read by later states") {
   CHECK(result.status == ExecutionStatus::kSucceeded);
   CHECK(*result.output == Json(R"j({"text":"hello ada"})j"));
 }
+
+TEST_CASE("A state output over the payload limit fails with States.DataLimitExceeded; one at the limit passes") {
+  // Output {"s":"<n x's>","t":"<n x's>"}: 2n + 15 bytes, from an input of n + 8.
+  const std::string definition = R"j({"StartAt":"P","States":{
+      "P":{"Type":"Pass","Parameters":{"s.$":"$.s","t.$":"$.s"},"End":true}}})j";
+  auto input = [](size_t n) { return R"({"s":")" + std::string(n, 'x') + R"("})"; };
+  EngineOptions options;
+  options.limits.max_payload_bytes = 101;
+  Harness at_limit(options);
+  ExecutionResult ok = at_limit.Run(definition, input(43));
+  CHECK(ok.status == ExecutionStatus::kSucceeded);
+  CHECK(stepflow::asl::ToJson(*ok.output).size() == 101);
+
+  Harness over(options);
+  ExecutionResult failed = over.Run(definition, input(44));
+  CHECK(failed.status == ExecutionStatus::kFailed);
+  CHECK(*failed.error == "States.DataLimitExceeded");
+  CHECK(over.EventTypes() == std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "ExecutionFailed"});
+}

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <future>
@@ -180,6 +181,57 @@ TEST_CASE_TEMPLATE("events read back byte for byte, in pages across many appends
       }
     }
   }
+}
+
+// Details the store writes only when it needs their text, as the engine hands them over.
+class CountingDetails final : public DeferredDetails {
+ public:
+  explicit CountingDetails(std::string text) : text_(std::move(text)) {}
+  void AppendTo(std::string* out) const override {
+    ++writes_;
+    *out += text_;
+  }
+  int writes() const { return writes_.load(); }
+
+ private:
+  std::string text_;
+  mutable std::atomic<int> writes_{0};
+};
+
+TEST_CASE_TEMPLATE("deferred event details read back as the text they write, mixed with text details", Kind,
+                   STORE_KINDS) {
+  TempDir dir;
+  auto store = Kind::Make(dir);
+  ExecutionRecord r = MakeExecution("M", "e1");
+  REQUIRE(store->CreateExecution(r).ok());
+  // 150 events of ~1 KB: the SQLite store cuts them into chunks by size.
+  std::vector<HistoryEventRecord> events = MakeEvents(1, 150);
+  std::vector<std::string> texts;
+  std::vector<std::shared_ptr<const CountingDetails>> deferred;
+  for (HistoryEventRecord& e : events) {
+    texts.push_back(R"({"stateEnteredEventDetails":{"name":"S)" + std::to_string(e.id) + R"(","input":")" +
+                    std::string(1000, 'x') + R"("}})");
+    if (e.id % 3 == 0) {
+      e.details_json = texts.back();
+    } else {
+      e.details_json.clear();
+      deferred.push_back(std::make_shared<const CountingDetails>(texts.back()));
+      e.deferred_details = deferred.back();
+    }
+  }
+  REQUIRE(store->AppendEvents(r.arn, 0, events, nullptr).ok());
+  auto got = store->GetHistory(r.arn, 0, SIZE_MAX);
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == events.size());
+  for (size_t i = 0; i < got->size(); ++i) {
+    CHECK((*got)[i].details_json == texts[i]);
+    CHECK((*got)[i].deferred_details == nullptr);
+  }
+  for (const auto& d : deferred) CHECK(d->writes() >= 1);
+
+  std::vector<HistoryEventRecord> both = MakeEvents(151, 1);
+  both[0].deferred_details = std::make_shared<const CountingDetails>("{}");
+  CHECK(store->AppendEvents(r.arn, 150, both, nullptr).IsInvalidArgument());
 }
 
 TEST_CASE_TEMPLATE("event details that are not a JSON object are refused", Kind, STORE_KINDS) {

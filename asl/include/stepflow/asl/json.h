@@ -35,6 +35,8 @@ void AppendJsonString(std::string_view text, std::string* out);
 // AppendJsonString(ToJson(value), out) would, in one pass. Returns the size of
 // that JSON text (not of what was appended).
 size_t AppendJsonAsString(const Value& value, std::string* out);
+// The size of ToJson(value), counted without writing it.
+size_t JsonSize(const Value& value);
 // Indented JSON text for people.
 std::string ToPrettyJson(const Value& value);
 

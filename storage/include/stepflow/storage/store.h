@@ -33,12 +33,31 @@ struct ExecutionRecord {
   int64_t state_machine_revision = 0;  // the revision it runs; 0 when not recorded
 };
 
+// Writes an event's details when a store needs their text, on whichever
+// thread it commits or reads: the engine hands over its immutable payloads
+// rather than serialising every event on its own thread, and an in-memory
+// history no one reads is never serialised. Must be callable from any thread.
+class DeferredDetails {
+ public:
+  virtual ~DeferredDetails() = default;
+  // Appends the details: one JSON object.
+  virtual void AppendTo(std::string* out) const = 0;
+};
+
 struct HistoryEventRecord {
   int64_t id = 0;  // 1-based, contiguous per execution
   int64_t previous_event_id = 0;
   int64_t timestamp_ns = 0;
   std::string type;          // "PassStateEntered"
   std::string details_json;  // the "<type>EventDetails" object, or empty
+  // When set, details_json is empty and this writes the details.
+  std::shared_ptr<const DeferredDetails> deferred_details;
+
+  bool has_details() const { return deferred_details != nullptr || !details_json.empty(); }
+  // Appends the details' text, written now if deferred.
+  void AppendDetails(std::string* out) const;
+  // Writes deferred details into details_json, as a reader expects them.
+  void ResolveDetails();
 };
 
 // One revision of a state machine. CreateStateMachine makes revision 1,
