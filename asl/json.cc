@@ -181,6 +181,24 @@ struct EscapeGrowth {
   size_t twice = 0;
 };
 
+// The bytes each byte adds when escaped once (JsonSize's count, without branches).
+constexpr std::array<uint8_t, 256> MakeEscapeGrowthOnce() {
+  std::array<uint8_t, 256> growth{};
+  for (int c = 0; c < 256; ++c) {
+    char letter = kEscapeLetters[c];
+    growth[c] = letter == 0 ? 0 : letter == 'u' ? 5 : 1;
+  }
+  return growth;
+}
+constexpr std::array<uint8_t, 256> kEscapeGrowthOnce = MakeEscapeGrowthOnce();
+
+// The size of `text` as a quoted JSON string.
+size_t QuotedSize(std::string_view text) {
+  size_t size = text.size() + 2;
+  for (unsigned char c : text) size += kEscapeGrowthOnce[c];
+  return size;
+}
+
 EscapeGrowth MeasureEscapes(std::string_view text) {
   EscapeGrowth growth;
   for (unsigned char c : text) {
@@ -373,10 +391,8 @@ size_t JsonSize(const Value& value) {
       char digits[32];
       return static_cast<size_t>(rapidjson::internal::dtoa(d, digits) - digits);
     }
-    case Value::Type::kString: {
-      const std::string& text = value.AsString();
-      return text.size() + MeasureEscapes(text).once + 2;
-    }
+    case Value::Type::kString:
+      return QuotedSize(value.AsString());
     case Value::Type::kArray: {
       const auto& items = value.AsArray();
       size_t size = 2 + (items.empty() ? 0 : items.size() - 1);
@@ -386,7 +402,7 @@ size_t JsonSize(const Value& value) {
     case Value::Type::kObject: {
       const auto& members = value.AsObject();
       size_t size = 2 + (members.empty() ? 0 : members.size() - 1);
-      for (const auto& [key, member] : members) size += key.size() + MeasureEscapes(key).once + 3 + JsonSize(member);
+      for (const auto& [key, member] : members) size += QuotedSize(key) + 1 + JsonSize(member);
       return size;
     }
   }

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <deque>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -65,7 +66,7 @@ class MemStore : public Store {
     if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     std::vector<HistoryEventRecord> out;
     // Ids are contiguous from 1, so the event with id k sits at index k-1.
-    const std::vector<HistoryEventRecord>& events = it->second.events;
+    const std::deque<HistoryEventRecord>& events = it->second.events;
     size_t begin = after_event_id < 0 ? 0 : std::min(events.size(), static_cast<size_t>(after_event_id));
     for (size_t i = begin; i < events.size() && out.size() < limit; ++i) {
       out.push_back(events[i]);
@@ -229,7 +230,7 @@ class MemStore : public Store {
  private:
   struct Entry {
     ExecutionRecord record;
-    std::vector<HistoryEventRecord> events;
+    std::deque<HistoryEventRecord> events;  // grows without moving what it holds
     std::map<std::string, int64_t> timer_due;  // timer id -> due time, to find it in timers_
     std::string checkpoint;
   };
