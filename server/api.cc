@@ -843,8 +843,17 @@ std::string StateMachineArn(const ApiOptions& options, std::string_view name) {
 }
 
 std::string StateMachineNameOfExecution(std::string_view execution_arn) {
-  std::vector<std::string> p = Split(execution_arn, ':');
-  return p.size() >= 8 ? p[6] : std::string();
+  // arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME; counted, not split:
+  // it runs for every start and every finish.
+  size_t start = 0;
+  for (int colons = 0; colons < 6; ++colons) {
+    start = execution_arn.find(':', start);
+    if (start == std::string_view::npos) return std::string();
+    ++start;
+  }
+  size_t end = execution_arn.find(':', start);
+  if (end == std::string_view::npos) return std::string();
+  return std::string(execution_arn.substr(start, end - start));
 }
 
 Api::Api(engine::Engine* engine, ApiOptions options, ServeMetrics* metrics)

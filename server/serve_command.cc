@@ -226,7 +226,9 @@ int RunServeCommand(int argc, char** argv) {
   engine->OnExecutionFinished([&metrics, &log](const std::string& arn, const engine::ExecutionResult& result) {
     std::string status = storage::ExecutionStatusName(result.status);
     metrics.ExecutionFinished(StateMachineNameOfExecution(arn), status);
-    log.Write(spdlog::level::debug, "execution finished", Field{"execution_arn", arn}, Field{"status", status});
+    if (spdlog::should_log(spdlog::level::debug)) {
+      log.Write(spdlog::level::debug, "execution finished", Field{"execution_arn", arn}, Field{"status", status});
+    }
   });
   if (Status s = engine->RunInBackground(); !s.ok()) {
     log.Write(spdlog::level::err, "cannot start the engine", Field{"error", s.ToString()});
@@ -264,12 +266,13 @@ int RunServeCommand(int argc, char** argv) {
       response = api.Handle({req.get_header_value("X-Amz-Target"), req.get_header_value("Content-Type"), req.body});
     }
     SetAwsResponse(res, response);
+    auto level = response.status >= 500 ? spdlog::level::warn : spdlog::level::debug;
+    if (!spdlog::should_log(level)) return;  // and build no fields for a line not written
     auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-    log.Write(response.status >= 500 ? spdlog::level::warn : spdlog::level::debug, "request",
-              Field{"target", req.get_header_value("X-Amz-Target")}, Field{"status", std::to_string(response.status)},
-              Field{"error", response.error_type}, Field{"micros", std::to_string(micros)},
-              Field{"remote", req.remote_addr});
+    log.Write(level, "request", Field{"target", req.get_header_value("X-Amz-Target")},
+              Field{"status", std::to_string(response.status)}, Field{"error", response.error_type},
+              Field{"micros", std::to_string(micros)}, Field{"remote", req.remote_addr});
   });
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");

@@ -83,6 +83,13 @@ struct Fixture {
   std::unique_ptr<Api> api;
 };
 
+TEST_CASE("The state machine's name is read from an execution ARN, and from nothing else") {
+  CHECK(StateMachineNameOfExecution("arn:aws:states:us-east-1:123456789012:execution:orders:e-1") == "orders");
+  CHECK(StateMachineNameOfExecution("arn:aws:states:us-east-1:123456789012:execution:orders:e-1:f00d") == "orders");
+  CHECK(StateMachineNameOfExecution("arn:aws:states:us-east-1:123456789012:stateMachine:orders").empty());
+  CHECK(StateMachineNameOfExecution("").empty());
+}
+
 TEST_CASE("Malformed requests get AWS's error types") {
   Fixture f;
   CHECK(f.api->Handle({"AWSStepFunctions.Frobnicate", "application/x-amz-json-1.0", "{}"}).error_type ==
