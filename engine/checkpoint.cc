@@ -41,10 +41,10 @@ Value IntArray(const std::vector<int64_t>& xs) {
 
 }  // namespace
 
-std::string Execution::Checkpoint() const {
+Value Execution::Checkpoint() const {
   asl::Object top{{"v", Int(kCheckpointVersion)}, {"next", Int(next_event_id_)}, {"tmo", Int(timeout_due_)}};
   if (root_) top.emplace_back("root", SaveFrame(*root_));
-  return asl::ToJson(Value::MakeObject(std::move(top)));
+  return Value::MakeObject(std::move(top));
 }
 
 Value Execution::SaveFrame(const Frame& f) const {

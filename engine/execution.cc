@@ -40,8 +40,18 @@ Value Str(std::string s) { return Value::String(std::move(s)); }
 
 Value Obj(std::initializer_list<asl::Member> members) { return Value::MakeObject(asl::Object(members)); }
 
+// A value's JSON text, written when the store needs it.
+class ValueJson final : public storage::DeferredJson {
+ public:
+  explicit ValueJson(Value value) : value_(std::move(value)) {}
+  void AppendTo(std::string* out) const override { asl::AppendJson(value_, out); }
+
+ private:
+  Value value_;
+};
+
 // {"<key>": DETAILS}, written when the store needs it.
-class KeyedDetails final : public storage::DeferredDetails {
+class KeyedDetails final : public storage::DeferredJson {
  public:
   KeyedDetails(const char* key, Value details) : key_(key), details_(std::move(details)) {}
   void AppendTo(std::string* out) const override {
@@ -72,7 +82,7 @@ namespace {
 // A state's entered or exited event: its name and its input or output, as
 // JSON text inside a string, as AWS writes them. The hot path of every
 // transition: it holds the payload and writes nothing until a store asks.
-class StateEventDetails final : public storage::DeferredDetails {
+class StateEventDetails final : public storage::DeferredJson {
  public:
   StateEventDetails(bool entered, std::string name, std::shared_ptr<const QuotedPayload> payload)
       : entered_(entered), name_(std::move(name)), payload_(std::move(payload)) {}
@@ -199,7 +209,13 @@ std::optional<Execution::Commit> Execution::TakeCommit() {
   if (row_dirty_) r.update = record_;
   r.put_task_tokens = std::move(pending_tokens_);
   pending_tokens_.clear();
-  if (!r.events.empty() || state_dirty_) r.checkpoint = finished() ? std::string() : Checkpoint();
+  if (!r.events.empty() || state_dirty_) {
+    if (finished()) {
+      r.checkpoint = std::string();  // nothing to resume
+    } else {
+      r.deferred_checkpoint = std::make_shared<ValueJson>(Checkpoint());
+    }
+  }
   commit.effects = std::move(effects_);
   effects_.clear();
   flushed_event_id_ = next_event_id_ - 1;
@@ -243,7 +259,7 @@ void Execution::At(Instant due, std::function<void()> fn) {
 }
 
 int64_t Execution::Emit(Frame* f, EventType type, const char* details_key, Value details) {
-  std::shared_ptr<const storage::DeferredDetails> deferred;
+  std::shared_ptr<const storage::DeferredJson> deferred;
   if (details_key != nullptr && !details.is_null()) {
     deferred = std::make_shared<KeyedDetails>(details_key, std::move(details));
   }
@@ -251,7 +267,7 @@ int64_t Execution::Emit(Frame* f, EventType type, const char* details_key, Value
 }
 
 int64_t Execution::EmitEvent(Frame* f, EventType type, asl::StateType state_type,
-                             std::shared_ptr<const storage::DeferredDetails> details, Instant at) {
+                             std::shared_ptr<const storage::DeferredJson> details, Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
   storage::HistoryEventRecord event;
   event.id = next_event_id_++;

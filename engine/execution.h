@@ -258,7 +258,7 @@ class Execution {
   // `details` writes the whole details member, e.g. {"stateEnteredEventDetails":{...}};
   // `at` is the event's time.
   int64_t EmitEvent(Frame* f, EventType type, asl::StateType state_type,
-                    std::shared_ptr<const storage::DeferredDetails> details, Instant at);
+                    std::shared_ptr<const storage::DeferredJson> details, Instant at);
   void FinishExecution(storage::ExecutionStatus status, std::optional<asl::Value> output,
                        std::optional<std::string> error, std::optional<std::string> cause, EventType type);
   void CancelFrame(Frame& f);
@@ -266,7 +266,7 @@ class Execution {
   void WatchRoot();
 
   // Checkpoints (checkpoint.cc).
-  std::string Checkpoint() const;
+  asl::Value Checkpoint() const;  // what Resume reads back, as JSON
   asl::Value SaveFrame(const Frame& f) const;
   StatusOr<FramePtr> LoadFrame(const asl::Value& v, const asl::StateMachine* machine, Frame* parent);
   // Re-arms what a loaded frame was waiting for.

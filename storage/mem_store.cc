@@ -56,7 +56,12 @@ class MemStore : public Store {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = executions_.find(execution_arn);
     if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
-    return it->second.checkpoint;
+    Entry& entry = it->second;
+    if (entry.deferred_checkpoint != nullptr) {
+      entry.deferred_checkpoint->AppendTo(&entry.checkpoint);
+      entry.deferred_checkpoint.reset();
+    }
+    return entry.checkpoint;
   }
 
   StatusOr<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn, int64_t after_event_id,
@@ -233,6 +238,7 @@ class MemStore : public Store {
     std::deque<HistoryEventRecord> events;  // grows without moving what it holds
     std::map<std::string, int64_t> timer_due;  // timer id -> due time, to find it in timers_
     std::string checkpoint;
+    std::shared_ptr<const DeferredJson> deferred_checkpoint;  // when set, written into checkpoint when read
   };
   using TimerKey = std::tuple<int64_t, std::string, std::string>;  // due, execution, timer id
 
@@ -262,7 +268,13 @@ class MemStore : public Store {
       if (update->status != ExecutionStatus::kRunning) ForgetIfDeleted(update->state_machine_arn);
     }
     if (extras == nullptr) return Status::OK();
-    if (extras->checkpoint) entry.checkpoint = *extras->checkpoint;
+    if (extras->checkpoint) {
+      entry.checkpoint = *extras->checkpoint;
+      entry.deferred_checkpoint.reset();
+    } else if (extras->deferred_checkpoint != nullptr) {
+      entry.checkpoint.clear();
+      entry.deferred_checkpoint = extras->deferred_checkpoint;
+    }
     for (const std::string& id : extras->delete_timer_ids) {
       auto t = entry.timer_due.find(id);
       if (t == entry.timer_due.end()) continue;

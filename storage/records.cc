@@ -90,6 +90,9 @@ Status ValidateAppend(const std::string& execution_arn, int64_t expected_last_ev
     return Status::InvalidArgument("row update for " + update->arn + " appended to " + execution_arn);
   }
   if (extras != nullptr) {
+    if (extras->checkpoint && extras->deferred_checkpoint != nullptr) {
+      return Status::InvalidArgument("append to " + execution_arn + " has both a checkpoint and a deferred one");
+    }
     if (extras->create && extras->create->arn != execution_arn) {
       return Status::InvalidArgument("creation of " + extras->create->arn + " appended to " + execution_arn);
     }

@@ -916,6 +916,11 @@ class SqliteStoreImpl : public SqliteStore {
     Status s;
     const int64_t last_event_id = events.empty() ? expected_last_event_id : events.back().id;
     const std::string* checkpoint = extras != nullptr && extras->checkpoint ? &*extras->checkpoint : nullptr;
+    std::string deferred_checkpoint;
+    if (extras != nullptr && extras->deferred_checkpoint != nullptr) {
+      extras->deferred_checkpoint->AppendTo(&deferred_checkpoint);
+      checkpoint = &deferred_checkpoint;
+    }
     int64_t execution_id = 0;
     const bool create = extras != nullptr && extras->create;
     if (create) {

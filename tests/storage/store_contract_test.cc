@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -184,7 +185,7 @@ TEST_CASE_TEMPLATE("events read back byte for byte, in pages across many appends
 }
 
 // Details the store writes only when it needs their text, as the engine hands them over.
-class CountingDetails final : public DeferredDetails {
+class CountingDetails final : public DeferredJson {
  public:
   explicit CountingDetails(std::string text) : text_(std::move(text)) {}
   void AppendTo(std::string* out) const override {
@@ -232,6 +233,39 @@ TEST_CASE_TEMPLATE("deferred event details read back as the text they write, mix
   std::vector<HistoryEventRecord> both = MakeEvents(151, 1);
   both[0].deferred_details = std::make_shared<const CountingDetails>("{}");
   CHECK(store->AppendEvents(r.arn, 150, both, nullptr).IsInvalidArgument());
+}
+
+TEST_CASE_TEMPLATE("a checkpoint, given as text or deferred, replaces the last one; an empty one clears it", Kind,
+                   STORE_KINDS) {
+  TempDir dir;
+  auto store = Kind::Make(dir);
+  ExecutionRecord r = MakeExecution("M", "e1");
+  REQUIRE(store->CreateExecution(r).ok());
+  int64_t last = 0;
+  auto append = [&](std::optional<std::string> text, std::shared_ptr<const DeferredJson> deferred) {
+    AppendRequest a;
+    a.execution_arn = r.arn;
+    a.expected_last_event_id = last;
+    a.events = MakeEvents(last + 1, 1);
+    a.checkpoint = std::move(text);
+    a.deferred_checkpoint = std::move(deferred);
+    Status s = store->Append(a);
+    if (s.ok()) ++last;
+    return s;
+  };
+  auto deferred = std::make_shared<const CountingDetails>(R"({"v":2,"root":{"s":1}})");
+  REQUIRE(append(std::nullopt, deferred).ok());
+  CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":1}})");
+  CHECK(deferred->writes() == 1);
+  REQUIRE(append(std::nullopt, nullptr).ok());  // none given: the last one stays
+  CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":1}})");
+  REQUIRE(append(std::string(R"({"v":2,"root":{"s":2}})"), nullptr).ok());
+  CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":2}})");
+  REQUIRE(append(std::nullopt, std::make_shared<const CountingDetails>(R"({"v":2,"root":{"s":3}})")).ok());
+  CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":3}})");
+  REQUIRE(append(std::string(), nullptr).ok());
+  CHECK(store->GetCheckpoint(r.arn)->empty());
+  CHECK(append(std::string("{}"), std::make_shared<const CountingDetails>("{}")).IsInvalidArgument());
 }
 
 TEST_CASE_TEMPLATE("event details that are not a JSON object are refused", Kind, STORE_KINDS) {

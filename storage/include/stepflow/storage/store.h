@@ -33,14 +33,14 @@ struct ExecutionRecord {
   int64_t state_machine_revision = 0;  // the revision it runs; 0 when not recorded
 };
 
-// Writes an event's details when a store needs their text, on whichever
-// thread it commits or reads: the engine hands over its immutable payloads
-// rather than serialising every event on its own thread, and an in-memory
-// history no one reads is never serialised. Must be callable from any thread.
-class DeferredDetails {
+// Writes JSON text (event details, a checkpoint) when a store needs it, on
+// whichever thread it commits or reads: the engine hands over its immutable
+// values rather than serialising them on its own thread, and what an in-memory
+// store never gives back is never written. Must be callable from any thread.
+class DeferredJson {
  public:
-  virtual ~DeferredDetails() = default;
-  // Appends the details: one JSON object.
+  virtual ~DeferredJson() = default;
+  // Appends the text: one JSON object.
   virtual void AppendTo(std::string* out) const = 0;
 };
 
@@ -51,7 +51,7 @@ struct HistoryEventRecord {
   std::string type;          // "PassStateEntered"
   std::string details_json;  // the "<type>EventDetails" object, or empty
   // When set, details_json is empty and this writes the details.
-  std::shared_ptr<const DeferredDetails> deferred_details;
+  std::shared_ptr<const DeferredJson> deferred_details;
 
   bool has_details() const { return deferred_details != nullptr || !details_json.empty(); }
   // Appends the details' text, written now if deferred.
@@ -122,6 +122,8 @@ struct AppendRequest {
   // The engine's state of the execution after this step (what a restarted
   // engine resumes from), opaque to storage; replaces the previous one when given.
   std::optional<std::string> checkpoint;
+  // The same, written when the store needs it; at most one of the two is given.
+  std::shared_ptr<const DeferredJson> deferred_checkpoint;
 };
 
 // One page of a listing. `next_page_token` is empty on the last page; pass it
