@@ -184,10 +184,10 @@ TEST_CASE_TEMPLATE("events read back byte for byte, in pages across many appends
   }
 }
 
-// Details the store writes only when it needs their text, as the engine hands them over.
-class CountingDetails final : public DeferredJson {
+// JSON the store writes only when it needs the text, as the engine hands it over.
+class CountingJson final : public DeferredJson {
  public:
-  explicit CountingDetails(std::string text) : text_(std::move(text)) {}
+  explicit CountingJson(std::string text) : text_(std::move(text)) {}
   void AppendTo(std::string* out) const override {
     ++writes_;
     *out += text_;
@@ -208,7 +208,7 @@ TEST_CASE_TEMPLATE("deferred event details read back as the text they write, mix
   // 150 events of ~1 KB: the SQLite store cuts them into chunks by size.
   std::vector<HistoryEventRecord> events = MakeEvents(1, 150);
   std::vector<std::string> texts;
-  std::vector<std::shared_ptr<const CountingDetails>> deferred;
+  std::vector<std::shared_ptr<const CountingJson>> deferred;
   for (HistoryEventRecord& e : events) {
     texts.push_back(R"({"stateEnteredEventDetails":{"name":"S)" + std::to_string(e.id) + R"(","input":")" +
                     std::string(1000, 'x') + R"("}})");
@@ -216,7 +216,7 @@ TEST_CASE_TEMPLATE("deferred event details read back as the text they write, mix
       e.details_json = texts.back();
     } else {
       e.details_json.clear();
-      deferred.push_back(std::make_shared<const CountingDetails>(texts.back()));
+      deferred.push_back(std::make_shared<const CountingJson>(texts.back()));
       e.deferred_details = deferred.back();
     }
   }
@@ -231,7 +231,7 @@ TEST_CASE_TEMPLATE("deferred event details read back as the text they write, mix
   for (const auto& d : deferred) CHECK(d->writes() >= 1);
 
   std::vector<HistoryEventRecord> both = MakeEvents(151, 1);
-  both[0].deferred_details = std::make_shared<const CountingDetails>("{}");
+  both[0].deferred_details = std::make_shared<const CountingJson>("{}");
   CHECK(store->AppendEvents(r.arn, 150, both, nullptr).IsInvalidArgument());
 }
 
@@ -253,7 +253,7 @@ TEST_CASE_TEMPLATE("a checkpoint, given as text or deferred, replaces the last o
     if (s.ok()) ++last;
     return s;
   };
-  auto deferred = std::make_shared<const CountingDetails>(R"({"v":2,"root":{"s":1}})");
+  auto deferred = std::make_shared<const CountingJson>(R"({"v":2,"root":{"s":1}})");
   REQUIRE(append(std::nullopt, deferred).ok());
   CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":1}})");
   CHECK(deferred->writes() == 1);
@@ -261,11 +261,11 @@ TEST_CASE_TEMPLATE("a checkpoint, given as text or deferred, replaces the last o
   CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":1}})");
   REQUIRE(append(std::string(R"({"v":2,"root":{"s":2}})"), nullptr).ok());
   CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":2}})");
-  REQUIRE(append(std::nullopt, std::make_shared<const CountingDetails>(R"({"v":2,"root":{"s":3}})")).ok());
+  REQUIRE(append(std::nullopt, std::make_shared<const CountingJson>(R"({"v":2,"root":{"s":3}})")).ok());
   CHECK(*store->GetCheckpoint(r.arn) == R"({"v":2,"root":{"s":3}})");
   REQUIRE(append(std::string(), nullptr).ok());
   CHECK(store->GetCheckpoint(r.arn)->empty());
-  CHECK(append(std::string("{}"), std::make_shared<const CountingDetails>("{}")).IsInvalidArgument());
+  CHECK(append(std::string("{}"), std::make_shared<const CountingJson>("{}")).IsInvalidArgument());
 }
 
 TEST_CASE_TEMPLATE("event details that are not a JSON object are refused", Kind, STORE_KINDS) {
