@@ -67,18 +67,6 @@ class KeyedDetails final : public storage::DeferredJson {
   Value details_;
 };
 
-}  // namespace
-
-const std::string& QuotedPayload::Text() const {
-  std::call_once(written_, [this] {
-    asl::AppendJsonAsString(payload_, &text_);
-    payload_ = Value();  // the text is all anyone reads from now on
-  });
-  return text_;
-}
-
-namespace {
-
 // A state's entered or exited event: its name and its input or output, as
 // JSON text inside a string, as AWS writes them. The hot path of every
 // transition: it holds the payload and writes nothing until a store asks.
@@ -118,6 +106,14 @@ bool ErrorMatches(const std::vector<std::string>& names, const std::string& erro
 bool IsTerminalError(const std::string& error) { return error == errors::kRuntime; }
 
 }  // namespace
+
+const std::string& QuotedPayload::Text() const {
+  std::call_once(written_, [this] {
+    asl::AppendJsonAsString(payload_, &text_);
+    payload_ = Value();  // the text is all anyone reads from now on
+  });
+  return text_;
+}
 
 Execution::Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine,
                      std::shared_ptr<ModelCache> cache, storage::ExecutionRecord record, Value input,
