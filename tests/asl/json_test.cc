@@ -48,6 +48,32 @@ TEST_CASE("JSON nested 100,000 levels deep is rejected, not a crash") {
   CHECK(e.message.find("Nesting deeper than 1000") != std::string::npos);
 }
 
+TEST_CASE("JSON nested deeper than the recursive parser goes parses under a higher depth limit") {
+  JsonLimits limits;
+  limits.max_depth = 100000;
+  std::string deep = std::string(50000, '[') + "7" + std::string(50000, ']');
+  Value v;
+  JsonError e;
+  REQUIRE(ParseJson(deep, &v, &e, limits));
+  const Value* inner = &v;
+  for (int depth = 0; depth < 50000; ++depth) {
+    REQUIRE(inner->is_array());
+    REQUIRE(inner->AsArray().size() == 1);
+    inner = &inner->AsArray()[0];
+  }
+  CHECK(inner->AsInt() == 7);
+  CHECK_FALSE(ParseJson("[\"\xff\"]", &v, &e, limits));  // and still validates its encoding
+}
+
+TEST_CASE("JSON with valid UTF-8 beyond ASCII keeps its bytes") {
+  Value v;
+  JsonError e;
+  REQUIRE(ParseJson("{\"caf\xc3\xa9\": [\"\xf0\x9f\x99\x82\", 1]}", &v, &e));
+  const Value* item = v.Find("caf\xc3\xa9");
+  REQUIRE(item != nullptr);
+  CHECK(item->AsArray()[0].AsString() == "\xf0\x9f\x99\x82");
+}
+
 TEST_CASE("JSON with invalid UTF-8 is rejected") {
   Value v;
   JsonError e;
