@@ -22,9 +22,8 @@ namespace {
 // Builds a Value from SAX events on flat stacks: no recursion, so any nesting
 // is safe to read until the depth limit stops it, and no allocation per open
 // container but the finished container's own.
-class Builder
-    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
-public:
+class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
+ public:
   explicit Builder(size_t max_depth) : max_depth_(max_depth) {}
 
   bool Null() { return Add(Value()); }
@@ -33,23 +32,19 @@ public:
   bool Uint(unsigned u) { return Add(Value::Int(u)); }
   bool Int64(int64_t i) { return Add(Value::Int(i)); }
   bool Uint64(uint64_t u) {
-    if (u <= static_cast<uint64_t>(INT64_MAX))
-      return Add(Value::Int(static_cast<int64_t>(u)));
+    if (u <= static_cast<uint64_t>(INT64_MAX)) return Add(Value::Int(static_cast<int64_t>(u)));
     return Add(Value::Double(static_cast<double>(u)));
   }
   bool Double(double d) { return Add(Value::Double(d)); }
-  bool String(const char *s, rapidjson::SizeType len, bool) {
-    return Add(Value::String(std::string(s, len)));
-  }
-  bool Key(const char *s, rapidjson::SizeType len, bool) {
+  bool String(const char* s, rapidjson::SizeType len, bool) { return Add(Value::String(std::string(s, len))); }
+  bool Key(const char* s, rapidjson::SizeType len, bool) {
     members_.emplace_back(std::string(s, len), Value());
     return true;
   }
   bool StartObject() { return Open(true); }
   bool EndObject(rapidjson::SizeType count) {
     auto first = members_.end() - count;
-    Object members(std::make_move_iterator(first),
-                   std::make_move_iterator(members_.end()));
+    Object members(std::make_move_iterator(first), std::make_move_iterator(members_.end()));
     members_.erase(first, members_.end());
     open_.pop_back();
     return Add(Value::MakeObject(std::move(members)));
@@ -57,8 +52,7 @@ public:
   bool StartArray() { return Open(false); }
   bool EndArray(rapidjson::SizeType count) {
     auto first = items_.end() - count;
-    Array items(std::make_move_iterator(first),
-                std::make_move_iterator(items_.end()));
+    Array items(std::make_move_iterator(first), std::make_move_iterator(items_.end()));
     items_.erase(first, items_.end());
     open_.pop_back();
     return Add(Value::MakeArray(std::move(items)));
@@ -67,14 +61,13 @@ public:
   bool too_deep() const { return too_deep_; }
   Value Take() { return std::move(root_); }
 
-private:
+ private:
   bool Open(bool is_object) {
     if (open_.size() >= max_depth_) {
       too_deep_ = true;
       return false;
     }
-    if (open_.empty()) { // the first container: room for a small document's
-                         // members and items at once
+    if (open_.empty()) {  // the first container: room for a small document's members or items at once
       open_.reserve(8);
       if (is_object) {
         members_.reserve(16);
@@ -100,11 +93,9 @@ private:
 
   size_t max_depth_;
   bool too_deep_ = false;
-  std::vector<bool>
-      open_; // per open container, innermost last: whether it is an object
-  std::vector<Member>
-      members_;              // the open objects' members so far, innermost last
-  std::vector<Value> items_; // the open arrays' items so far, innermost last
+  std::vector<bool> open_;       // per open container, innermost last: whether it is an object
+  std::vector<Member> members_;  // the open objects' members so far, innermost last
+  std::vector<Value> items_;     // the open arrays' items so far, innermost last
   Value root_;
 };
 
@@ -113,63 +104,58 @@ private:
 constexpr size_t kMaxRecursionDepth = 1000;
 
 bool IsAscii(std::string_view text) {
-  const char *p = text.data();
-  const char *end = p + text.size();
+  const char* p = text.data();
+  const char* end = p + text.size();
   uint64_t high = 0;
   for (; end - p >= 8; p += 8) {
     uint64_t word;
     std::memcpy(&word, p, 8);
     high |= word;
   }
-  for (; p < end; ++p)
-    high |= static_cast<unsigned char>(*p);
+  for (; p < end; ++p) high |= static_cast<unsigned char>(*p);
   return (high & 0x8080808080808080ULL) == 0;
 }
 
-template <typename Writer> void Write(const Value &v, Writer &w) {
+template <typename Writer>
+void Write(const Value& v, Writer& w) {
   switch (v.type()) {
-  case Value::Type::kNull:
-    w.Null();
-    break;
-  case Value::Type::kBool:
-    w.Bool(v.AsBool());
-    break;
-  case Value::Type::kInt:
-    w.Int64(v.AsInt());
-    break;
-  case Value::Type::kDouble:
-    // JSON has no NaN or infinity; null is what JSON.stringify writes.
-    if (!w.Double(v.AsDouble()))
+    case Value::Type::kNull:
       w.Null();
-    break;
-  case Value::Type::kString:
-    w.String(v.AsString().data(),
-             static_cast<rapidjson::SizeType>(v.AsString().size()));
-    break;
-  case Value::Type::kArray:
-    w.StartArray();
-    for (const Value &item : v.AsArray())
-      Write(item, w);
-    w.EndArray();
-    break;
-  case Value::Type::kObject:
-    w.StartObject();
-    for (const auto &[key, member] : v.AsObject()) {
-      w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-      Write(member, w);
-    }
-    w.EndObject();
-    break;
+      break;
+    case Value::Type::kBool:
+      w.Bool(v.AsBool());
+      break;
+    case Value::Type::kInt:
+      w.Int64(v.AsInt());
+      break;
+    case Value::Type::kDouble:
+      // JSON has no NaN or infinity; null is what JSON.stringify writes.
+      if (!w.Double(v.AsDouble())) w.Null();
+      break;
+    case Value::Type::kString:
+      w.String(v.AsString().data(), static_cast<rapidjson::SizeType>(v.AsString().size()));
+      break;
+    case Value::Type::kArray:
+      w.StartArray();
+      for (const Value& item : v.AsArray()) Write(item, w);
+      w.EndArray();
+      break;
+    case Value::Type::kObject:
+      w.StartObject();
+      for (const auto& [key, member] : v.AsObject()) {
+        w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+        Write(member, w);
+      }
+      w.EndObject();
+      break;
   }
 }
 
-} // namespace
+}  // namespace
 
-bool ParseJson(std::string_view text, Value *out, JsonError *error,
-               const JsonLimits &limits) {
+bool ParseJson(std::string_view text, Value* out, JsonError* error, const JsonLimits& limits) {
   if (text.size() > limits.max_bytes) {
-    error->message = "The document is " + std::to_string(text.size()) +
-                     " bytes, over the limit of " +
+    error->message = "The document is " + std::to_string(text.size()) + " bytes, over the limit of " +
                      std::to_string(limits.max_bytes) + " bytes.";
     error->offset = limits.max_bytes;
     error->line = error->column = 0;
@@ -179,34 +165,27 @@ bool ParseJson(std::string_view text, Value *out, JsonError *error,
   rapidjson::Reader reader;
   rapidjson::MemoryStream stream(text.data(), text.size());
   constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag;
+  constexpr unsigned kValidate = rapidjson::kParseValidateEncodingFlag;
   // ASCII is valid UTF-8: only other text needs rapidjson's (slow) validation.
   rapidjson::ParseResult result =
-      limits.max_depth <= kMaxRecursionDepth
-          ? (IsAscii(text)
-                 ? reader.Parse<kFlags>(stream, builder)
-                 : reader.Parse<kFlags | rapidjson::kParseValidateEncodingFlag>(
-                       stream, builder))
-          : reader.Parse<kFlags | rapidjson::kParseIterativeFlag |
-                         rapidjson::kParseValidateEncodingFlag>(stream,
-                                                                builder);
+      limits.max_depth > kMaxRecursionDepth
+          ? reader.Parse<kFlags | kValidate | rapidjson::kParseIterativeFlag>(stream, builder)
+      : IsAscii(text) ? reader.Parse<kFlags>(stream, builder)
+                      : reader.Parse<kFlags | kValidate>(stream, builder);
   if (result) {
     *out = builder.Take();
     return true;
   }
   error->offset = result.Offset();
   if (builder.too_deep()) {
-    error->message =
-        "Nesting deeper than " + std::to_string(limits.max_depth) + " levels.";
+    error->message = "Nesting deeper than " + std::to_string(limits.max_depth) + " levels.";
   } else {
     error->message = rapidjson::GetParseError_En(result.Code());
   }
   size_t end = std::min(error->offset, text.size());
-  error->line = 1 + static_cast<size_t>(
-                        std::count(text.begin(), text.begin() + end, '\n'));
+  error->line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + end, '\n'));
   size_t line_start = text.rfind('\n', end == 0 ? 0 : end - 1);
-  error->column = (line_start == std::string_view::npos || end == 0)
-                      ? end + 1
-                      : end - line_start;
+  error->column = (line_start == std::string_view::npos || end == 0) ? end + 1 : end - line_start;
   return false;
 }
 
@@ -217,8 +196,7 @@ namespace {
 // escapes the same bytes, so that text written either way is identical.
 constexpr std::array<char, 256> MakeEscapeLetters() {
   std::array<char, 256> letters{};
-  for (int c = 0; c < 0x20; ++c)
-    letters[c] = 'u';
+  for (int c = 0; c < 0x20; ++c) letters[c] = 'u';
   letters['"'] = '"';
   letters['\\'] = '\\';
   letters['\b'] = 'b';
@@ -237,8 +215,7 @@ struct EscapeGrowth {
   size_t twice = 0;
 };
 
-// The bytes each byte adds when escaped once (JsonSize's count, without
-// branches).
+// The bytes each byte adds when escaped once (JsonSize's count, without branches).
 constexpr std::array<uint8_t, 256> MakeEscapeGrowthOnce() {
   std::array<uint8_t, 256> growth{};
   for (int c = 0; c < 256; ++c) {
@@ -252,8 +229,7 @@ constexpr std::array<uint8_t, 256> kEscapeGrowthOnce = MakeEscapeGrowthOnce();
 // The size of `text` as a quoted JSON string.
 size_t QuotedSize(std::string_view text) {
   size_t size = text.size() + 2;
-  for (unsigned char c : text)
-    size += kEscapeGrowthOnce[c];
+  for (unsigned char c : text) size += kEscapeGrowthOnce[c];
   return size;
 }
 
@@ -261,12 +237,9 @@ EscapeGrowth MeasureEscapes(std::string_view text) {
   EscapeGrowth growth;
   for (unsigned char c : text) {
     char letter = kEscapeLetters[c];
-    if (letter == 0)
-      continue;
+    if (letter == 0) continue;
     growth.once += letter == 'u' ? 5 : 1;
-    growth.twice += letter == 'u'                       ? 6
-                    : (letter == '"' || letter == '\\') ? 3
-                                                        : 2;
+    growth.twice += letter == 'u' ? 6 : (letter == '"' || letter == '\\') ? 3 : 2;
   }
   return growth;
 }
@@ -274,8 +247,7 @@ EscapeGrowth MeasureEscapes(std::string_view text) {
 // Writes the body of `text` as a JSON string (no quotes) at `p`, escaped once
 // more when `nested`, and returns the end. REQUIRES: room for the growth
 // MeasureEscapes gives.
-char *EscapeInto(std::string_view text, bool nested, const EscapeGrowth &growth,
-                 char *p) {
+char* EscapeInto(std::string_view text, bool nested, const EscapeGrowth& growth, char* p) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   if (growth.once == 0) {
     std::memcpy(p, text.data(), text.size());
@@ -288,8 +260,7 @@ char *EscapeInto(std::string_view text, bool nested, const EscapeGrowth &growth,
       continue;
     }
     *p++ = '\\';
-    if (nested)
-      *p++ = '\\';
+    if (nested) *p++ = '\\';
     if (letter == 'u') {
       *p++ = 'u';
       *p++ = '0';
@@ -297,8 +268,7 @@ char *EscapeInto(std::string_view text, bool nested, const EscapeGrowth &growth,
       *p++ = kHex[c >> 4];
       *p++ = kHex[c & 15];
     } else {
-      if (nested && (letter == '"' || letter == '\\'))
-        *p++ = '\\';
+      if (nested && (letter == '"' || letter == '\\')) *p++ = '\\';
       *p++ = letter;
     }
   }
@@ -310,66 +280,62 @@ char *EscapeInto(std::string_view text, bool nested, const EscapeGrowth &growth,
 // written until Finish: whole documents are written on every transition, and
 // a check and a call per character add up.
 class TextWriter {
-public:
-  TextWriter(bool nested, std::string *out)
-      : nested_(nested), out_(out), pos_(out->size()) {}
+ public:
+  TextWriter(bool nested, std::string* out) : nested_(nested), out_(out), pos_(out->size()) {}
 
-  void Write(const Value &value) {
+  void Write(const Value& value) {
     switch (value.type()) {
-    case Value::Type::kNull:
-      Plain("null");
-      break;
-    case Value::Type::kBool:
-      Plain(value.AsBool() ? "true" : "false");
-      break;
-    case Value::Type::kInt: {
-      char *p = Room(24);
-      char *end = std::to_chars(p, p + 24, value.AsInt()).ptr;
-      Advance(end - p);
-      break;
-    }
-    case Value::Type::kDouble: {
-      double d = value.AsDouble();
-      // JSON has no NaN or infinity; null is what JSON.stringify writes.
-      if (!std::isfinite(d)) {
+      case Value::Type::kNull:
         Plain("null");
         break;
+      case Value::Type::kBool:
+        Plain(value.AsBool() ? "true" : "false");
+        break;
+      case Value::Type::kInt: {
+        char* p = Room(24);
+        char* end = std::to_chars(p, p + 24, value.AsInt()).ptr;
+        Advance(end - p);
+        break;
       }
-      // rapidjson's Writer formats doubles with this (shortest round-trip
-      // form).
-      char *p = Room(32);
-      Advance(rapidjson::internal::dtoa(d, p) - p);
-      break;
-    }
-    case Value::Type::kString:
-      String(value.AsString());
-      break;
-    case Value::Type::kArray: {
-      Char('[');
-      bool first = true;
-      for (const Value &item : value.AsArray()) {
-        if (!first)
-          Char(',');
-        first = false;
-        Write(item);
+      case Value::Type::kDouble: {
+        double d = value.AsDouble();
+        // JSON has no NaN or infinity; null is what JSON.stringify writes.
+        if (!std::isfinite(d)) {
+          Plain("null");
+          break;
+        }
+        // rapidjson's Writer formats doubles with this (shortest round-trip form).
+        char* p = Room(32);
+        Advance(rapidjson::internal::dtoa(d, p) - p);
+        break;
       }
-      Char(']');
-      break;
-    }
-    case Value::Type::kObject: {
-      Char('{');
-      bool first = true;
-      for (const auto &[key, member] : value.AsObject()) {
-        if (!first)
-          Char(',');
-        first = false;
-        String(key);
-        Char(':');
-        Write(member);
+      case Value::Type::kString:
+        String(value.AsString());
+        break;
+      case Value::Type::kArray: {
+        Char('[');
+        bool first = true;
+        for (const Value& item : value.AsArray()) {
+          if (!first) Char(',');
+          first = false;
+          Write(item);
+        }
+        Char(']');
+        break;
       }
-      Char('}');
-      break;
-    }
+      case Value::Type::kObject: {
+        Char('{');
+        bool first = true;
+        for (const auto& [key, member] : value.AsObject()) {
+          if (!first) Char(',');
+          first = false;
+          String(key);
+          Char(':');
+          Write(member);
+        }
+        Char('}');
+        break;
+      }
     }
   }
 
@@ -379,15 +345,14 @@ public:
   // The size of the JSON text written, before any nesting.
   size_t text_size() const { return text_size_; }
 
-private:
+ private:
   // Room for `n` more bytes at the write position: what `out` holds already
   // first, then geometric growth.
-  char *Room(size_t n) {
+  char* Room(size_t n) {
     const size_t needed = pos_ + n;
     if (needed > out_->size()) {
       const size_t capacity = out_->capacity();
-      out_->resize(needed <= capacity ? capacity
-                                      : std::max(needed, 2 * capacity));
+      out_->resize(needed <= capacity ? capacity : std::max(needed, 2 * capacity));
     }
     return out_->data() + pos_;
   }
@@ -410,35 +375,32 @@ private:
 
   void String(std::string_view text) {
     EscapeGrowth growth = MeasureEscapes(text);
-    char *start =
-        Room(text.size() + (nested_ ? growth.twice + 4 : growth.once + 2));
-    char *p = start;
-    if (nested_)
-      *p++ = '\\';
+    char* start = Room(text.size() + (nested_ ? growth.twice + 4 : growth.once + 2));
+    char* p = start;
+    if (nested_) *p++ = '\\';
     *p++ = '"';
     p = EscapeInto(text, nested_, growth, p);
-    if (nested_)
-      *p++ = '\\';
+    if (nested_) *p++ = '\\';
     *p++ = '"';
     pos_ += p - start;
     text_size_ += text.size() + growth.once + 2;
   }
 
   bool nested_;
-  std::string *out_;
+  std::string* out_;
   size_t pos_;
   size_t text_size_ = 0;
 };
 
-} // namespace
+}  // namespace
 
-void AppendJson(const Value &value, std::string *out) {
+void AppendJson(const Value& value, std::string* out) {
   TextWriter writer(false, out);
   writer.Write(value);
   writer.Finish();
 }
 
-size_t AppendJsonAsString(const Value &value, std::string *out) {
+size_t AppendJsonAsString(const Value& value, std::string* out) {
   out->push_back('"');
   TextWriter writer(true, out);
   writer.Write(value);
@@ -447,62 +409,57 @@ size_t AppendJsonAsString(const Value &value, std::string *out) {
   return writer.text_size();
 }
 
-size_t JsonSize(const Value &value) {
+size_t JsonSize(const Value& value) {
   switch (value.type()) {
-  case Value::Type::kNull:
-    return 4;
-  case Value::Type::kBool:
-    return value.AsBool() ? 4 : 5;
-  case Value::Type::kInt: {
-    char digits[24];
-    return static_cast<size_t>(
-        std::to_chars(digits, digits + sizeof digits, value.AsInt()).ptr -
-        digits);
-  }
-  case Value::Type::kDouble: {
-    double d = value.AsDouble();
-    if (!std::isfinite(d))
+    case Value::Type::kNull:
       return 4;
-    char digits[32];
-    return static_cast<size_t>(rapidjson::internal::dtoa(d, digits) - digits);
-  }
-  case Value::Type::kString:
-    return QuotedSize(value.AsString());
-  case Value::Type::kArray: {
-    const auto &items = value.AsArray();
-    size_t size = 2 + (items.empty() ? 0 : items.size() - 1);
-    for (const Value &item : items)
-      size += JsonSize(item);
-    return size;
-  }
-  case Value::Type::kObject: {
-    const auto &members = value.AsObject();
-    size_t size = 2 + (members.empty() ? 0 : members.size() - 1);
-    for (const auto &[key, member] : members)
-      size += QuotedSize(key) + 1 + JsonSize(member);
-    return size;
-  }
+    case Value::Type::kBool:
+      return value.AsBool() ? 4 : 5;
+    case Value::Type::kInt: {
+      char digits[24];
+      return static_cast<size_t>(std::to_chars(digits, digits + sizeof digits, value.AsInt()).ptr - digits);
+    }
+    case Value::Type::kDouble: {
+      double d = value.AsDouble();
+      if (!std::isfinite(d)) return 4;
+      char digits[32];
+      return static_cast<size_t>(rapidjson::internal::dtoa(d, digits) - digits);
+    }
+    case Value::Type::kString:
+      return QuotedSize(value.AsString());
+    case Value::Type::kArray: {
+      const auto& items = value.AsArray();
+      size_t size = 2 + (items.empty() ? 0 : items.size() - 1);
+      for (const Value& item : items) size += JsonSize(item);
+      return size;
+    }
+    case Value::Type::kObject: {
+      const auto& members = value.AsObject();
+      size_t size = 2 + (members.empty() ? 0 : members.size() - 1);
+      for (const auto& [key, member] : members) size += QuotedSize(key) + 1 + JsonSize(member);
+      return size;
+    }
   }
   return 0;
 }
 
-void AppendJsonString(std::string_view text, std::string *out) {
+void AppendJsonString(std::string_view text, std::string* out) {
   EscapeGrowth growth = MeasureEscapes(text);
   const size_t start = out->size();
   out->resize(start + text.size() + growth.once + 2);
-  char *p = out->data() + start;
+  char* p = out->data() + start;
   *p++ = '"';
   p = EscapeInto(text, false, growth, p);
   *p = '"';
 }
 
-std::string ToJson(const Value &value) {
+std::string ToJson(const Value& value) {
   std::string out;
   AppendJson(value, &out);
   return out;
 }
 
-std::string ToPrettyJson(const Value &value) {
+std::string ToPrettyJson(const Value& value) {
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
   writer.SetIndent(' ', 2);
@@ -510,27 +467,24 @@ std::string ToPrettyJson(const Value &value) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-size_t JsonDepth(const Value &value, size_t limit) {
-  if (limit == 0)
-    return 0;
+size_t JsonDepth(const Value& value, size_t limit) {
+  if (limit == 0) return 0;
   size_t deepest = 0;
   if (value.is_array()) {
-    for (const Value &item : value.AsArray()) {
+    for (const Value& item : value.AsArray()) {
       deepest = std::max(deepest, JsonDepth(item, limit - 1));
-      if (deepest + 1 > limit)
-        break;
+      if (deepest + 1 > limit) break;
     }
     return deepest + 1;
   }
   if (value.is_object()) {
-    for (const auto &member : value.AsObject()) {
+    for (const auto& member : value.AsObject()) {
       deepest = std::max(deepest, JsonDepth(member.second, limit - 1));
-      if (deepest + 1 > limit)
-        break;
+      if (deepest + 1 > limit) break;
     }
     return deepest + 1;
   }
   return 0;
 }
 
-} // namespace stepflow::asl
+}  // namespace stepflow::asl

@@ -1,8 +1,8 @@
 #include "execution.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -17,18 +17,15 @@ namespace {
 
 constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
 
-} // namespace
+}  // namespace
 
-bool IsWaitForTaskToken(const std::string &resource) {
+bool IsWaitForTaskToken(const std::string& resource) {
   return resource.size() > kWaitForTaskToken.size() &&
-         resource.compare(resource.size() - kWaitForTaskToken.size(),
-                          kWaitForTaskToken.size(), kWaitForTaskToken) == 0;
+         resource.compare(resource.size() - kWaitForTaskToken.size(), kWaitForTaskToken.size(), kWaitForTaskToken) == 0;
 }
 
-std::string TaskResource(const std::string &resource) {
-  return IsWaitForTaskToken(resource)
-             ? resource.substr(0, resource.size() - kWaitForTaskToken.size())
-             : resource;
+std::string TaskResource(const std::string& resource) {
+  return IsWaitForTaskToken(resource) ? resource.substr(0, resource.size() - kWaitForTaskToken.size()) : resource;
 }
 
 using asl::Failure;
@@ -41,28 +38,23 @@ namespace {
 
 Value Str(std::string s) { return Value::String(std::move(s)); }
 
-Value Obj(std::initializer_list<asl::Member> members) {
-  return Value::MakeObject(asl::Object(members));
-}
+Value Obj(std::initializer_list<asl::Member> members) { return Value::MakeObject(asl::Object(members)); }
 
 // A value's JSON text, written when the store needs it.
 class ValueJson final : public storage::DeferredJson {
-public:
+ public:
   explicit ValueJson(Value value) : value_(std::move(value)) {}
-  void AppendTo(std::string *out) const override {
-    asl::AppendJson(value_, out);
-  }
+  void AppendTo(std::string* out) const override { asl::AppendJson(value_, out); }
 
-private:
+ private:
   Value value_;
 };
 
 // {"<key>": DETAILS}, written when the store needs it.
 class KeyedDetails final : public storage::DeferredJson {
-public:
-  KeyedDetails(const char *key, Value details)
-      : key_(key), details_(std::move(details)) {}
-  void AppendTo(std::string *out) const override {
+ public:
+  KeyedDetails(const char* key, Value details) : key_(key), details_(std::move(details)) {}
+  void AppendTo(std::string* out) const override {
     out->push_back('{');
     asl::AppendJsonString(key_, out);
     out->push_back(':');
@@ -70,8 +62,8 @@ public:
     out->push_back('}');
   }
 
-private:
-  const char *key_; // a literal
+ private:
+  const char* key_;  // a literal
   Value details_;
 };
 
@@ -79,22 +71,18 @@ private:
 // JSON text inside a string, as AWS writes them. The hot path of every
 // transition: it holds the payload and writes nothing until a store asks.
 class StateEventDetails final : public storage::DeferredJson {
-public:
-  StateEventDetails(bool entered, std::string name,
-                    std::shared_ptr<const QuotedPayload> payload)
-      : entered_(entered), name_(std::move(name)),
-        payload_(std::move(payload)) {}
-  void AppendTo(std::string *out) const override {
-    *out += entered_ ? R"({"stateEnteredEventDetails":{"name":)"
-                     : R"({"stateExitedEventDetails":{"name":)";
+ public:
+  StateEventDetails(bool entered, std::string name, std::shared_ptr<const QuotedPayload> payload)
+      : entered_(entered), name_(std::move(name)), payload_(std::move(payload)) {}
+  void AppendTo(std::string* out) const override {
+    *out += entered_ ? R"({"stateEnteredEventDetails":{"name":)" : R"({"stateExitedEventDetails":{"name":)";
     asl::AppendJsonString(name_, out);
     *out += entered_ ? R"(,"input":)" : R"(,"output":)";
     *out += payload_->Text();
-    *out += entered_ ? R"(,"inputDetails":{"truncated":false}}})"
-                     : R"(,"outputDetails":{"truncated":false}}})";
+    *out += entered_ ? R"(,"inputDetails":{"truncated":false}}})" : R"(,"outputDetails":{"truncated":false}}})";
   }
 
-private:
+ private:
   bool entered_;
   std::string name_;
   std::shared_ptr<const QuotedPayload> payload_;
@@ -104,23 +92,21 @@ private:
 // A payload field holds a value's JSON text in a string, as AWS gives payloads,
 // followed by its "<name>Details":{"truncated":false}.
 class EventDetails final : public storage::DeferredJson {
-public:
+ public:
   enum class Kind { kValue, kText, kPayload };
   struct Field {
-    const char *name; // a literal
+    const char* name;  // a literal
     Value value;
     Kind kind = Kind::kValue;
   };
-  EventDetails(const char *key, std::vector<Field> fields)
-      : key_(key), fields_(std::move(fields)) {}
-  void AppendTo(std::string *out) const override {
+  EventDetails(const char* key, std::vector<Field> fields) : key_(key), fields_(std::move(fields)) {}
+  void AppendTo(std::string* out) const override {
     out->push_back('{');
     asl::AppendJsonString(key_, out);
     out->append(":{");
     for (size_t i = 0; i < fields_.size(); ++i) {
-      const Field &field = fields_[i];
-      if (i > 0)
-        out->push_back(',');
+      const Field& field = fields_[i];
+      if (i > 0) out->push_back(',');
       asl::AppendJsonString(field.name, out);
       out->push_back(':');
       if (field.kind == Kind::kValue) {
@@ -137,75 +123,63 @@ public:
     out->append("}}");
   }
 
-private:
-  const char *key_;
+ private:
+  const char* key_;
   std::vector<Field> fields_;
 };
 using Field = EventDetails::Field;
-
-std::shared_ptr<const storage::DeferredJson>
-Details(const char *key, std::vector<Field> fields) {
-  return std::make_shared<EventDetails>(key, std::move(fields));
-}
 constexpr EventDetails::Kind kText = EventDetails::Kind::kText;
 constexpr EventDetails::Kind kPayload = EventDetails::Kind::kPayload;
 
-bool ErrorMatches(const std::vector<std::string> &names,
-                  const std::string &error, bool is_task) {
-  for (const std::string &name : names) {
-    if (name == error)
-      return true;
-    if (name == errors::kAll)
-      return true;
+std::shared_ptr<const storage::DeferredJson> Details(const char* key, std::vector<Field> fields) {
+  return std::make_shared<EventDetails>(key, std::move(fields));
+}
+
+bool ErrorMatches(const std::vector<std::string>& names, const std::string& error, bool is_task) {
+  for (const std::string& name : names) {
+    if (name == error) return true;
+    if (name == errors::kAll) return true;
     // On a Task, States.TaskFailed matches every error but States.Timeout.
-    if (is_task && name == errors::kTaskFailed && error != errors::kTimeout)
-      return true;
+    if (is_task && name == errors::kTaskFailed && error != errors::kTimeout) return true;
   }
   return false;
 }
 
 // AWS neither retries nor catches States.Runtime.
-bool IsTerminalError(const std::string &error) {
-  return error == errors::kRuntime;
-}
+bool IsTerminalError(const std::string& error) { return error == errors::kRuntime; }
 
-} // namespace
+}  // namespace
 
-const std::string &QuotedPayload::Text() const {
+const std::string& QuotedPayload::Text() const {
   std::call_once(written_, [this] {
     asl::AppendJsonAsString(payload_, &text_);
-    payload_ = Value(); // the text is all anyone reads from now on
+    payload_ = Value();  // the text is all anyone reads from now on
   });
   return text_;
 }
 
-Execution::Execution(ExecutionHost host,
-                     std::shared_ptr<const asl::StateMachine> machine,
-                     std::shared_ptr<ModelCache> cache,
-                     storage::ExecutionRecord record, Value input,
+Execution::Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine> machine,
+                     std::shared_ptr<ModelCache> cache, storage::ExecutionRecord record, Value input,
                      std::string state_machine_name)
-    : host_(std::move(host)), machine_(std::move(machine)),
-      cache_(std::move(cache)), record_(std::move(record)),
+    : host_(std::move(host)),
+      machine_(std::move(machine)),
+      cache_(std::move(cache)),
+      record_(std::move(record)),
       input_(std::move(input)) {
-  std::string role =
-      "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
-  execution_context_ =
-      Obj({{"Id", Str(record_.arn)},
-           {"Input", input_},
-           {"Name", Str(record_.name)},
-           {"RoleArn", Str(role)},
-           {"StartTime", Str(asl::FormatTimestamp(record_.start_time_ns))},
-           {"RedriveCount", Value::Int(0)}});
-  state_machine_context_ = Obj({{"Id", Str(record_.state_machine_arn)},
-                                {"Name", Str(state_machine_name)}});
+  std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
+  execution_context_ = Obj({{"Id", Str(record_.arn)},
+                            {"Input", input_},
+                            {"Name", Str(record_.name)},
+                            {"RoleArn", Str(role)},
+                            {"StartTime", Str(asl::FormatTimestamp(record_.start_time_ns))},
+                            {"RedriveCount", Value::Int(0)}});
+  state_machine_context_ = Obj({{"Id", Str(record_.state_machine_arn)}, {"Name", Str(state_machine_name)}});
 }
 
 void Execution::Start() {
-  std::string role =
-      "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
+  std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
   Emit(nullptr, EventType::kExecutionStarted,
-       Details("executionStartedEventDetails",
-               {{"input", input_, kPayload}, {"roleArn", Str(role)}}));
+       Details("executionStartedEventDetails", {{"input", input_, kPayload}, {"roleArn", Str(role)}}));
   root_ = std::make_shared<Frame>();
   root_->machine = machine_.get();
   root_->state_index = machine_->start_index;
@@ -213,9 +187,7 @@ void Execution::Start() {
   root_->scope = std::make_shared<asl::VariableScope>();
   root_->last_event_id = 1;
   WatchRoot();
-  if (machine_->timeout_seconds)
-    timeout_due_ =
-        host_.clock->Now() + *machine_->timeout_seconds * kNanosPerSecond;
+  if (machine_->timeout_seconds) timeout_due_ = host_.clock->Now() + *machine_->timeout_seconds * kNanosPerSecond;
   ArmExecutionTimeout();
   Post(root_);
 }
@@ -223,57 +195,45 @@ void Execution::Start() {
 Execution::~Execution() = default;
 
 void Execution::WatchRoot() {
-  root_->on_done = [this](bool ok, const Value &output,
-                          const Failure &failure) {
+  root_->on_done = [this](bool ok, const Value& output, const Failure& failure) {
     if (ok) {
-      FinishExecution(storage::ExecutionStatus::kSucceeded, output,
-                      std::nullopt, std::nullopt,
+      FinishExecution(storage::ExecutionStatus::kSucceeded, output, std::nullopt, std::nullopt,
                       EventType::kExecutionSucceeded);
     } else {
-      FinishExecution(storage::ExecutionStatus::kFailed, std::nullopt,
-                      failure.error, failure.cause,
+      FinishExecution(storage::ExecutionStatus::kFailed, std::nullopt, failure.error, failure.cause,
                       EventType::kExecutionFailed);
     }
   };
 }
 
 void Execution::ArmExecutionTimeout() {
-  if (timeout_due_ == 0)
-    return;
+  if (timeout_due_ == 0) return;
   At(timeout_due_, [this] {
-    if (finished())
-      return;
+    if (finished()) return;
     CancelFrame(*root_);
-    FinishExecution(storage::ExecutionStatus::kTimedOut, std::nullopt,
-                    std::string(errors::kTimeout),
-                    std::string("The execution timed out."),
-                    EventType::kExecutionTimedOut);
+    FinishExecution(storage::ExecutionStatus::kTimedOut, std::nullopt, std::string(errors::kTimeout),
+                    std::string("The execution timed out."), EventType::kExecutionTimedOut);
   });
 }
 
-void Execution::Stop(const std::string &error, const std::string &cause) {
-  if (finished())
-    return;
-  if (root_)
-    CancelFrame(*root_);
-  FinishExecution(storage::ExecutionStatus::kAborted, std::nullopt, error,
-                  cause, EventType::kExecutionAborted);
+void Execution::Stop(const std::string& error, const std::string& cause) {
+  if (finished()) return;
+  if (root_) CancelFrame(*root_);
+  FinishExecution(storage::ExecutionStatus::kAborted, std::nullopt, error, cause, EventType::kExecutionAborted);
 }
 
-void Execution::CancelFrame(Frame &f) {
+void Execution::CancelFrame(Frame& f) {
   f.cancelled = true;
-  for (const FramePtr &child : f.children)
-    CancelFrame(*child);
+  for (const FramePtr& child : f.children) CancelFrame(*child);
 }
 
 std::optional<Execution::Commit> Execution::TakeCommit() {
   dirty = false;
-  if (pending_.empty() && !row_dirty_ && !state_dirty_ &&
-      pending_tokens_.empty() && effects_.empty()) {
+  if (pending_.empty() && !row_dirty_ && !state_dirty_ && pending_tokens_.empty() && effects_.empty()) {
     return std::nullopt;
   }
   Commit commit;
-  storage::AppendRequest &r = commit.request;
+  storage::AppendRequest& r = commit.request;
   r.execution_arn = record_.arn;
   r.expected_last_event_id = flushed_event_id_;
   if (create_pending) {
@@ -283,13 +243,12 @@ std::optional<Execution::Commit> Execution::TakeCommit() {
   }
   r.events = std::move(pending_);
   pending_.clear();
-  if (row_dirty_)
-    r.update = record_;
+  if (row_dirty_) r.update = record_;
   r.put_task_tokens = std::move(pending_tokens_);
   pending_tokens_.clear();
   if (!r.events.empty() || state_dirty_) {
     if (finished()) {
-      r.checkpoint = std::string(); // nothing to resume
+      r.checkpoint = std::string();  // nothing to resume
     } else {
       r.deferred_checkpoint = std::make_shared<ValueJson>(Checkpoint());
     }
@@ -314,8 +273,7 @@ void Execution::Later(std::function<void()> fn) {
   ++active_;
   ++queued_;
   host_.post([this, alive = std::weak_ptr<char>(alive_), fn = std::move(fn)] {
-    if (alive.expired())
-      return;
+    if (alive.expired()) return;
     --active_;
     --queued_;
     fn();
@@ -328,39 +286,30 @@ void Execution::At(Instant due, std::function<void()> fn) {
   uint64_t id = next_timer_id_++;
   timers_.emplace(id, std::move(fn));
   host_.schedule(due, [this, alive = std::weak_ptr<char>(alive_), id] {
-    if (alive.expired())
-      return;
+    if (alive.expired()) return;
     auto it = timers_.find(id);
-    if (it == timers_.end())
-      return;
+    if (it == timers_.end()) return;
     std::function<void()> fire = std::move(it->second);
     timers_.erase(it);
     fire();
   });
 }
 
-int64_t Execution::Emit(Frame *f, EventType type, const char *details_key,
-                        Value details) {
+int64_t Execution::Emit(Frame* f, EventType type, const char* details_key, Value details) {
   std::shared_ptr<const storage::DeferredJson> deferred;
   if (details_key != nullptr && !details.is_null()) {
     deferred = std::make_shared<KeyedDetails>(details_key, std::move(details));
   }
-  return EmitEvent(f, type, asl::StateType::kPass, std::move(deferred),
-                   host_.clock->Now());
+  return EmitEvent(f, type, asl::StateType::kPass, std::move(deferred), host_.clock->Now());
 }
 
-int64_t Execution::Emit(Frame *f, EventType type,
-                        std::shared_ptr<const storage::DeferredJson> details) {
-  return EmitEvent(f, type, asl::StateType::kPass, std::move(details),
-                   host_.clock->Now());
+int64_t Execution::Emit(Frame* f, EventType type, std::shared_ptr<const storage::DeferredJson> details) {
+  return EmitEvent(f, type, asl::StateType::kPass, std::move(details), host_.clock->Now());
 }
 
-int64_t
-Execution::EmitEvent(Frame *f, EventType type, asl::StateType state_type,
-                     std::shared_ptr<const storage::DeferredJson> details,
-                     Instant at) {
-  if (f != nullptr && f->silent)
-    return f->last_event_id;
+int64_t Execution::EmitEvent(Frame* f, EventType type, asl::StateType state_type,
+                             std::shared_ptr<const storage::DeferredJson> details, Instant at) {
+  if (f != nullptr && f->silent) return f->last_event_id;
   storage::HistoryEventRecord event;
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
@@ -369,36 +318,26 @@ Execution::EmitEvent(Frame *f, EventType type, asl::StateType state_type,
   event.deferred_details = std::move(details);
   pending_.push_back(std::move(event));
   MarkDirty();
-  if (f != nullptr)
-    f->last_event_id = pending_.back().id;
+  if (f != nullptr) f->last_event_id = pending_.back().id;
   return pending_.back().id;
 }
 
-void Execution::FinishExecution(storage::ExecutionStatus status,
-                                std::optional<Value> output,
-                                std::optional<std::string> error,
-                                std::optional<std::string> cause,
-                                EventType type) {
-  if (finished())
-    return;
+void Execution::FinishExecution(storage::ExecutionStatus status, std::optional<Value> output,
+                                std::optional<std::string> error, std::optional<std::string> cause, EventType type) {
+  if (finished()) return;
   std::vector<Field> fields;
-  if (output)
-    fields.push_back({"output", *output, kPayload});
-  if (!output && error)
-    fields.push_back({"error", Str(*error)});
-  if (!output && cause)
-    fields.push_back({"cause", Str(*cause)});
-  static const char *kKeys[] = {
-      "executionSucceededEventDetails", "executionFailedEventDetails",
-      "executionAbortedEventDetails", "executionTimedOutEventDetails"};
-  const char *key = type == EventType::kExecutionSucceeded ? kKeys[0]
+  if (output) fields.push_back({"output", *output, kPayload});
+  if (!output && error) fields.push_back({"error", Str(*error)});
+  if (!output && cause) fields.push_back({"cause", Str(*cause)});
+  static const char* kKeys[] = {"executionSucceededEventDetails", "executionFailedEventDetails",
+                                "executionAbortedEventDetails", "executionTimedOutEventDetails"};
+  const char* key = type == EventType::kExecutionSucceeded ? kKeys[0]
                     : type == EventType::kExecutionFailed  ? kKeys[1]
                     : type == EventType::kExecutionAborted ? kKeys[2]
                                                            : kKeys[3];
   Emit(nullptr, type, Details(key, std::move(fields)));
   record_.status = status;
-  if (output)
-    record_.output = asl::ToJson(*output);
+  if (output) record_.output = asl::ToJson(*output);
   record_.error = error;
   record_.cause = cause;
   record_.stop_time_ns = host_.clock->Now();
@@ -406,33 +345,27 @@ void Execution::FinishExecution(storage::ExecutionStatus status,
   row_dirty_ = true;
 }
 
-void Execution::Post(const FramePtr &f) {
+void Execution::Post(const FramePtr& f) {
   Later([this, f] { Step(f); });
 }
 
-void Execution::Step(const FramePtr &f) {
-  // A long synchronous run yields now and then so timers and other work
-  // interleave.
+void Execution::Step(const FramePtr& f) {
+  // A long synchronous run yields now and then so timers and other work interleave.
   for (int steps = 0; steps < 1000; ++steps) {
-    if (finished() || f->cancelled || f->done)
-      return;
-    const State &s = f->machine->states[f->state_index];
+    if (finished() || f->cancelled || f->done) return;
+    const State& s = f->machine->states[f->state_index];
     EnterState(*f, s);
-    if (Execute(f, s) == Flow::kPause)
-      return;
+    if (Execute(f, s) == Flow::kPause) return;
   }
   Post(f);
 }
 
-void Execution::EnterState(Frame &f, const State &s) {
+void Execution::EnterState(Frame& f, const State& s) {
   // $$.State.EnteredTime is the entered event's time.
   f.entered_time = host_.clock->Now();
-  if (!f.input_text)
-    f.input_text = std::make_shared<QuotedPayload>(f.input);
-  f.entered_event_id =
-      EmitEvent(&f, EventType::kStateEntered, s.type,
-                std::make_shared<StateEventDetails>(true, s.name, f.input_text),
-                f.entered_time);
+  if (!f.input_text) f.input_text = std::make_shared<QuotedPayload>(f.input);
+  f.entered_event_id = EmitEvent(&f, EventType::kStateEntered, s.type,
+                                 std::make_shared<StateEventDetails>(true, s.name, f.input_text), f.entered_time);
   ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
@@ -443,22 +376,20 @@ void Execution::EnterState(Frame &f, const State &s) {
   }
 }
 
-void Execution::BuildContext(Frame &f) {
-  const State &s = f.machine->states[f.state_index];
+void Execution::BuildContext(Frame& f) {
+  const State& s = f.machine->states[f.state_index];
   asl::Object state{{"Name", Str(s.name)},
                     {"EnteredTime", Str(asl::FormatTimestamp(f.entered_time))},
                     {"RetryCount", Value::Int(f.retry_count)}};
   asl::Object context{{"Execution", execution_context_},
                       {"State", Value::MakeObject(std::move(state))},
                       {"StateMachine", state_machine_context_}};
-  if (!f.map_item.is_null())
-    context.emplace_back("Map", Obj({{"Item", f.map_item}}));
-  if (f.task && !f.task->token.empty())
-    context.emplace_back("Task", Obj({{"Token", Str(f.task->token)}}));
+  if (!f.map_item.is_null()) context.emplace_back("Map", Obj({{"Item", f.map_item}}));
+  if (f.task && !f.task->token.empty()) context.emplace_back("Task", Obj({{"Token", Str(f.task->token)}}));
   f.context = Value::MakeObject(std::move(context));
 }
 
-asl::EvalEnv Execution::Env(Frame &f) {
+asl::EvalEnv Execution::Env(Frame& f) {
   asl::EvalEnv env;
   env.context = &f.context;
   env.variables = f.scope.get();
@@ -466,60 +397,52 @@ asl::EvalEnv Execution::Env(Frame &f) {
   return env;
 }
 
-Failure Execution::StateRuntimeError(const Frame &f, const State &s,
-                                     const std::string &error,
-                                     const std::string &detail) const {
-  return Failure{error, "An error occurred while executing the state '" +
-                            s.name + "' (entered at the event id #" +
-                            std::to_string(f.entered_event_id) + "). " +
-                            detail};
+Failure Execution::StateRuntimeError(const Frame& f, const State& s, const std::string& error,
+                                     const std::string& detail) const {
+  return Failure{error, "An error occurred while executing the state '" + s.name + "' (entered at the event id #" +
+                            std::to_string(f.entered_event_id) + "). " + detail};
 }
 
-bool Execution::ApplyPathField(const Frame &f, const asl::PathField &field,
-                               const Value &input, Value *out,
-                               std::string *error) {
+bool Execution::ApplyPathField(const Frame& f, const asl::PathField& field, const Value& input, Value* out,
+                               std::string* error) {
   switch (field.kind) {
-  case asl::PathField::Kind::kDefault:
-    *out = input;
-    return true;
-  case asl::PathField::Kind::kNull:
-    *out = Value::MakeObject({});
-    return true;
-  case asl::PathField::Kind::kPath: {
-    asl::EvalEnv env;
-    env.context = &f.context;
-    env.variables = f.scope.get();
-    std::string detail;
-    if (!asl::ResolvePath(field.path, input, env, out, &detail)) {
-      *error = "Invalid path '" + field.path.text() + "' : " + detail;
-      return false;
+    case asl::PathField::Kind::kDefault:
+      *out = input;
+      return true;
+    case asl::PathField::Kind::kNull:
+      *out = Value::MakeObject({});
+      return true;
+    case asl::PathField::Kind::kPath: {
+      asl::EvalEnv env;
+      env.context = &f.context;
+      env.variables = f.scope.get();
+      std::string detail;
+      if (!asl::ResolvePath(field.path, input, env, out, &detail)) {
+        *error = "Invalid path '" + field.path.text() + "' : " + detail;
+        return false;
+      }
+      return true;
     }
-    return true;
-  }
   }
   return false;
 }
 
-bool Execution::ResolveNumber(Frame &f, const asl::NumberField &field,
-                              const Value &input, const char *name,
-                              bool integer, std::optional<double> *out,
-                              std::string *error) {
+bool Execution::ResolveNumber(Frame& f, const asl::NumberField& field, const Value& input, const char* name,
+                              bool integer, std::optional<double>* out, std::string* error) {
   if (field.value) {
     *out = field.value;
     return true;
   }
   if (field.jsonata) {
-    const State &s = f.machine->states[f.state_index];
+    const State& s = f.machine->states[f.state_index];
     Value v;
     Failure failure;
-    if (!EvalJsonata(f, s, *field.jsonata, name, nullptr, nullptr, &v, &failure,
-                     /*wrap=*/false)) {
+    if (!EvalJsonata(f, s, *field.jsonata, name, nullptr, nullptr, &v, &failure, /*wrap=*/false)) {
       *error = failure.cause;
       return false;
     }
     if (!v.is_number() || (integer && !v.is_int())) {
-      *error = std::string("The ") + name + " field must evaluate to " +
-               (integer ? "an integer" : "a number") +
+      *error = std::string("The ") + name + " field must evaluate to " + (integer ? "an integer" : "a number") +
                ", but was: " + asl::ToJson(v);
       return false;
     }
@@ -539,45 +462,33 @@ bool Execution::ResolveNumber(Frame &f, const asl::NumberField &field,
     *error = detail;
     return false;
   }
-  // AWS also takes a number written as a string ("1"), as Java's parseInt
-  // would.
+  // AWS also takes a number written as a string ("1"), as Java's parseInt would.
   if (v.is_string()) {
-    const std::string &text = v.AsString();
-    char *end = nullptr;
+    const std::string& text = v.AsString();
+    char* end = nullptr;
     errno = 0;
-    double parsed =
-        integer ? static_cast<double>(std::strtoll(text.c_str(), &end, 10))
-                : std::strtod(text.c_str(), &end);
-    if (!text.empty() && errno == 0 && end == text.c_str() + text.size() &&
-        !std::isspace(text[0])) {
+    double parsed = integer ? static_cast<double>(std::strtoll(text.c_str(), &end, 10)) : std::strtod(text.c_str(), &end);
+    if (!text.empty() && errno == 0 && end == text.c_str() + text.size() && !std::isspace(text[0])) {
       v = Value::Number(parsed);
     }
   }
   if (!v.is_number() || (integer && !v.is_int())) {
     *error = std::string("The ") + name + "Path field refers to value \"" +
-             (v.is_string() ? v.AsString() : asl::ToJson(v)) +
-             "\" which is not a valid " + (integer ? "integer" : "float") +
-             ": " + field.path->text();
+             (v.is_string() ? v.AsString() : asl::ToJson(v)) + "\" which is not a valid " +
+             (integer ? "integer" : "float") + ": " + field.path->text();
     return false;
   }
   *out = v.AsDouble();
   return true;
 }
 
-bool Execution::Assign(Frame &f, const asl::PayloadTemplate &assign,
-                       const Value &input, Failure *failure) {
+bool Execution::Assign(Frame& f, const asl::PayloadTemplate& assign, const Value& input, Failure* failure) {
   Value assigned;
-  if (!assign.Evaluate(input, Env(f), &assigned, failure))
-    return false;
-  if (!assigned.is_object())
-    return true;
-  asl::Object vars = f.scope->variables.is_object()
-                         ? f.scope->variables.AsObject()
-                         : asl::Object();
-  for (const auto &[name, value] : assigned.AsObject()) {
-    auto it = std::find_if(vars.begin(), vars.end(), [&](const asl::Member &m) {
-      return m.first == name;
-    });
+  if (!assign.Evaluate(input, Env(f), &assigned, failure)) return false;
+  if (!assigned.is_object()) return true;
+  asl::Object vars = f.scope->variables.is_object() ? f.scope->variables.AsObject() : asl::Object();
+  for (const auto& [name, value] : assigned.AsObject()) {
+    auto it = std::find_if(vars.begin(), vars.end(), [&](const asl::Member& m) { return m.first == name; });
     if (it != vars.end()) {
       it->second = value;
     } else {
@@ -588,34 +499,31 @@ bool Execution::Assign(Frame &f, const asl::PayloadTemplate &assign,
   return true;
 }
 
-Execution::Flow Execution::Execute(const FramePtr &f, const State &s) {
-  bool jsonata_flow = s.type != StateType::kTask &&
-                      s.type != StateType::kParallel &&
-                      s.type != StateType::kMap;
-  if (s.query_language == asl::QueryLanguage::kJsonata && jsonata_flow)
-    return ExecuteJsonata(f, s);
+Execution::Flow Execution::Execute(const FramePtr& f, const State& s) {
+  bool jsonata_flow = s.type != StateType::kTask && s.type != StateType::kParallel && s.type != StateType::kMap;
+  if (s.query_language == asl::QueryLanguage::kJsonata && jsonata_flow) return ExecuteJsonata(f, s);
   switch (s.type) {
-  case StateType::kPass:
-    return ExecutePass(*f, s);
-  case StateType::kChoice:
-    return ExecuteChoice(*f, s);
-  case StateType::kWait:
-    return ExecuteWait(f, s);
-  case StateType::kSucceed:
-    return ExecuteSucceed(*f, s);
-  case StateType::kFail:
-    return ExecuteFail(*f, s);
-  case StateType::kTask:
-    return ExecuteTask(f, s);
-  case StateType::kParallel:
-    return ExecuteParallel(f, s);
-  case StateType::kMap:
-    return ExecuteMap(f, s);
+    case StateType::kPass:
+      return ExecutePass(*f, s);
+    case StateType::kChoice:
+      return ExecuteChoice(*f, s);
+    case StateType::kWait:
+      return ExecuteWait(f, s);
+    case StateType::kSucceed:
+      return ExecuteSucceed(*f, s);
+    case StateType::kFail:
+      return ExecuteFail(*f, s);
+    case StateType::kTask:
+      return ExecuteTask(f, s);
+    case StateType::kParallel:
+      return ExecuteParallel(f, s);
+    case StateType::kMap:
+      return ExecuteMap(f, s);
   }
   return Flow::kPause;
 }
 
-Execution::Flow Execution::ExecutePass(Frame &f, const State &s) {
+Execution::Flow Execution::ExecutePass(Frame& f, const State& s) {
   asl::EvalEnv env = Env(f);
   Value effective;
   std::string error;
@@ -625,126 +533,99 @@ Execution::Flow Execution::ExecutePass(Frame &f, const State &s) {
   }
   Value result = effective;
   Failure failure;
-  if (s.parameters &&
-      !s.parameters->Evaluate(effective, env, &result, &failure)) {
+  if (s.parameters && !s.parameters->Evaluate(effective, env, &result, &failure)) {
     return HandleFailure(f.shared_from_this(), s,
                          StateRuntimeError(f, s, failure.error, failure.cause));
   }
-  if (s.result)
-    result = *s.result;
+  if (s.result) result = *s.result;
   return CompleteWithResult(f, s, result, false);
 }
 
-Execution::Flow Execution::CompleteWithResult(Frame &f, const State &s,
-                                              const Value &raw,
-                                              bool apply_selector) {
-  if (s.query_language == asl::QueryLanguage::kJsonata)
-    return CompleteJsonata(f, s, raw);
+Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Value& raw, bool apply_selector) {
+  if (s.query_language == asl::QueryLanguage::kJsonata) return CompleteJsonata(f, s, raw);
   FramePtr self = f.shared_from_this();
   asl::EvalEnv env = Env(f);
   Failure failure;
   Value result = raw;
-  if (apply_selector && s.result_selector &&
-      !s.result_selector->Evaluate(raw, env, &result, &failure)) {
-    return HandleFailure(self, s,
-                         StateRuntimeError(f, s, failure.error, failure.cause));
+  if (apply_selector && s.result_selector && !s.result_selector->Evaluate(raw, env, &result, &failure)) {
+    return HandleFailure(self, s, StateRuntimeError(f, s, failure.error, failure.cause));
   }
   Value combined;
   switch (s.result_path.kind) {
-  case asl::PathField::Kind::kDefault:
-    combined = result;
-    break;
-  case asl::PathField::Kind::kNull:
-    combined = f.input;
-    break;
-  case asl::PathField::Kind::kPath: {
-    std::string error;
-    if (!s.result_path.path.Assign(f.input, result, &combined, &error)) {
-      return HandleFailure(self, s,
-                           StateRuntimeError(f, s, errors::kRuntime,
-                                             "Invalid path '" +
-                                                 s.result_path.path.text() +
-                                                 "' : " + error));
+    case asl::PathField::Kind::kDefault:
+      combined = result;
+      break;
+    case asl::PathField::Kind::kNull:
+      combined = f.input;
+      break;
+    case asl::PathField::Kind::kPath: {
+      std::string error;
+      if (!s.result_path.path.Assign(f.input, result, &combined, &error)) {
+        return HandleFailure(self, s,
+                             StateRuntimeError(f, s, errors::kRuntime,
+                                               "Invalid path '" + s.result_path.path.text() + "' : " + error));
+      }
+      break;
     }
-    break;
-  }
   }
   Value output;
   std::string error;
   if (!ApplyPathField(f, s.output_path, combined, &output, &error)) {
-    return HandleFailure(self, s,
-                         StateRuntimeError(f, s, errors::kRuntime, error));
+    return HandleFailure(self, s, StateRuntimeError(f, s, errors::kRuntime, error));
   }
   if (s.assign && !Assign(f, *s.assign, result, &failure)) {
-    return HandleFailure(self, s,
-                         StateRuntimeError(f, s, failure.error, failure.cause));
+    return HandleFailure(self, s, StateRuntimeError(f, s, failure.error, failure.cause));
   }
   return ExitState(f, s, std::move(output), s.next_index);
 }
 
-Execution::Flow Execution::ExitState(Frame &f, const State &s, Value output,
-                                     int next) {
+Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
   if (asl::JsonSize(output) > host_.options->limits.max_payload_bytes) {
     return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
-                                          "The state/task returned a result "
-                                          "with a size exceeding the maximum "
+                                          "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
   // The next state's entered event shows the same text: written once for both.
   auto output_text = std::make_shared<QuotedPayload>(output);
-  EmitEvent(&f, EventType::kStateExited, s.type,
-            std::make_shared<StateEventDetails>(false, s.name, output_text),
+  EmitEvent(&f, EventType::kStateExited, s.type, std::make_shared<StateEventDetails>(false, s.name, output_text),
             host_.clock->Now());
   f.phase = Phase::kReady;
   f.task.reset();
-  if (next < 0)
-    return EndFrame(f, std::move(output));
+  if (next < 0) return EndFrame(f, std::move(output));
   f.input = std::move(output);
   f.input_text = std::move(output_text);
   f.state_index = next;
   return Flow::kContinue;
 }
 
-Execution::Flow Execution::EndFrame(Frame &f, Value output) {
+Execution::Flow Execution::EndFrame(Frame& f, Value output) {
   f.done = true;
-  if (f.on_done)
-    f.on_done(true, output, Failure{});
+  if (f.on_done) f.on_done(true, output, Failure{});
   return Flow::kPause;
 }
 
-Execution::Flow Execution::FailFrame(Frame &f, Failure failure) {
+Execution::Flow Execution::FailFrame(Frame& f, Failure failure) {
   f.done = true;
-  if (f.on_done)
-    f.on_done(false, Value(), failure);
+  if (f.on_done) f.on_done(false, Value(), failure);
   return Flow::kPause;
 }
 
-Execution::Flow Execution::HandleFailure(const FramePtr &f, const State &s,
-                                         Failure failure,
-                                         bool children_failed) {
-  if (f->cancelled || finished())
-    return Flow::kPause;
+Execution::Flow Execution::HandleFailure(const FramePtr& f, const State& s, Failure failure, bool children_failed) {
+  if (f->cancelled || finished()) return Flow::kPause;
   if (failure.error == errors::kQueryEvaluationError) {
     // AWS records the failed evaluation itself, then the state's failure.
     Emit(f.get(), EventType::kEvaluationFailed, "evaluationFailedEventDetails",
-         Obj({{"error", Str(failure.error)},
-              {"cause", Str(failure.cause)},
-              {"state", Str(s.name)}}));
+         Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}, {"state", Str(s.name)}}));
     children_failed = true;
   }
   bool is_task = s.type == StateType::kTask;
   if (!IsTerminalError(failure.error)) {
     for (size_t i = 0; i < s.retry.size(); ++i) {
-      const asl::Retrier &r = s.retry[i];
-      if (!ErrorMatches(r.error_equals, failure.error, is_task))
-        continue;
-      if (f->retry_attempts[i] >= r.max_attempts)
-        break;
-      double delay =
-          r.interval_seconds *
-          std::pow(r.backoff_rate, static_cast<double>(f->retry_attempts[i]));
-      if (r.max_delay_seconds)
-        delay = std::min(delay, *r.max_delay_seconds);
+      const asl::Retrier& r = s.retry[i];
+      if (!ErrorMatches(r.error_equals, failure.error, is_task)) continue;
+      if (f->retry_attempts[i] >= r.max_attempts) break;
+      double delay = r.interval_seconds * std::pow(r.backoff_rate, static_cast<double>(f->retry_attempts[i]));
+      if (r.max_delay_seconds) delay = std::min(delay, *r.max_delay_seconds);
       if (r.jitter == asl::Retrier::Jitter::kFull) {
         delay = std::uniform_real_distribution<double>(0, delay)(*host_.random);
       }
@@ -752,8 +633,7 @@ Execution::Flow Execution::HandleFailure(const FramePtr &f, const State &s,
       ++f->retry_count;
       // A retried Parallel or Map records no failure: AWS starts it again.
       f->phase = Phase::kRetry;
-      f->due =
-          host_.clock->Now() + static_cast<Instant>(delay * kNanosPerSecond);
+      f->due = host_.clock->Now() + static_cast<Instant>(delay * kNanosPerSecond);
       f->task.reset();
       MarkDirty();
       ScheduleRetry(f);
@@ -762,57 +642,47 @@ Execution::Flow Execution::HandleFailure(const FramePtr &f, const State &s,
   }
   // The state failed for good (caught or not): Parallel and Map say so.
   if (children_failed && s.type == StateType::kParallel) {
-    Emit(f.get(), EventType::kParallelStateFailed,
-         "parallelStateFailedEventDetails",
+    Emit(f.get(), EventType::kParallelStateFailed, "parallelStateFailedEventDetails",
          Obj({{"error", Str(failure.error)}, {"cause", Str(failure.cause)}}));
   } else if (children_failed && s.type == StateType::kMap) {
     Emit(f.get(), EventType::kMapStateFailed, nullptr, Value());
   }
   if (!IsTerminalError(failure.error)) {
-    for (const asl::Catcher &c : s.catchers) {
-      if (!ErrorMatches(c.error_equals, failure.error, is_task))
-        continue;
-      Value error_output =
-          Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
+    for (const asl::Catcher& c : s.catchers) {
+      if (!ErrorMatches(c.error_equals, failure.error, is_task)) continue;
+      Value error_output = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
       if (s.query_language == asl::QueryLanguage::kJsonata) {
         Value output = error_output;
         Failure catch_failure;
         if (c.jsonata_output &&
-            !EvalJsonata(*f, s, *c.jsonata_output, "Output", nullptr,
-                         &error_output, &output, &catch_failure)) {
+            !EvalJsonata(*f, s, *c.jsonata_output, "Output", nullptr, &error_output, &output, &catch_failure)) {
           return FailFrame(*f, catch_failure);
         }
-        if (c.jsonata_assign &&
-            !AssignJsonata(*f, s, *c.jsonata_assign, nullptr, &error_output,
-                           &catch_failure)) {
+        if (c.jsonata_assign && !AssignJsonata(*f, s, *c.jsonata_assign, nullptr, &error_output, &catch_failure)) {
           return FailFrame(*f, catch_failure);
         }
         return ExitState(*f, s, std::move(output), c.next_index);
       }
       Value output;
       switch (c.result_path.kind) {
-      case asl::PathField::Kind::kDefault:
-        output = error_output;
-        break;
-      case asl::PathField::Kind::kNull:
-        output = f->input;
-        break;
-      case asl::PathField::Kind::kPath: {
-        std::string error;
-        if (!c.result_path.path.Assign(f->input, error_output, &output,
-                                       &error)) {
-          return FailFrame(*f, StateRuntimeError(*f, s, errors::kRuntime,
-                                                 "Invalid path '" +
-                                                     c.result_path.path.text() +
-                                                     "' : " + error));
+        case asl::PathField::Kind::kDefault:
+          output = error_output;
+          break;
+        case asl::PathField::Kind::kNull:
+          output = f->input;
+          break;
+        case asl::PathField::Kind::kPath: {
+          std::string error;
+          if (!c.result_path.path.Assign(f->input, error_output, &output, &error)) {
+            return FailFrame(*f, StateRuntimeError(*f, s, errors::kRuntime,
+                                                   "Invalid path '" + c.result_path.path.text() + "' : " + error));
+          }
+          break;
         }
-        break;
-      }
       }
       Failure assign_failure;
       if (c.assign && !Assign(*f, *c.assign, error_output, &assign_failure)) {
-        return FailFrame(*f, StateRuntimeError(*f, s, assign_failure.error,
-                                               assign_failure.cause));
+        return FailFrame(*f, StateRuntimeError(*f, s, assign_failure.error, assign_failure.cause));
       }
       return ExitState(*f, s, std::move(output), c.next_index);
     }
@@ -820,34 +690,30 @@ Execution::Flow Execution::HandleFailure(const FramePtr &f, const State &s,
   return FailFrame(*f, std::move(failure));
 }
 
-void Execution::ScheduleRetry(const FramePtr &f) {
+void Execution::ScheduleRetry(const FramePtr& f) {
   At(f->due, [this, f] {
-    if (f->cancelled || finished() || f->phase != Phase::kRetry)
-      return;
+    if (f->cancelled || finished() || f->phase != Phase::kRetry) return;
     f->phase = Phase::kReady;
-    BuildContext(*f); // $$.State.RetryCount moved on
-    if (Execute(f, f->machine->states[f->state_index]) == Flow::kContinue)
-      Step(f);
+    BuildContext(*f);  // $$.State.RetryCount moved on
+    if (Execute(f, f->machine->states[f->state_index]) == Flow::kContinue) Step(f);
   });
 }
 
-Execution::Flow Execution::ExecuteChoice(Frame &f, const State &s) {
+Execution::Flow Execution::ExecuteChoice(Frame& f, const State& s) {
   FramePtr self = f.shared_from_this();
   asl::EvalEnv env = Env(f);
   Value effective;
   std::string error;
   if (!ApplyPathField(f, s.input_path, f.input, &effective, &error)) {
-    return HandleFailure(self, s,
-                         StateRuntimeError(f, s, errors::kRuntime, error));
+    return HandleFailure(self, s, StateRuntimeError(f, s, errors::kRuntime, error));
   }
   int next = -1;
-  const asl::ChoiceRule *chosen = nullptr;
-  for (const asl::ChoiceRule &rule : s.choices) {
+  const asl::ChoiceRule* chosen = nullptr;
+  for (const asl::ChoiceRule& rule : s.choices) {
     bool matched = false;
     Failure failure;
     if (!asl::EvaluateChoiceRule(rule, effective, env, &matched, &failure)) {
-      return HandleFailure(
-          self, s, StateRuntimeError(f, s, failure.error, failure.cause));
+      return HandleFailure(self, s, StateRuntimeError(f, s, failure.error, failure.cause));
     }
     if (matched) {
       chosen = &rule;
@@ -863,26 +729,23 @@ Execution::Flow Execution::ExecuteChoice(Frame &f, const State &s) {
   }
   Value output;
   if (!ApplyPathField(f, s.output_path, effective, &output, &error)) {
-    return HandleFailure(self, s,
-                         StateRuntimeError(f, s, errors::kRuntime, error));
+    return HandleFailure(self, s, StateRuntimeError(f, s, errors::kRuntime, error));
   }
   Failure failure;
   if (s.assign && !Assign(f, *s.assign, effective, &failure)) {
     return FailFrame(f, StateRuntimeError(f, s, failure.error, failure.cause));
   }
-  if (chosen != nullptr && chosen->assign &&
-      !Assign(f, *chosen->assign, effective, &failure)) {
+  if (chosen != nullptr && chosen->assign && !Assign(f, *chosen->assign, effective, &failure)) {
     return FailFrame(f, StateRuntimeError(f, s, failure.error, failure.cause));
   }
   return ExitState(f, s, std::move(output), next);
 }
 
-Execution::Flow Execution::ExecuteWait(const FramePtr &f, const State &s) {
+Execution::Flow Execution::ExecuteWait(const FramePtr& f, const State& s) {
   Value effective;
   std::string error;
   if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   Instant now = host_.clock->Now();
   Instant due = now;
@@ -894,65 +757,49 @@ Execution::Flow Execution::ExecuteWait(const FramePtr &f, const State &s) {
     asl::PathField pf{asl::PathField::Kind::kPath, *s.seconds_path};
     Value v;
     if (!ApplyPathField(*f, pf, effective, &v, &error)) {
-      return HandleFailure(f, s,
-                           StateRuntimeError(*f, s, errors::kRuntime, error));
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
     }
     if (!v.is_int()) {
-      return HandleFailure(
-          f, s,
-          StateRuntimeError(
-              *f, s, errors::kRuntime,
-              "The SecondsPath parameter does not reference a valid integer: " +
-                  s.seconds_path->text() + " == " + asl::ToJson(v)));
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+                                                   "The SecondsPath parameter does not reference a valid integer: " +
+                                                       s.seconds_path->text() + " == " + asl::ToJson(v)));
     }
     if (v.AsInt() < 0) {
-      return HandleFailure(
-          f, s,
-          StateRuntimeError(
-              *f, s, errors::kRuntime,
-              "The SecondsPath parameter references a negative value: " +
-                  s.seconds_path->text() + " == " + asl::ToJson(v)));
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+                                                   "The SecondsPath parameter references a negative value: " +
+                                                       s.seconds_path->text() + " == " + asl::ToJson(v)));
     }
     due = now + v.AsInt() * kNanosPerSecond;
   } else if (s.timestamp_path) {
     asl::PathField pf{asl::PathField::Kind::kPath, *s.timestamp_path};
     Value v;
     if (!ApplyPathField(*f, pf, effective, &v, &error)) {
-      return HandleFailure(f, s,
-                           StateRuntimeError(*f, s, errors::kRuntime, error));
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
     }
-    std::optional<asl::Instant> at =
-        v.is_string() ? asl::ParseTimestamp(v.AsString()) : std::nullopt;
+    std::optional<asl::Instant> at = v.is_string() ? asl::ParseTimestamp(v.AsString()) : std::nullopt;
     if (!at) {
       return HandleFailure(
           f, s,
-          StateRuntimeError(
-              *f, s, errors::kRuntime,
-              "The TimestampPath parameter does not reference a valid ISO-8601 "
-              "extended offset "
-              "date-time format string: " +
-                  s.timestamp_path->text() +
-                  " == " + (v.is_string() ? v.AsString() : asl::ToJson(v))));
+          StateRuntimeError(*f, s, errors::kRuntime,
+                            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+                            "date-time format string: " +
+                                s.timestamp_path->text() + " == " + (v.is_string() ? v.AsString() : asl::ToJson(v))));
     }
     due = *at;
   }
   Value output;
   if (!ApplyPathField(*f, s.output_path, effective, &output, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   Failure failure;
   if (s.assign && !Assign(*f, *s.assign, effective, &failure)) {
-    return FailFrame(*f,
-                     StateRuntimeError(*f, s, failure.error, failure.cause));
+    return FailFrame(*f, StateRuntimeError(*f, s, failure.error, failure.cause));
   }
   return PauseInWait(f, s, due, std::move(output));
 }
 
-Execution::Flow Execution::PauseInWait(const FramePtr &f, const State &s,
-                                       Instant due, Value output) {
-  if (due <= host_.clock->Now())
-    return ExitState(*f, s, std::move(output), s.next_index);
+Execution::Flow Execution::PauseInWait(const FramePtr& f, const State& s, Instant due, Value output) {
+  if (due <= host_.clock->Now()) return ExitState(*f, s, std::move(output), s.next_index);
   f->phase = Phase::kWait;
   f->due = due;
   f->wait_output = std::move(output);
@@ -961,20 +808,17 @@ Execution::Flow Execution::PauseInWait(const FramePtr &f, const State &s,
   return Flow::kPause;
 }
 
-void Execution::ArmWait(const FramePtr &f) {
+void Execution::ArmWait(const FramePtr& f) {
   At(f->due, [this, f] {
-    if (f->cancelled || finished() || f->phase != Phase::kWait)
-      return;
-    const State &state = f->machine->states[f->state_index];
+    if (f->cancelled || finished() || f->phase != Phase::kWait) return;
+    const State& state = f->machine->states[f->state_index];
     Value out = std::move(f->wait_output);
     f->wait_output = Value();
-    if (ExitState(*f, state, std::move(out), state.next_index) ==
-        Flow::kContinue)
-      Step(f);
+    if (ExitState(*f, state, std::move(out), state.next_index) == Flow::kContinue) Step(f);
   });
 }
 
-Execution::Flow Execution::ExecuteSucceed(Frame &f, const State &s) {
+Execution::Flow Execution::ExecuteSucceed(Frame& f, const State& s) {
   Env(f);
   Value effective, output;
   std::string error;
@@ -985,13 +829,11 @@ Execution::Flow Execution::ExecuteSucceed(Frame &f, const State &s) {
   return ExitState(f, s, std::move(output), -1);
 }
 
-Execution::Flow Execution::ExecuteFail(Frame &f, const State &s) {
+Execution::Flow Execution::ExecuteFail(Frame& f, const State& s) {
   asl::EvalEnv env = Env(f);
   Failure failure;
-  auto resolve = [&](const std::optional<std::string> &literal,
-                     const std::optional<asl::Path> &path,
-                     const std::optional<asl::IntrinsicCall> &call,
-                     std::string *out) -> bool {
+  auto resolve = [&](const std::optional<std::string>& literal, const std::optional<asl::Path>& path,
+                     const std::optional<asl::IntrinsicCall>& call, std::string* out) -> bool {
     if (literal) {
       *out = *literal;
       return true;
@@ -1007,8 +849,7 @@ Execution::Flow Execution::ExecuteFail(Frame &f, const State &s) {
     } else if (call) {
       Failure call_failure;
       if (!call->Evaluate(f.input, env, &v, &call_failure)) {
-        failure =
-            StateRuntimeError(f, s, call_failure.error, call_failure.cause);
+        failure = StateRuntimeError(f, s, call_failure.error, call_failure.cause);
         return false;
       }
     } else {
@@ -1029,10 +870,9 @@ Execution::Flow Execution::ExecuteFail(Frame &f, const State &s) {
 
 namespace {
 
-// History names an integration
-// "arn:aws:states:::lambda:invoke.waitForTaskToken" by its service ("lambda")
-// and the rest ("invoke.waitForTaskToken").
-std::vector<Field> ResourceFields(const std::string &resource) {
+// History names an integration "arn:aws:states:::lambda:invoke.waitForTaskToken"
+// by its service ("lambda") and the rest ("invoke.waitForTaskToken").
+std::vector<Field> ResourceFields(const std::string& resource) {
   constexpr std::string_view kPrefix = "arn:aws:states:::";
   std::string type = "lambda", name = resource;
   if (resource.rfind(kPrefix, 0) == 0) {
@@ -1042,83 +882,58 @@ std::vector<Field> ResourceFields(const std::string &resource) {
       name = resource.substr(colon + 1);
     }
   }
-  return {{"resourceType", Str(std::move(type))},
-          {"resource", Str(std::move(name))}};
+  return {{"resourceType", Str(std::move(type))}, {"resource", Str(std::move(name))}};
 }
 
-} // namespace
+}  // namespace
 
-Execution::Flow Execution::ExecuteTask(const FramePtr &f, const State &s) {
+Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   auto attempt = std::make_shared<TaskWait>();
   if (IsWaitForTaskToken(s.resource)) {
     attempt->token = host_.new_token();
-    f->task = attempt; // $$.Task.Token is visible to Parameters
-    if (s.reads_context)
-      BuildContext(*f);
+    f->task = attempt;  // $$.Task.Token is visible to Parameters
+    if (s.reads_context) BuildContext(*f);
   }
   asl::EvalEnv env = Env(*f);
   Value effective;
   std::string error;
   if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   Value parameters = effective;
   Failure failure;
-  if (s.parameters &&
-      !s.parameters->Evaluate(effective, env, &parameters, &failure)) {
-    return HandleFailure(
-        f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
+  if (s.parameters && !s.parameters->Evaluate(effective, env, &parameters, &failure)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
   }
-  if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr,
-                                  nullptr, &parameters, &failure)) {
+  if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr, nullptr, &parameters, &failure)) {
     return HandleFailure(f, s, failure);
   }
   std::optional<double> timeout, heartbeat;
-  if (!ResolveNumber(*f, s.timeout_seconds, effective, "TimeoutSeconds", true,
-                     &timeout, &error) ||
-      !ResolveNumber(*f, s.heartbeat_seconds, effective, "HeartbeatSeconds",
-                     true, &heartbeat, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+  if (!ResolveNumber(*f, s.timeout_seconds, effective, "TimeoutSeconds", true, &timeout, &error) ||
+      !ResolveNumber(*f, s.heartbeat_seconds, effective, "HeartbeatSeconds", true, &heartbeat, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
-  // A Lambda function ARN has its own event family on AWS; integrations use
-  // Task*.
+  // A Lambda function ARN has its own event family on AWS; integrations use Task*.
   bool lambda = s.resource.rfind("arn:aws:lambda:", 0) == 0;
-  EventType scheduled =
-      lambda ? EventType::kLambdaFunctionScheduled : EventType::kTaskScheduled;
-  EventType started =
-      lambda ? EventType::kLambdaFunctionStarted : EventType::kTaskStarted;
+  EventType scheduled = lambda ? EventType::kLambdaFunctionScheduled : EventType::kTaskScheduled;
+  EventType started = lambda ? EventType::kLambdaFunctionStarted : EventType::kTaskStarted;
   int64_t scheduled_id;
   if (lambda) {
-    std::vector<Field> fields{{"resource", Str(s.resource)},
-                              {"input", parameters, kText}};
-    if (timeout)
-      fields.push_back(
-          {"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
-    scheduled_id =
-        Emit(f.get(), scheduled,
-             Details("lambdaFunctionScheduledEventDetails", std::move(fields)));
+    std::vector<Field> fields{{"resource", Str(s.resource)}, {"input", parameters, kText}};
+    if (timeout) fields.push_back({"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
+    scheduled_id = Emit(f.get(), scheduled, Details("lambdaFunctionScheduledEventDetails", std::move(fields)));
   } else {
     std::vector<Field> fields = ResourceFields(s.resource);
     fields.push_back({"region", Str(host_.options->region)});
     fields.push_back({"parameters", parameters, kText});
-    if (timeout)
-      fields.push_back(
-          {"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
-    if (heartbeat)
-      fields.push_back(
-          {"heartbeatInSeconds", Value::Int(static_cast<int64_t>(*heartbeat))});
-    scheduled_id =
-        Emit(f.get(), scheduled,
-             Details("taskScheduledEventDetails", std::move(fields)));
+    if (timeout) fields.push_back({"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
+    if (heartbeat) fields.push_back({"heartbeatInSeconds", Value::Int(static_cast<int64_t>(*heartbeat))});
+    scheduled_id = Emit(f.get(), scheduled, Details("taskScheduledEventDetails", std::move(fields)));
   }
   Instant now = host_.clock->Now();
   attempt->parameters = parameters;
   attempt->lambda = lambda;
-  if (timeout)
-    attempt->timeout_due =
-        now + static_cast<Instant>(*timeout * kNanosPerSecond);
+  if (timeout) attempt->timeout_due = now + static_cast<Instant>(*timeout * kNanosPerSecond);
   if (heartbeat) {
     attempt->heartbeat_seconds = static_cast<int64_t>(*heartbeat);
     attempt->heartbeat_due = now + attempt->heartbeat_seconds * kNanosPerSecond;
@@ -1126,32 +941,27 @@ Execution::Flow Execution::ExecuteTask(const FramePtr &f, const State &s) {
   f->task = attempt;
   f->phase = Phase::kTask;
   if (!host_.serves(s.resource)) {
-    SettleTask(f,
-               TaskOutcome{
-                   false, Value(),
-                   Failure{errors::kTaskFailed,
-                           "No task handler or endpoint serves the resource '" +
-                               s.resource + "'."}});
+    SettleTask(f, TaskOutcome{false, Value(),
+                              Failure{errors::kTaskFailed,
+                                      "No task handler or endpoint serves the resource '" + s.resource + "'."}});
     return Flow::kPause;
   }
   if (!attempt->token.empty()) {
-    pending_tokens_.push_back(storage::TaskTokenRecord{
-        attempt->token, record_.arn, s.name, scheduled_id,
-        storage::TaskTokenStatus::kPending, now});
+    pending_tokens_.push_back(storage::TaskTokenRecord{attempt->token, record_.arn, s.name, scheduled_id,
+                                                       storage::TaskTokenStatus::kPending, now});
   }
   if (lambda) {
     Emit(f.get(), started, nullptr, Value());
   } else {
-    Emit(f.get(), started,
-         Details("taskStartedEventDetails", ResourceFields(s.resource)));
+    Emit(f.get(), started, Details("taskStartedEventDetails", ResourceFields(s.resource)));
   }
   SendTask(f);
   ArmTaskTimers(f);
   return Flow::kPause;
 }
 
-void Execution::SendTask(const FramePtr &f) {
-  const State &s = f->machine->states[f->state_index];
+void Execution::SendTask(const FramePtr& f) {
+  const State& s = f->machine->states[f->state_index];
   std::shared_ptr<TaskWait> attempt = f->task;
   TaskInvocation invocation;
   invocation.resource = s.resource;
@@ -1159,197 +969,155 @@ void Execution::SendTask(const FramePtr &f) {
   invocation.execution_arn = record_.arn;
   invocation.state_name = s.name;
   invocation.attempt = f->retry_count;
-  invocation.idempotency_key = record_.arn + "/" +
-                               std::to_string(f->entered_event_id) + "/" +
-                               std::to_string(f->retry_count);
+  invocation.idempotency_key =
+      record_.arn + "/" + std::to_string(f->entered_event_id) + "/" + std::to_string(f->retry_count);
   invocation.task_token = attempt->token;
   if (attempt->timeout_due != 0) {
-    invocation.timeout_ms = std::max<int64_t>(
-        1, (attempt->timeout_due - host_.clock->Now()) / 1000000);
+    invocation.timeout_ms = std::max<int64_t>(1, (attempt->timeout_due - host_.clock->Now()) / 1000000);
   }
   ++active_;
-  MarkDirty(); // a resumed attempt has no new event to carry it
+  MarkDirty();  // a resumed attempt has no new event to carry it
   // Sent once the step that scheduled it is durable (the transactional outbox).
-  effects_.push_back([this, alive = std::weak_ptr<char>(alive_), f, attempt,
-                      invocation] {
-    if (alive.expired())
-      return;
+  effects_.push_back([this, alive = std::weak_ptr<char>(alive_), f, attempt, invocation] {
+    if (alive.expired()) return;
     if (attempt->settled || f->cancelled || finished()) {
       --active_;
       return;
     }
     host_.dispatch(invocation, [this, alive, f, attempt](TaskOutcome outcome) {
-      host_.post(
-          [this, alive, f, attempt, outcome = std::move(outcome)]() mutable {
-            if (alive.expired())
-              return;
-            --active_;
-            OnTaskResponse(f, attempt, std::move(outcome));
-          });
+      host_.post([this, alive, f, attempt, outcome = std::move(outcome)]() mutable {
+        if (alive.expired()) return;
+        --active_;
+        OnTaskResponse(f, attempt, std::move(outcome));
+      });
     });
   });
 }
 
-void Execution::OnTaskResponse(const FramePtr &f,
-                               const std::shared_ptr<TaskWait> &attempt,
-                               TaskOutcome outcome) {
-  if (attempt->settled || f->task != attempt || f->cancelled || finished())
-    return;
+void Execution::OnTaskResponse(const FramePtr& f, const std::shared_ptr<TaskWait>& attempt, TaskOutcome outcome) {
+  if (attempt->settled || f->task != attempt || f->cancelled || finished()) return;
   if (attempt->token.empty() || !outcome.ok) {
     SettleTask(f, std::move(outcome));
     return;
   }
-  // The request carrying the token was accepted: the task now waits for
-  // SendTask*.
+  // The request carrying the token was accepted: the task now waits for SendTask*.
   attempt->delivered = true;
-  const State &s = f->machine->states[f->state_index];
+  const State& s = f->machine->states[f->state_index];
   std::vector<Field> fields = ResourceFields(s.resource);
   fields.push_back({"output", outcome.result, kPayload});
-  Emit(f.get(), EventType::kTaskSubmitted,
-       Details("taskSubmittedEventDetails", std::move(fields)));
+  Emit(f.get(), EventType::kTaskSubmitted, Details("taskSubmittedEventDetails", std::move(fields)));
 }
 
-void Execution::ArmTaskTimers(const FramePtr &f) {
+void Execution::ArmTaskTimers(const FramePtr& f) {
   std::shared_ptr<TaskWait> attempt = f->task;
   if (attempt->timeout_due != 0) {
     At(attempt->timeout_due, [this, f, attempt] {
-      if (attempt->settled || f->task != attempt || f->cancelled || finished())
-        return;
-      SettleTask(f,
-                 TaskOutcome{false, Value(),
-                             Failure{errors::kTimeout, "The task timed out."}});
+      if (attempt->settled || f->task != attempt || f->cancelled || finished()) return;
+      SettleTask(f, TaskOutcome{false, Value(), Failure{errors::kTimeout, "The task timed out."}});
     });
   }
   if (attempt->heartbeat_due != 0) {
     // Each firing checks the latest heartbeat and sleeps again when one came.
     auto check = std::make_shared<std::function<void()>>();
-    *check = [this, f, attempt,
-              weak = std::weak_ptr<std::function<void()>>(check)] {
-      if (attempt->settled || f->task != attempt || f->cancelled || finished())
-        return;
+    *check = [this, f, attempt, weak = std::weak_ptr<std::function<void()>>(check)] {
+      if (attempt->settled || f->task != attempt || f->cancelled || finished()) return;
       if (host_.clock->Now() < attempt->heartbeat_due) {
-        if (auto again = weak.lock())
-          At(attempt->heartbeat_due, [again] { (*again)(); });
+        if (auto again = weak.lock()) At(attempt->heartbeat_due, [again] { (*again)(); });
         return;
       }
-      SettleTask(f, TaskOutcome{false, Value(),
-                                Failure{errors::kHeartbeatTimeout,
-                                        "The task heartbeat timed out."}});
+      SettleTask(f, TaskOutcome{false, Value(), Failure{errors::kHeartbeatTimeout, "The task heartbeat timed out."}});
     };
     At(attempt->heartbeat_due, [check] { (*check)(); });
   }
 }
 
-void Execution::SettleTask(const FramePtr &f, TaskOutcome outcome) {
+void Execution::SettleTask(const FramePtr& f, TaskOutcome outcome) {
   std::shared_ptr<TaskWait> attempt = f->task;
   attempt->settled = true;
-  const State &state = f->machine->states[f->state_index];
+  const State& state = f->machine->states[f->state_index];
   if (!attempt->token.empty()) {
-    storage::TaskTokenStatus status =
-        outcome.ok ? storage::TaskTokenStatus::kSucceeded
-        : outcome.failure.error == errors::kTimeout ||
-                outcome.failure.error == errors::kHeartbeatTimeout
-            ? storage::TaskTokenStatus::kTimedOut
-            : storage::TaskTokenStatus::kFailed;
-    pending_tokens_.push_back(storage::TaskTokenRecord{
-        attempt->token, record_.arn, state.name, f->entered_event_id, status,
-        host_.clock->Now()});
+    storage::TaskTokenStatus status = outcome.ok ? storage::TaskTokenStatus::kSucceeded
+                                      : outcome.failure.error == errors::kTimeout ||
+                                              outcome.failure.error == errors::kHeartbeatTimeout
+                                          ? storage::TaskTokenStatus::kTimedOut
+                                          : storage::TaskTokenStatus::kFailed;
+    pending_tokens_.push_back(storage::TaskTokenRecord{attempt->token, record_.arn, state.name, f->entered_event_id,
+                                                       status, host_.clock->Now()});
   }
   bool lambda = attempt->lambda;
   Flow flow;
   if (outcome.ok) {
     if (lambda) {
       Emit(f.get(), EventType::kLambdaFunctionSucceeded,
-           Details("lambdaFunctionSucceededEventDetails",
-                   {{"output", outcome.result, kPayload}}));
+           Details("lambdaFunctionSucceededEventDetails", {{"output", outcome.result, kPayload}}));
     } else {
       std::vector<Field> fields = ResourceFields(state.resource);
       fields.push_back({"output", outcome.result, kPayload});
-      Emit(f.get(), EventType::kTaskSucceeded,
-           Details("taskSucceededEventDetails", std::move(fields)));
+      Emit(f.get(), EventType::kTaskSucceeded, Details("taskSucceededEventDetails", std::move(fields)));
     }
     flow = CompleteWithResult(*f, state, outcome.result, true);
   } else {
-    bool timed_out = outcome.failure.error == errors::kTimeout ||
-                     outcome.failure.error == errors::kHeartbeatTimeout;
+    bool timed_out = outcome.failure.error == errors::kTimeout || outcome.failure.error == errors::kHeartbeatTimeout;
     std::vector<Field> fields;
-    if (!lambda)
-      fields = ResourceFields(state.resource);
+    if (!lambda) fields = ResourceFields(state.resource);
     fields.push_back({"error", Str(outcome.failure.error)});
     fields.push_back({"cause", Str(outcome.failure.cause)});
-    EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut
-                                         : EventType::kLambdaFunctionFailed)
-                            : (timed_out ? EventType::kTaskTimedOut
-                                         : EventType::kTaskFailed);
-    Emit(f.get(), type,
-         Details(lambda ? (timed_out ? "lambdaFunctionTimedOutEventDetails"
-                                     : "lambdaFunctionFailedEventDetails")
-                        : (timed_out ? "taskTimedOutEventDetails"
-                                     : "taskFailedEventDetails"),
-                 std::move(fields)));
+    EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed)
+                            : (timed_out ? EventType::kTaskTimedOut : EventType::kTaskFailed);
+    const char* key = lambda ? (timed_out ? "lambdaFunctionTimedOutEventDetails" : "lambdaFunctionFailedEventDetails")
+                             : (timed_out ? "taskTimedOutEventDetails" : "taskFailedEventDetails");
+    Emit(f.get(), type, Details(key, std::move(fields)));
     flow = HandleFailure(f, state, outcome.failure);
   }
-  if (flow == Flow::kContinue)
-    Step(f);
+  if (flow == Flow::kContinue) Step(f);
 }
 
-Status Execution::CompleteTask(const std::string &token, TaskOutcome outcome) {
-  Frame *frame = root_ ? FindTokenFrame(*root_, token) : nullptr;
-  if (frame == nullptr || finished())
-    return Status::Conflict("the task of this token is no longer waiting");
+Status Execution::CompleteTask(const std::string& token, TaskOutcome outcome) {
+  Frame* frame = root_ ? FindTokenFrame(*root_, token) : nullptr;
+  if (frame == nullptr || finished()) return Status::Conflict("the task of this token is no longer waiting");
   SettleTask(frame->shared_from_this(), std::move(outcome));
   return Status::OK();
 }
 
-Status Execution::Heartbeat(const std::string &token) {
-  Frame *frame = root_ ? FindTokenFrame(*root_, token) : nullptr;
-  if (frame == nullptr || finished())
-    return Status::Conflict("the task of this token is no longer waiting");
+Status Execution::Heartbeat(const std::string& token) {
+  Frame* frame = root_ ? FindTokenFrame(*root_, token) : nullptr;
+  if (frame == nullptr || finished()) return Status::Conflict("the task of this token is no longer waiting");
   if (frame->task->heartbeat_seconds > 0) {
-    frame->task->heartbeat_due =
-        host_.clock->Now() + frame->task->heartbeat_seconds * kNanosPerSecond;
+    frame->task->heartbeat_due = host_.clock->Now() + frame->task->heartbeat_seconds * kNanosPerSecond;
     MarkDirty();
   }
   return Status::OK();
 }
 
-Frame *Execution::FindTokenFrame(const Frame &f, const std::string &token) {
-  if (f.done || f.cancelled)
-    return nullptr;
-  if (f.phase == Phase::kTask && f.task && f.task->token == token &&
-      !f.task->settled) {
-    return const_cast<Frame *>(&f);
+Frame* Execution::FindTokenFrame(const Frame& f, const std::string& token) {
+  if (f.done || f.cancelled) return nullptr;
+  if (f.phase == Phase::kTask && f.task && f.task->token == token && !f.task->settled) {
+    return const_cast<Frame*>(&f);
   }
-  for (const FramePtr &child : f.children) {
-    if (Frame *found = FindTokenFrame(*child, token))
-      return found;
+  for (const FramePtr& child : f.children) {
+    if (Frame* found = FindTokenFrame(*child, token)) return found;
   }
   return nullptr;
 }
 
-Execution::Flow Execution::ExecuteParallel(const FramePtr &f, const State &s) {
+Execution::Flow Execution::ExecuteParallel(const FramePtr& f, const State& s) {
   asl::EvalEnv env = Env(*f);
   Value effective;
   std::string error;
   if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   Value branch_input = effective;
   Failure failure;
-  if (s.parameters &&
-      !s.parameters->Evaluate(effective, env, &branch_input, &failure)) {
-    return HandleFailure(
-        f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
+  if (s.parameters && !s.parameters->Evaluate(effective, env, &branch_input, &failure)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, failure.error, failure.cause));
   }
-  if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr,
-                                  nullptr, &branch_input, &failure)) {
+  if (s.arguments && !EvalJsonata(*f, s, *s.arguments, "Arguments", nullptr, nullptr, &branch_input, &failure)) {
     return HandleFailure(f, s, failure);
   }
   Emit(f.get(), EventType::kParallelStateStarted, nullptr, Value());
   f->children.clear();
-  if (s.branches.empty())
-    return CompleteWithResult(*f, s, Value::MakeArray({}), true);
+  if (s.branches.empty()) return CompleteWithResult(*f, s, Value::MakeArray({}), true);
   auto join = std::make_shared<Join>();
   join->results.resize(s.branches.size());
   join->finished.assign(s.branches.size(), false);
@@ -1373,122 +1141,89 @@ Execution::Flow Execution::ExecuteParallel(const FramePtr &f, const State &s) {
   return Flow::kPause;
 }
 
-void Execution::WatchBranch(const FramePtr &f, const FramePtr &child) {
-  // Children point at their parent raw: the parent owns them, never the
-  // reverse.
-  Frame *parent = f.get();
+void Execution::WatchBranch(const FramePtr& f, const FramePtr& child) {
+  // Children point at their parent raw: the parent owns them, never the reverse.
+  Frame* parent = f.get();
   size_t i = child->child_index;
-  child->on_done = [this, parent, i](bool ok, const Value &output,
-                                     const Failure &failure) {
-    Join *join = parent->join.get();
-    if (join == nullptr || join->failed || parent->cancelled || finished())
-      return;
+  child->on_done = [this, parent, i](bool ok, const Value& output, const Failure& failure) {
+    Join* join = parent->join.get();
+    if (join == nullptr || join->failed || parent->cancelled || finished()) return;
     FramePtr f = parent->shared_from_this();
-    const State &state = f->machine->states[f->state_index];
+    const State& state = f->machine->states[f->state_index];
     if (!ok) {
       join->failed = true;
       CancelFrame(*f);
       f->cancelled = false;
-      if (HandleFailure(f, state, failure, /*children_failed=*/true) ==
-          Flow::kContinue)
-        Post(f);
+      if (HandleFailure(f, state, failure, /*children_failed=*/true) == Flow::kContinue) Post(f);
       return;
     }
     join->results[i] = output;
     join->finished[i] = true;
-    if (--join->remaining > 0)
-      return;
-    // AWS records no ParallelStateSucceeded: the join goes straight to
-    // ParallelStateExited.
-    if (CompleteWithResult(*f, state,
-                           Value::MakeArray(std::move(join->results)),
-                           true) == Flow::kContinue) {
+    if (--join->remaining > 0) return;
+    // AWS records no ParallelStateSucceeded: the join goes straight to ParallelStateExited.
+    if (CompleteWithResult(*f, state, Value::MakeArray(std::move(join->results)), true) == Flow::kContinue) {
       Post(f);
     }
   };
 }
 
-Execution::Flow Execution::ExecuteMap(const FramePtr &f, const State &s) {
+Execution::Flow Execution::ExecuteMap(const FramePtr& f, const State& s) {
   Value effective;
   std::string error;
   if (!ApplyPathField(*f, s.input_path, f->input, &effective, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   Value items;
   bool jsonata = s.query_language == asl::QueryLanguage::kJsonata;
   Failure items_failure;
   if (jsonata && s.jsonata_items) {
-    if (!EvalJsonata(*f, s, *s.jsonata_items, "Items", nullptr, nullptr, &items,
-                     &items_failure)) {
+    if (!EvalJsonata(*f, s, *s.jsonata_items, "Items", nullptr, nullptr, &items, &items_failure)) {
       return HandleFailure(f, s, items_failure);
     }
-    const std::string *text =
-        cache_->jsonata[&*s.jsonata_items].whole_expression();
+    const std::string* text = cache_->jsonata[&*s.jsonata_items].whole_expression();
     if (!items.is_array() && text != nullptr) {
-      return HandleFailure(
-          f, s,
-          StateRuntimeError(
-              *f, s, errors::kQueryEvaluationError,
-              "The JSONata expression '" + *text +
-                  "' specified for the field 'Items' returned an unexpected "
-                  "result type. Expected 'array', but was '" +
-                  asl::TypeName(items.type()) +
-                  "' for value: " + asl::ToJson(items)));
+      return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kQueryEvaluationError,
+                                                   "The JSONata expression '" + *text +
+                                                       "' specified for the field 'Items' returned an unexpected "
+                                                       "result type. Expected 'array', but was '" +
+                                                       asl::TypeName(items.type()) + "' for value: " +
+                                                       asl::ToJson(items)));
     }
   } else if (!ApplyPathField(*f, s.items_path, effective, &items, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   if (!items.is_array()) {
-    return HandleFailure(
-        f, s,
-        StateRuntimeError(
-            *f, s, jsonata ? errors::kQueryEvaluationError : errors::kRuntime,
-            "Map state input must be an array but was: " + asl::ToJson(items)));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, jsonata ? errors::kQueryEvaluationError : errors::kRuntime,
+                                                 "Map state input must be an array but was: " + asl::ToJson(items)));
   }
   std::optional<double> max_concurrency, tolerated_count, tolerated_percentage;
-  if (!ResolveNumber(*f, s.max_concurrency, effective, "MaxConcurrency", true,
-                     &max_concurrency, &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+  if (!ResolveNumber(*f, s.max_concurrency, effective, "MaxConcurrency", true, &max_concurrency, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
-  const asl::Array &list = items.AsArray();
+  const asl::Array& list = items.AsArray();
   // AWS starts the Map before it checks the tolerated-failure fields.
   Emit(f.get(), EventType::kMapStateStarted, "mapStateStartedEventDetails",
        Obj({{"length", Value::Int(static_cast<int64_t>(list.size()))}}));
-  if (!ResolveNumber(*f, s.tolerated_failure_count, effective,
-                     "ToleratedFailureCount", true, &tolerated_count, &error) ||
-      !ResolveNumber(*f, s.tolerated_failure_percentage, effective,
-                     "ToleratedFailurePercentage", false, &tolerated_percentage,
-                     &error)) {
-    return HandleFailure(f, s,
-                         StateRuntimeError(*f, s, errors::kRuntime, error));
+  if (!ResolveNumber(*f, s.tolerated_failure_count, effective, "ToleratedFailureCount", true, &tolerated_count,
+                     &error) ||
+      !ResolveNumber(*f, s.tolerated_failure_percentage, effective, "ToleratedFailurePercentage", false,
+                     &tolerated_percentage, &error)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, error));
   }
   if (tolerated_count && *tolerated_count < 0) {
-    return HandleFailure(
-        f, s,
-        StateRuntimeError(*f, s, errors::kRuntime,
-                          "ToleratedFailureCount cannot be negative."));
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime, "ToleratedFailureCount cannot be negative."));
   }
-  if (tolerated_percentage &&
-      (*tolerated_percentage < 0 || *tolerated_percentage > 100)) {
-    return HandleFailure(
-        f, s,
-        StateRuntimeError(
-            *f, s, errors::kRuntime,
-            "ToleratedFailurePercentage must be between 0 and 100."));
+  if (tolerated_percentage && (*tolerated_percentage < 0 || *tolerated_percentage > 100)) {
+    return HandleFailure(f, s, StateRuntimeError(*f, s, errors::kRuntime,
+                                                 "ToleratedFailurePercentage must be between 0 and 100."));
   }
-  if (s.distributed)
-    Emit(f.get(), EventType::kMapRunStarted, nullptr, Value());
+  if (s.distributed) Emit(f.get(), EventType::kMapRunStarted, nullptr, Value());
 
   auto fan = std::make_shared<Fanout>();
   fan->items = items;
   fan->effective = effective;
   fan->results.resize(list.size());
-  fan->limit = max_concurrency && *max_concurrency > 0
-                   ? static_cast<size_t>(*max_concurrency)
-                   : 0;
+  fan->limit = max_concurrency && *max_concurrency > 0 ? static_cast<size_t>(*max_concurrency) : 0;
   fan->tolerated_count = tolerated_count;
   fan->tolerated_percentage = tolerated_percentage;
   f->children.clear();
@@ -1503,45 +1238,37 @@ Execution::Flow Execution::ExecuteMap(const FramePtr &f, const State &s) {
   return Flow::kPause;
 }
 
-void Execution::WireFanout(const FramePtr &f) {
-  // Closures hold the frame and the fanout raw: the frame owns both the fanout
-  // and its children, so no cycle keeps a finished Map alive.
-  Frame *parent = f.get();
-  Fanout *fp = f->fanout.get();
-  const State *state = &f->machine->states[f->state_index];
-  bool tolerance =
-      fp->tolerated_count.has_value() || fp->tolerated_percentage.has_value();
+void Execution::WireFanout(const FramePtr& f) {
+  // Closures hold the frame and the fanout raw: the frame owns both the fanout and
+  // its children, so no cycle keeps a finished Map alive.
+  Frame* parent = f.get();
+  Fanout* fp = f->fanout.get();
+  const State* state = &f->machine->states[f->state_index];
+  bool tolerance = fp->tolerated_count.has_value() || fp->tolerated_percentage.has_value();
 
-  fp->finish = [this, parent, state, fp, tolerance](const Failure *failure) {
+  fp->finish = [this, parent, state, fp, tolerance](const Failure* failure) {
     fp->over = true;
     FramePtr f = parent->shared_from_this();
     Flow flow;
     if (failure != nullptr) {
       CancelFrame(*f);
       f->cancelled = false;
-      if (state->distributed)
-        Emit(f.get(), EventType::kMapRunFailed, nullptr, Value());
-      Failure reported = tolerance
-                             ? Failure{errors::kExceedToleratedFailureThreshold,
-                                       "The specified tolerated failure "
-                                       "threshold was exceeded"}
-                             : *failure;
+      if (state->distributed) Emit(f.get(), EventType::kMapRunFailed, nullptr, Value());
+      Failure reported = tolerance ? Failure{errors::kExceedToleratedFailureThreshold,
+                                             "The specified tolerated failure threshold was exceeded"}
+                                   : *failure;
       flow = HandleFailure(f, *state, reported, /*children_failed=*/true);
     } else {
-      if (state->distributed)
-        Emit(f.get(), EventType::kMapRunSucceeded, nullptr, Value());
+      if (state->distributed) Emit(f.get(), EventType::kMapRunSucceeded, nullptr, Value());
       Emit(f.get(), EventType::kMapStateSucceeded, nullptr, Value());
-      flow = CompleteWithResult(*f, *state,
-                                Value::MakeArray(std::move(fp->results)), true);
+      flow = CompleteWithResult(*f, *state, Value::MakeArray(std::move(fp->results)), true);
     }
-    if (flow == Flow::kContinue)
-      Post(f);
+    if (flow == Flow::kContinue) Post(f);
   };
 
   fp->launch = [this, parent, state, fp]() {
-    const asl::Array &list = fp->items.AsArray();
-    while (!fp->over && fp->next < list.size() &&
-           (fp->limit == 0 || fp->running < fp->limit)) {
+    const asl::Array& list = fp->items.AsArray();
+    while (!fp->over && fp->next < list.size() && (fp->limit == 0 || fp->running < fp->limit)) {
       size_t index = fp->next++;
       ++fp->running;
       auto child = std::make_shared<Frame>();
@@ -1553,14 +1280,11 @@ void Execution::WireFanout(const FramePtr &f) {
       child->child_index = index;
       Value input = list[index];
       if (state->jsonata_item_selector) {
-        parent->map_item =
-            Obj({{"Index", Value::Int(static_cast<int64_t>(index))},
-                 {"Value", list[index]}});
+        parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
         BuildContext(*parent);
         Failure failure;
-        bool ok =
-            EvalJsonata(*parent, *state, *state->jsonata_item_selector,
-                        "ItemSelector", nullptr, nullptr, &input, &failure);
+        bool ok = EvalJsonata(*parent, *state, *state->jsonata_item_selector, "ItemSelector", nullptr, nullptr,
+                              &input, &failure);
         parent->map_item = Value();
         BuildContext(*parent);
         if (!ok) {
@@ -1568,30 +1292,23 @@ void Execution::WireFanout(const FramePtr &f) {
           return;
         }
       } else if (state->parameters) {
-        parent->map_item =
-            Obj({{"Index", Value::Int(static_cast<int64_t>(index))},
-                 {"Value", list[index]}});
+        parent->map_item = Obj({{"Index", Value::Int(static_cast<int64_t>(index))}, {"Value", list[index]}});
         BuildContext(*parent);
         Failure failure;
-        bool ok = state->parameters->Evaluate(fp->effective, Env(*parent),
-                                              &input, &failure);
+        bool ok = state->parameters->Evaluate(fp->effective, Env(*parent), &input, &failure);
         parent->map_item = Value();
         BuildContext(*parent);
         if (!ok) {
-          Failure runtime =
-              StateRuntimeError(*parent, *state, failure.error, failure.cause);
+          Failure runtime = StateRuntimeError(*parent, *state, failure.error, failure.cause);
           fp->finish(&runtime);
           return;
         }
       }
       child->input = input;
-      // A distributed Map's iterations are child executions of its Map Run, not
-      // events here.
+      // A distributed Map's iterations are child executions of its Map Run, not events here.
       if (!state->distributed) {
-        Emit(parent, EventType::kMapIterationStarted,
-             "mapIterationStartedEventDetails",
-             Obj({{"name", Str(state->name)},
-                  {"index", Value::Int(static_cast<int64_t>(index))}}));
+        Emit(parent, EventType::kMapIterationStarted, "mapIterationStartedEventDetails",
+             Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}}));
       }
       child->last_event_id = parent->last_event_id;
       WatchIteration(parent->shared_from_this(), child);
@@ -1601,42 +1318,35 @@ void Execution::WireFanout(const FramePtr &f) {
   };
 }
 
-void Execution::WatchIteration(const FramePtr &f, const FramePtr &child) {
-  Frame *parent = f.get();
+void Execution::WatchIteration(const FramePtr& f, const FramePtr& child) {
+  Frame* parent = f.get();
   size_t index = child->child_index;
-  child->on_done = [this, parent, index](bool ok, const Value &output,
-                                         const Failure &failure) {
-    Fanout *fp = parent->fanout.get();
-    if (fp == nullptr || fp->over || parent->cancelled || finished())
-      return;
-    const State *state = &parent->machine->states[parent->state_index];
+  child->on_done = [this, parent, index](bool ok, const Value& output, const Failure& failure) {
+    Fanout* fp = parent->fanout.get();
+    if (fp == nullptr || fp->over || parent->cancelled || finished()) return;
+    const State* state = &parent->machine->states[parent->state_index];
     --fp->running;
     ++fp->finished;
-    Value details = Obj({{"name", Str(state->name)},
-                         {"index", Value::Int(static_cast<int64_t>(index))}});
+    Value details = Obj({{"name", Str(state->name)}, {"index", Value::Int(static_cast<int64_t>(index))}});
     if (ok) {
       fp->results[index] = output;
       if (!state->distributed) {
-        Emit(parent, EventType::kMapIterationSucceeded,
-             "mapIterationSucceededEventDetails", details);
+        Emit(parent, EventType::kMapIterationSucceeded, "mapIterationSucceededEventDetails", details);
       }
     } else {
       ++fp->failed;
       if (!state->distributed) {
-        Emit(parent, EventType::kMapIterationFailed,
-             "mapIterationFailedEventDetails", details);
+        Emit(parent, EventType::kMapIterationFailed, "mapIterationFailedEventDetails", details);
       }
       double total = static_cast<double>(fp->items.AsArray().size());
       double failed = static_cast<double>(fp->failed);
       bool within = (fp->tolerated_count && failed <= *fp->tolerated_count) ||
-                    (fp->tolerated_percentage &&
-                     100.0 * failed / total <= *fp->tolerated_percentage);
+                    (fp->tolerated_percentage && 100.0 * failed / total <= *fp->tolerated_percentage);
       if (!within) {
         fp->finish(&failure);
         return;
       }
-      fp->results[index] =
-          Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
+      fp->results[index] = Obj({{"Error", Str(failure.error)}, {"Cause", Str(failure.cause)}});
     }
     if (fp->finished == fp->items.AsArray().size()) {
       fp->finish(nullptr);
@@ -1644,10 +1354,9 @@ void Execution::WatchIteration(const FramePtr &f, const FramePtr &child) {
     }
     Later([parent, weak = std::weak_ptr<Fanout>(parent->fanout)] {
       std::shared_ptr<Fanout> fan = weak.lock();
-      if (fan && !fan->over && !parent->cancelled)
-        fan->launch();
+      if (fan && !fan->over && !parent->cancelled) fan->launch();
     });
   };
 }
 
-} // namespace stepflow::engine
+}  // namespace stepflow::engine
