@@ -2,6 +2,8 @@
 // as JSON. Written with every commit; a restarted engine loads it and re-arms
 // each wait (timers at their original due times, tasks sent again).
 #include <algorithm>
+#include <charconv>
+#include <optional>
 
 #include "execution.h"
 #include "stepflow/asl/json.h"
@@ -13,8 +15,6 @@ using asl::Value;
 namespace {
 
 constexpr int64_t kCheckpointVersion = 1;
-
-Value Int(int64_t i) { return Value::Int(i); }
 
 int64_t GetInt(const Value& v, std::string_view key, int64_t fallback = 0) {
   const Value* m = v.Find(key);
@@ -32,91 +32,218 @@ std::optional<double> GetOptDouble(const Value& v, std::string_view key) {
   return m->AsDouble();
 }
 
-Value IntArray(const std::vector<int64_t>& xs) {
-  asl::Array out;
-  out.reserve(xs.size());
-  for (int64_t x : xs) out.push_back(Int(x));
-  return Value::MakeArray(std::move(out));
-}
+// A frame as its checkpoint records it, copied at commit (values are shared,
+// so the copy is cheap) and written as JSON when the store asks: the frames
+// change on after the commit that carries it.
+struct FrameSnapshot {
+  int state_index = 0;
+  Value input;
+  int64_t last_event_id = 0;
+  int64_t entered_event_id = 0;
+  Instant entered_time = 0;
+  std::vector<int64_t> retry_attempts;
+  int64_t retry_count = 0;
+  size_t child_index = 0;
+  Phase phase = Phase::kReady;
+  Value variables;
+  Value map_item;
+  bool silent = false;
+  Instant due = 0;
+  Value wait_output;
+  std::optional<TaskWait> task;
+  std::vector<Value> join_results;  // null where a branch has not finished
+  std::vector<bool> join_finished;
+  size_t join_remaining = 0;
+  std::optional<Fanout> fanout;  // its counters, items and results; no callbacks
+  std::vector<FrameSnapshot> children;
+};
 
-}  // namespace
-
-Value Execution::Checkpoint() const {
-  asl::Object top{{"v", Int(kCheckpointVersion)}, {"next", Int(next_event_id_)}, {"tmo", Int(timeout_due_)}};
-  if (root_) top.emplace_back("root", SaveFrame(*root_));
-  return Value::MakeObject(std::move(top));
-}
-
-Value Execution::SaveFrame(const Frame& f) const {
-  asl::Object o{{"s", Int(f.state_index)},
-                {"in", f.input},
-                {"l", Int(f.last_event_id)},
-                {"e", Int(f.entered_event_id)},
-                {"t", Int(f.entered_time)},
-                {"ra", IntArray(f.retry_attempts)},
-                {"rc", Int(f.retry_count)},
-                {"ci", Int(static_cast<int64_t>(f.child_index))},
-                {"p", Int(static_cast<int64_t>(f.phase))}};
-  if (!f.scope->variables.is_null()) o.emplace_back("vars", f.scope->variables);
-  if (!f.map_item.is_null()) o.emplace_back("mi", f.map_item);
-  if (f.silent) o.emplace_back("sil", Value::Bool(true));
+FrameSnapshot Snapshot(const Frame& f) {
+  FrameSnapshot s;
+  s.state_index = f.state_index;
+  s.input = f.input;
+  s.last_event_id = f.last_event_id;
+  s.entered_event_id = f.entered_event_id;
+  s.entered_time = f.entered_time;
+  s.retry_attempts = f.retry_attempts;
+  s.retry_count = f.retry_count;
+  s.child_index = f.child_index;
+  s.phase = f.phase;
+  s.variables = f.scope->variables;
+  s.map_item = f.map_item;
+  s.silent = f.silent;
   switch (f.phase) {
     case Phase::kReady:
       break;
     case Phase::kWait:
-      o.emplace_back("due", Int(f.due));
-      o.emplace_back("out", f.wait_output);
+      s.due = f.due;
+      s.wait_output = f.wait_output;
       break;
     case Phase::kRetry:
-      o.emplace_back("due", Int(f.due));
+      s.due = f.due;
       break;
-    case Phase::kTask: {
-      const TaskWait& t = *f.task;
-      o.emplace_back("task", Value::MakeObject({{"par", t.parameters},
-                                                {"lambda", Value::Bool(t.lambda)},
-                                                {"tdue", Int(t.timeout_due)},
-                                                {"hb", Int(t.heartbeat_seconds)},
-                                                {"hdue", Int(t.heartbeat_due)},
-                                                {"token", Value::String(t.token)},
-                                                {"sent", Value::Bool(t.delivered)}}));
+    case Phase::kTask:
+      s.task = *f.task;
       break;
-    }
     case Phase::kParallel: {
       const Join& j = *f.join;
-      asl::Array results, finished;
-      for (size_t i = 0; i < j.results.size(); ++i) {
-        results.push_back(j.finished[i] ? j.results[i] : Value());
-        finished.push_back(Value::Bool(j.finished[i]));
-      }
-      o.emplace_back("join", Value::MakeObject({{"res", Value::MakeArray(std::move(results))},
-                                                {"fin", Value::MakeArray(std::move(finished))},
-                                                {"rem", Int(static_cast<int64_t>(j.remaining))}}));
+      for (size_t i = 0; i < j.results.size(); ++i) s.join_results.push_back(j.finished[i] ? j.results[i] : Value());
+      s.join_finished = j.finished;
+      s.join_remaining = j.remaining;
       break;
     }
     case Phase::kMap: {
       const Fanout& m = *f.fanout;
-      asl::Object fan{{"items", m.items},
-                      {"eff", m.effective},
-                      {"res", Value::MakeArray(asl::Array(m.results.begin(), m.results.end()))},
-                      {"next", Int(static_cast<int64_t>(m.next))},
-                      {"run", Int(static_cast<int64_t>(m.running))},
-                      {"fin", Int(static_cast<int64_t>(m.finished))},
-                      {"fail", Int(static_cast<int64_t>(m.failed))},
-                      {"lim", Int(static_cast<int64_t>(m.limit))}};
-      if (m.tolerated_count) fan.emplace_back("tc", Value::Number(*m.tolerated_count));
-      if (m.tolerated_percentage) fan.emplace_back("tp", Value::Number(*m.tolerated_percentage));
-      o.emplace_back("fan", Value::MakeObject(std::move(fan)));
+      Fanout& copy = s.fanout.emplace();
+      copy.items = m.items;
+      copy.effective = m.effective;
+      copy.results = m.results;
+      copy.next = m.next;
+      copy.running = m.running;
+      copy.finished = m.finished;
+      copy.failed = m.failed;
+      copy.limit = m.limit;
+      copy.tolerated_count = m.tolerated_count;
+      copy.tolerated_percentage = m.tolerated_percentage;
       break;
     }
   }
   if (f.phase == Phase::kParallel || f.phase == Phase::kMap) {
-    asl::Array children;
     for (const FramePtr& child : f.children) {
-      if (!child->done && !child->cancelled) children.push_back(SaveFrame(*child));
+      if (!child->done && !child->cancelled) s.children.push_back(Snapshot(*child));
     }
-    o.emplace_back("ch", Value::MakeArray(std::move(children)));
   }
-  return Value::MakeObject(std::move(o));
+  return s;
+}
+
+// Writes one JSON object member by member; keys are literals with nothing to escape.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
+  ~ObjectWriter() { out_->push_back('}'); }
+  std::string* Key(const char* key) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    out_->push_back('"');
+    out_->append(key);
+    out_->append("\":");
+    return out_;
+  }
+  void Int(const char* key, int64_t i) {
+    char digits[24];
+    Key(key)->append(digits, std::to_chars(digits, digits + sizeof digits, i).ptr);
+  }
+  void Bool(const char* key, bool b) { Key(key)->append(b ? "true" : "false"); }
+  void Json(const char* key, const Value& v) { asl::AppendJson(v, Key(key)); }
+  template <typename Range, typename WriteItem>
+  void Array(const char* key, const Range& items, WriteItem write_item) {
+    std::string* out = Key(key);
+    out->push_back('[');
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) out->push_back(',');
+      first = false;
+      write_item(item, out);
+    }
+    out->push_back(']');
+  }
+
+ private:
+  std::string* out_;
+  bool first_ = true;
+};
+
+void AppendInt(int64_t i, std::string* out) {
+  char digits[24];
+  out->append(digits, std::to_chars(digits, digits + sizeof digits, i).ptr);
+}
+
+void AppendFrame(const FrameSnapshot& f, std::string* out) {
+  ObjectWriter o(out);
+  o.Int("s", f.state_index);
+  o.Json("in", f.input);
+  o.Int("l", f.last_event_id);
+  o.Int("e", f.entered_event_id);
+  o.Int("t", f.entered_time);
+  o.Array("ra", f.retry_attempts, AppendInt);
+  o.Int("rc", f.retry_count);
+  o.Int("ci", static_cast<int64_t>(f.child_index));
+  o.Int("p", static_cast<int64_t>(f.phase));
+  if (!f.variables.is_null()) o.Json("vars", f.variables);
+  if (!f.map_item.is_null()) o.Json("mi", f.map_item);
+  if (f.silent) o.Bool("sil", true);
+  switch (f.phase) {
+    case Phase::kReady:
+      break;
+    case Phase::kWait:
+      o.Int("due", f.due);
+      o.Json("out", f.wait_output);
+      break;
+    case Phase::kRetry:
+      o.Int("due", f.due);
+      break;
+    case Phase::kTask: {
+      const TaskWait& t = *f.task;
+      ObjectWriter task(o.Key("task"));
+      task.Json("par", t.parameters);
+      task.Bool("lambda", t.lambda);
+      task.Int("tdue", t.timeout_due);
+      task.Int("hb", t.heartbeat_seconds);
+      task.Int("hdue", t.heartbeat_due);
+      asl::AppendJsonString(t.token, task.Key("token"));
+      task.Bool("sent", t.delivered);
+      break;
+    }
+    case Phase::kParallel: {
+      ObjectWriter join(o.Key("join"));
+      join.Array("res", f.join_results, asl::AppendJson);
+      join.Array("fin", f.join_finished, [](bool b, std::string* out) { out->append(b ? "true" : "false"); });
+      join.Int("rem", static_cast<int64_t>(f.join_remaining));
+      break;
+    }
+    case Phase::kMap: {
+      const Fanout& m = *f.fanout;
+      ObjectWriter fan(o.Key("fan"));
+      fan.Json("items", m.items);
+      fan.Json("eff", m.effective);
+      fan.Array("res", m.results, asl::AppendJson);
+      fan.Int("next", static_cast<int64_t>(m.next));
+      fan.Int("run", static_cast<int64_t>(m.running));
+      fan.Int("fin", static_cast<int64_t>(m.finished));
+      fan.Int("fail", static_cast<int64_t>(m.failed));
+      fan.Int("lim", static_cast<int64_t>(m.limit));
+      if (m.tolerated_count) fan.Json("tc", Value::Number(*m.tolerated_count));
+      if (m.tolerated_percentage) fan.Json("tp", Value::Number(*m.tolerated_percentage));
+      break;
+    }
+  }
+  if (f.phase == Phase::kParallel || f.phase == Phase::kMap) o.Array("ch", f.children, AppendFrame);
+}
+
+class CheckpointJson final : public storage::DeferredJson {
+ public:
+  CheckpointJson(int64_t next_event_id, Instant timeout_due, std::optional<FrameSnapshot> root)
+      : next_event_id_(next_event_id), timeout_due_(timeout_due), root_(std::move(root)) {}
+  void AppendTo(std::string* out) const override {
+    ObjectWriter top(out);
+    top.Int("v", kCheckpointVersion);
+    top.Int("next", next_event_id_);
+    top.Int("tmo", timeout_due_);
+    if (root_) AppendFrame(*root_, top.Key("root"));
+  }
+
+ private:
+  int64_t next_event_id_;
+  Instant timeout_due_;
+  std::optional<FrameSnapshot> root_;
+};
+
+}  // namespace
+
+std::shared_ptr<const storage::DeferredJson> Execution::Checkpoint() const {
+  std::optional<FrameSnapshot> root;
+  if (root_) root = Snapshot(*root_);
+  return std::make_shared<CheckpointJson>(next_event_id_, timeout_due_, std::move(root));
 }
 
 StatusOr<FramePtr> Execution::LoadFrame(const Value& v, const asl::StateMachine* machine, Frame* parent) {

@@ -40,16 +40,6 @@ Value Str(std::string s) { return Value::String(std::move(s)); }
 
 Value Obj(std::initializer_list<asl::Member> members) { return Value::MakeObject(asl::Object(members)); }
 
-// A value's JSON text, written when the store needs it.
-class ValueJson final : public storage::DeferredJson {
- public:
-  explicit ValueJson(Value value) : value_(std::move(value)) {}
-  void AppendTo(std::string* out) const override { asl::AppendJson(value_, out); }
-
- private:
-  Value value_;
-};
-
 // {"<key>": DETAILS}, written when the store needs it.
 class KeyedDetails final : public storage::DeferredJson {
  public:
@@ -250,7 +240,7 @@ std::optional<Execution::Commit> Execution::TakeCommit() {
     if (finished()) {
       r.checkpoint = std::string();  // nothing to resume
     } else {
-      r.deferred_checkpoint = std::make_shared<ValueJson>(Checkpoint());
+      r.deferred_checkpoint = Checkpoint();
     }
   }
   commit.effects = std::move(effects_);

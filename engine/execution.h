@@ -267,8 +267,8 @@ class Execution {
   void WatchRoot();
 
   // Checkpoints (checkpoint.cc).
-  asl::Value Checkpoint() const;  // what Resume reads back, as JSON
-  asl::Value SaveFrame(const Frame& f) const;
+  // What Resume reads back: written as JSON when the store asks.
+  std::shared_ptr<const storage::DeferredJson> Checkpoint() const;
   StatusOr<FramePtr> LoadFrame(const asl::Value& v, const asl::StateMachine* machine, Frame* parent);
   // Re-arms what a loaded frame was waiting for.
   void ResumeFrame(const FramePtr& f);
