@@ -968,7 +968,7 @@ void Execution::SendTask(const FramePtr& f) {
   ++active_;
   MarkDirty();  // a resumed attempt has no new event to carry it
   // Sent once the step that scheduled it is durable (the transactional outbox).
-  effects_.push_back([this, alive = std::weak_ptr<char>(alive_), f, attempt, invocation] {
+  effects_.push_back([this, alive = std::weak_ptr<char>(alive_), f, attempt, invocation = std::move(invocation)] {
     if (alive.expired()) return;
     if (attempt->settled || f->cancelled || finished()) {
       --active_;
