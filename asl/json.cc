@@ -346,13 +346,16 @@ class TextWriter {
   size_t text_size() const { return text_size_; }
 
  private:
-  // Room for `n` more bytes at the write position: what `out` holds already
-  // first, then geometric growth.
+  // Room for `n` more bytes at the write position. The string grows in small
+  // steps within geometrically reserved capacity: resizing zero-fills, and a
+  // writer appending a little to a big buffer must not fill all its spare room.
   char* Room(size_t n) {
     const size_t needed = pos_ + n;
     if (needed > out_->size()) {
-      const size_t capacity = out_->capacity();
-      out_->resize(needed <= capacity ? capacity : std::max(needed, 2 * capacity));
+      constexpr size_t kStep = 256;
+      const size_t grown = std::max(needed, pos_ + kStep);
+      if (grown > out_->capacity()) out_->reserve(std::max(grown, 2 * out_->capacity()));
+      out_->resize(grown);
     }
     return out_->data() + pos_;
   }
