@@ -19,9 +19,9 @@
 namespace stepflow::asl {
 namespace {
 
-// Builds a Value from SAX events on flat stacks: no recursion, so any nesting
-// is safe to read until the depth limit stops it, and no allocation per open
-// container but the finished container's own.
+// Builds a Value from SAX events on flat stacks, with no allocation per open
+// container but the finished container's own. It stops rapidjson's recursive
+// descent at the depth limit, which bounds every walk of a Value.
 class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
  public:
   explicit Builder(size_t max_depth) : max_depth_(max_depth) {}
@@ -99,10 +99,6 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
   Value root_;
 };
 
-// rapidjson parses recursively, faster than with its explicit stack, while the
-// depth limit (where the builder stops it) keeps the C stack small.
-constexpr size_t kMaxRecursionDepth = 1000;
-
 bool IsAscii(std::string_view text) {
   const char* p = text.data();
   const char* end = p + text.size();
@@ -168,10 +164,7 @@ bool ParseJson(std::string_view text, Value* out, JsonError* error, const JsonLi
   constexpr unsigned kValidate = rapidjson::kParseValidateEncodingFlag;
   // ASCII is valid UTF-8: only other text needs rapidjson's (slow) validation.
   rapidjson::ParseResult result =
-      limits.max_depth > kMaxRecursionDepth
-          ? reader.Parse<kFlags | kValidate | rapidjson::kParseIterativeFlag>(stream, builder)
-      : IsAscii(text) ? reader.Parse<kFlags>(stream, builder)
-                      : reader.Parse<kFlags | kValidate>(stream, builder);
+      IsAscii(text) ? reader.Parse<kFlags>(stream, builder) : reader.Parse<kFlags | kValidate>(stream, builder);
   if (result) {
     *out = builder.Take();
     return true;

@@ -22,7 +22,8 @@ struct JsonError {
 };
 
 // Parses UTF-8 JSON text into `out`. Returns false and fills `error` on invalid
-// syntax, invalid UTF-8, too deep nesting or oversize input. Never recurses.
+// syntax, invalid UTF-8, too deep nesting or oversize input. Recurses no
+// deeper than limits.max_depth.
 bool ParseJson(std::string_view text, Value* out, JsonError* error,
                const JsonLimits& limits = JsonLimits());
 
