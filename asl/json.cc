@@ -43,19 +43,13 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
   }
   bool StartObject() { return Open(true); }
   bool EndObject(rapidjson::SizeType count) {
-    auto first = members_.end() - count;
-    Object members(std::make_move_iterator(first), std::make_move_iterator(members_.end()));
-    members_.erase(first, members_.end());
     open_.pop_back();
-    return Add(Value::MakeObject(std::move(members)));
+    return Add(Value::MakeObject(TakeLast(&members_, count)));
   }
   bool StartArray() { return Open(false); }
   bool EndArray(rapidjson::SizeType count) {
-    auto first = items_.end() - count;
-    Array items(std::make_move_iterator(first), std::make_move_iterator(items_.end()));
-    items_.erase(first, items_.end());
     open_.pop_back();
-    return Add(Value::MakeArray(std::move(items)));
+    return Add(Value::MakeArray(TakeLast(&items_, count)));
   }
 
   bool too_deep() const { return too_deep_; }
@@ -77,6 +71,15 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
     }
     open_.push_back(is_object);
     return true;
+  }
+
+  // The last `count` entries of `stack`, moved into a container of their own.
+  template <typename T>
+  static std::vector<T> TakeLast(std::vector<T>* stack, size_t count) {
+    auto first = stack->end() - static_cast<std::ptrdiff_t>(count);
+    std::vector<T> taken(std::make_move_iterator(first), std::make_move_iterator(stack->end()));
+    stack->erase(first, stack->end());
+    return taken;
   }
 
   // A finished value goes to the member its key opened, or to the open array.
