@@ -116,6 +116,13 @@ FrameSnapshot Snapshot(const Frame& f) {
   return s;
 }
 
+void AppendInt(int64_t i, std::string* out) {
+  char digits[24];
+  out->append(digits, std::to_chars(digits, digits + sizeof digits, i).ptr);
+}
+
+void AppendBool(bool b, std::string* out) { out->append(b ? "true" : "false"); }
+
 // Writes one JSON object member by member; keys are literals with nothing to escape.
 class ObjectWriter {
  public:
@@ -129,11 +136,8 @@ class ObjectWriter {
     out_->append("\":");
     return out_;
   }
-  void Int(const char* key, int64_t i) {
-    char digits[24];
-    Key(key)->append(digits, std::to_chars(digits, digits + sizeof digits, i).ptr);
-  }
-  void Bool(const char* key, bool b) { Key(key)->append(b ? "true" : "false"); }
+  void Int(const char* key, int64_t i) { AppendInt(i, Key(key)); }
+  void Bool(const char* key, bool b) { AppendBool(b, Key(key)); }
   void Json(const char* key, const Value& v) { asl::AppendJson(v, Key(key)); }
   template <typename Range, typename WriteItem>
   void Array(const char* key, const Range& items, WriteItem write_item) {
@@ -152,11 +156,6 @@ class ObjectWriter {
   std::string* out_;
   bool first_ = true;
 };
-
-void AppendInt(int64_t i, std::string* out) {
-  char digits[24];
-  out->append(digits, std::to_chars(digits, digits + sizeof digits, i).ptr);
-}
 
 void AppendFrame(const FrameSnapshot& f, std::string* out) {
   ObjectWriter o(out);
@@ -197,7 +196,7 @@ void AppendFrame(const FrameSnapshot& f, std::string* out) {
     case Phase::kParallel: {
       ObjectWriter join(o.Key("join"));
       join.Array("res", f.join_results, asl::AppendJson);
-      join.Array("fin", f.join_finished, [](bool b, std::string* out) { out->append(b ? "true" : "false"); });
+      join.Array("fin", f.join_finished, AppendBool);
       join.Int("rem", static_cast<int64_t>(f.join_remaining));
       break;
     }
