@@ -7,15 +7,16 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -108,9 +109,33 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     return *tls_context;
   }
 
+  // A SyncWriteStream that collects what Beast's serializer writes: the request
+  // then goes out as one buffer, where an async write of the message would walk
+  // Beast's buffer sequences again for each partial write.
+  struct StringSink {
+    std::string* out;
+    template <class ConstBufferSequence>
+    size_t write_some(const ConstBufferSequence& buffers) {
+      size_t size = 0;
+      for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+           ++it) {
+        boost::asio::const_buffer b = *it;
+        out->append(static_cast<const char*>(b.data()), b.size());
+        size += b.size();
+      }
+      return size;
+    }
+    template <class ConstBufferSequence>
+    size_t write_some(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      ec = {};
+      return write_some(buffers);
+    }
+  };
+
   struct Exchange {
     HttpTarget target;
     http::request<http::string_body> request;
+    std::string wire;  // the request as sent
     std::unique_ptr<Connection> conn;
     beast::flat_buffer buffer;
     std::unique_ptr<http::response_parser<http::string_body>> parser;
@@ -242,7 +267,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   template <class Stream>
   void WriteOn(Stream& stream, std::shared_ptr<Exchange> x) {
     auto self = shared_from_this();
-    http::async_write(stream, x->request, [self, x, &stream](beast::error_code ec, std::size_t) {
+    auto request = boost::asio::buffer(x->wire);
+    boost::asio::async_write(stream, request, [self, x, &stream](beast::error_code ec, std::size_t) {
       if (ec == beast::error::timeout) return self->TimedOut(x);
       if (ec) return self->RetryOrFail(x, "cannot send the request: " + ec.message());
       x->parser = std::make_unique<http::response_parser<http::string_body>>();
@@ -292,6 +318,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       auto fresh = std::make_shared<Exchange>();
       fresh->target = x->target;
       fresh->request = x->request;
+      fresh->wire = std::move(x->wire);
       fresh->done = std::move(x->done);
       fresh->holds_slot = x->holds_slot;
       fresh->timeout_ms = x->timeout_ms;
@@ -382,14 +409,16 @@ void HttpClient::Send(const HttpTarget& target, HttpRequest request, std::functi
   };
   bool valid = !request.method.empty() && !bad(request.method) && !bad(request.target);
   for (const auto& [name, value] : request.headers) valid = valid && !name.empty() && !bad(name) && !bad(value);
-  if (!valid) {
-    // A line break would end the request line or a header and smuggle in another.
-    boost::asio::post(impl_->io, [done = std::move(done)] {
+  auto fail_later = [this](std::string error, std::function<void(HttpResult)> done) {
+    boost::asio::post(impl_->io, [error = std::move(error), done = std::move(done)] {
       HttpResult result;
-      result.error = "the request's method, target or a header holds a line break or is empty";
+      result.error = error;
       done(std::move(result));
     });
-    return;
+  };
+  if (!valid) {
+    // A line break would end the request line or a header and smuggle in another.
+    return fail_later("the request's method, target or a header holds a line break or is empty", std::move(done));
   }
   auto x = std::make_shared<Impl::Exchange>();
   x->target = target;
@@ -411,6 +440,11 @@ void HttpClient::Send(const HttpTarget& target, HttpRequest request, std::functi
   if (verb != http::verb::get && verb != http::verb::head && x->request.find(http::field::content_length) == x->request.end()) {
     x->request.content_length(0);
   }
+  Impl::StringSink sink{&x->wire};
+  beast::error_code ec;
+  http::write(sink, x->request, ec);
+  if (ec) return fail_later("cannot write the request: " + ec.message(), std::move(done));
+  std::string().swap(x->request.body());  // `wire` holds it now
   x->timeout_ms = request.timeout_ms;
   x->done = std::move(done);
   impl_->Start(std::move(x));
