@@ -133,12 +133,11 @@ size_t EncodeHistoryChunk(const HistoryEventRecord* begin, const HistoryEventRec
   for (; e != end && static_cast<size_t>(e - begin) < max_events && out->size() < max_bytes; ++e) {
     if (e != begin) out->push_back(',');
     out->push_back('[');
-    *out += std::to_string(e->id);
-    out->push_back(',');
-    *out += std::to_string(e->previous_event_id);
-    out->push_back(',');
-    *out += std::to_string(e->timestamp_ns);
-    out->push_back(',');
+    for (int64_t number : {e->id, e->previous_event_id, e->timestamp_ns}) {
+      char digits[24];
+      out->append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
+      out->push_back(',');
+    }
     AppendQuoted(e->type, out);
     out->push_back(',');
     if (e->has_details()) {
