@@ -267,8 +267,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   template <class Stream>
   void WriteOn(Stream& stream, std::shared_ptr<Exchange> x) {
     auto self = shared_from_this();
-    auto request = boost::asio::buffer(x->wire);
-    boost::asio::async_write(stream, request, [self, x, &stream](beast::error_code ec, std::size_t) {
+    auto bytes = boost::asio::buffer(x->wire);
+    boost::asio::async_write(stream, bytes, [self, x, &stream](beast::error_code ec, std::size_t) {
       if (ec == beast::error::timeout) return self->TimedOut(x);
       if (ec) return self->RetryOrFail(x, "cannot send the request: " + ec.message());
       x->parser = std::make_unique<http::response_parser<http::string_body>>();
