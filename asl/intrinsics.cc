@@ -5,6 +5,7 @@
 #include <charconv>
 #include <utility>
 
+#include "interner.h"
 #include "intrinsic_ast.h"
 #include "stepflow/asl/errors.h"
 
@@ -409,10 +410,16 @@ IntrinsicCall& IntrinsicCall::operator=(IntrinsicCall&&) noexcept = default;
 bool IntrinsicCall::LooksLikeCall(std::string_view text) { return text.starts_with(intrinsic::kPrefix); }
 
 bool IntrinsicCall::Parse(std::string_view text, IntrinsicCall* out, std::string* error) {
+  static Interner<Impl> interned;
+  if (auto shared = interned.Find(text)) {
+    out->impl_ = std::move(shared);
+    return true;
+  }
   auto impl = std::make_shared<Impl>();
   impl->text = std::string(text);
   intrinsic::Parser parser(impl->text);
   if (!parser.ParseTop(&impl->call, error)) return false;
+  interned.Add(text, impl);
   out->impl_ = std::move(impl);
   return true;
 }

@@ -5,9 +5,10 @@
 #include <cstdlib>
 #include <utility>
 
+#include "interner.h"
 #include "path_internal.h"
-#include "utf8.h"
 #include "stepflow/asl/json.h"
+#include "utf8.h"
 
 namespace stepflow::asl {
 
@@ -822,27 +823,27 @@ Value WithChild(const Value& container, const Step& step, size_t index, Value ch
 }  // namespace
 
 namespace {
-// Deduces Path::Impl (private) from `impl_`; a moved-from Path reads as `$`.
+// Deduces Path::Impl (private) from `impl_`; a default or moved-from Path reads as `$`.
 template <typename ImplPtr>
 const PathData& DataOf(const ImplPtr& impl) {
   return impl ? static_cast<const PathData&>(*impl) : DefaultData();
 }
 }  // namespace
 
-Path::Path() : impl_(std::make_unique<Impl>()) {}
+Path::Path() = default;
 Path::~Path() = default;
-Path::Path(const Path& other) : impl_(std::make_unique<Impl>()) {
-  static_cast<PathData&>(*impl_) = DataOf(other.impl_);
-}
-Path& Path::operator=(const Path& other) {
-  if (this != &other) *this = Path(other);
-  return *this;
-}
+Path::Path(const Path& other) = default;
+Path& Path::operator=(const Path& other) = default;
 Path::Path(Path&& other) noexcept = default;
 Path& Path::operator=(Path&& other) noexcept = default;
 
 bool Path::Parse(std::string_view text, Path* out, std::string* error) {
-  auto impl = std::make_unique<Impl>();
+  static Interner<Impl> interned;
+  if (auto shared = interned.Find(text)) {
+    out->impl_ = std::move(shared);
+    return true;
+  }
+  auto impl = std::make_shared<Impl>();
   Parser parser(text, &impl->program);
   if (!parser.ParsePath(impl.get())) {
     *error = parser.error;
@@ -852,6 +853,7 @@ bool Path::Parse(std::string_view text, Path* out, std::string* error) {
   for (const Step& s : impl->steps().steps) {
     if (s.kind != StepKind::kName && s.kind != StepKind::kIndex) impl->definite = false;
   }
+  interned.Add(text, impl);
   out->impl_ = std::move(impl);
   return true;
 }

@@ -91,16 +91,16 @@ struct ChoiceRule {
 struct StateMachine;
 
 struct State {
+  // First what every transition reads, together: a long machine's states are
+  // seldom in cache, and each line read costs a miss.
   std::string name;
   StateType type = StateType::kPass;
   QueryLanguage query_language = QueryLanguage::kJsonPath;
-  std::string comment;
-  std::string next;
-  int next_index = -1;  // index into the owning StateMachine::states; -1 when End
   bool end = false;
   // Whether anything in the state can read the context object ($$), so that
   // executions build it only for the states that need it.
   bool reads_context = false;
+  int next_index = -1;  // index into the owning StateMachine::states; -1 when End
 
   // JSONPath data flow.
   PathField input_path, output_path, result_path;
@@ -108,6 +108,11 @@ struct State {
   std::optional<PayloadTemplate> result_selector;
   std::optional<PayloadTemplate> assign;
   std::optional<Value> result;                     // Pass: literal Result
+  std::vector<Retrier> retry;
+  std::vector<Catcher> catchers;
+
+  std::string comment;
+  std::string next;
 
   // JSONata data flow: the raw field values ("{% %}" strings inside).
   std::optional<Value> arguments, output, jsonata_assign;
@@ -116,8 +121,6 @@ struct State {
   std::string resource;
   NumberField timeout_seconds, heartbeat_seconds;
   std::optional<Value> credentials;
-  std::vector<Retrier> retry;
-  std::vector<Catcher> catchers;
 
   // Choice.
   std::vector<ChoiceRule> choices;

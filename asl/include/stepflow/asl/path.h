@@ -59,7 +59,7 @@ class Path {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const Impl> impl_;  // shared by every Path of the same text
 };
 
 // Evaluates `path` against its root: `input` for `$`, env's context object for

@@ -35,8 +35,8 @@ class PayloadTemplate {
   struct Node;  // compiled form; defined in payload_template.cc
 
  private:
-  std::shared_ptr<const Node> root_;
-  Value source_;
+  struct Compiled;
+  std::shared_ptr<const Compiled> compiled_;  // one pointer: a State holds several templates
 };
 
 }  // namespace stepflow::asl

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace stepflow::asl {
+
+// One compiled form per distinct source text, shared by every user while any
+// holds it. A definition repeats its paths and calls from state to state
+// ("$.detail", "States.Format(...)"); sharing them keeps what a transition reads
+// in cache, where a thousand private copies each cost a cache miss.
+template <typename T>
+class Interner {
+ public:
+  std::shared_ptr<const T> Find(std::string_view text) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(std::string(text));
+    return it == entries_.end() ? nullptr : it->second.lock();
+  }
+
+  void Add(std::string_view text, const std::shared_ptr<const T>& compiled) {
+    std::lock_guard lock(mutex_);
+    entries_[std::string(text)] = compiled;
+    // Entries of forms no longer used are dropped whenever the table doubles.
+    if (entries_.size() >= 2 * live_at_sweep_) {
+      std::erase_if(entries_, [](const auto& entry) { return entry.second.expired(); });
+      live_at_sweep_ = std::max<size_t>(entries_.size(), kMinSweep);
+    }
+  }
+
+ private:
+  static constexpr size_t kMinSweep = 512;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<const T>> entries_;
+  size_t live_at_sweep_ = kMinSweep;
+};
+
+}  // namespace stepflow::asl
