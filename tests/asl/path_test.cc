@@ -682,3 +682,29 @@ TEST_CASE("Random path text is either parsed or rejected with an offset, never a
   }
   CHECK(parsed > 1000);  // the generator reaches the evaluator, not just the parser
 }
+
+TEST_CASE("Paths of the same text share one compiled form that outlives each of them") {
+  const Value doc = J(R"({"a": {"b": [10, 20]}})");
+  Value out;
+  std::string error;
+  {
+    Path first = P("$.a.b[1]");
+    Path second = P("$.a.b[1]");
+    REQUIRE(second.Evaluate(doc, &out, &error));
+    CHECK(ToJson(out) == "20");
+  }
+  // Thousands of distinct texts come and go: the table drops what nobody holds.
+  for (int i = 0; i < 5000; ++i) {
+    Path transient = P("$.k" + std::to_string(i));
+    REQUIRE(transient.Evaluate(J(R"({"k)" + std::to_string(i) + R"(": 1})"), &out, &error));
+  }
+  Path again = P("$.a.b[1]");
+  REQUIRE(again.Evaluate(doc, &out, &error));
+  CHECK(ToJson(out) == "20");
+  Path copy = again;
+  again = Path();
+  CHECK(copy.text() == "$.a.b[1]");
+  CHECK(again.text() == "$");
+  REQUIRE(copy.Evaluate(doc, &out, &error));
+  CHECK(ToJson(out) == "20");
+}
