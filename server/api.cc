@@ -689,7 +689,7 @@ class Actions {
   // output texts are left out (their inputDetails/outputDetails stay).
   static Value HistoryEvent(const storage::HistoryEventRecord& e, bool include_data) {
     asl::Object out{{"timestamp", Date(e.timestamp_ns)},
-                    {"type", Str(e.type)},
+                    {"type", Str(std::string(e.type))},
                     {"id", Value::Int(e.id)},
                     {"previousEventId", Value::Int(e.previous_event_id)}};
     if (!e.details_json.empty()) {

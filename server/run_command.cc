@@ -113,7 +113,7 @@ void PrintHistory(engine::Engine& engine, const std::string& arn) {
   }
   for (const auto& e : *events) {
     std::fprintf(stderr, "%4lld %4lld %-28s %s\n", static_cast<long long>(e.id),
-                 static_cast<long long>(e.previous_event_id), e.type.c_str(), e.details_json.c_str());
+                 static_cast<long long>(e.previous_event_id), std::string(e.type).c_str(), e.details_json.c_str());
   }
 }
 

@@ -158,12 +158,16 @@ Status DecodeHistoryChunk(std::string_view chunk, int64_t after_event_id, size_t
   if (!r.Expect('[')) return corrupt();
   if (r.Expect(']')) return r.AtEnd() ? Status::OK() : corrupt();
   HistoryEventRecord e;
+  std::string type;
   do {
     if (!r.Expect('[') || !r.Int(&e.id) || !r.Expect(',') || !r.Int(&e.previous_event_id) || !r.Expect(',') ||
-        !r.Int(&e.timestamp_ns) || !r.Expect(',') || !r.String(&e.type) || !r.Expect(',') ||
+        !r.Int(&e.timestamp_ns) || !r.Expect(',') || !r.String(&type) || !r.Expect(',') ||
         !r.RawValue(&e.details_json) || !r.Expect(']')) {
       return corrupt();
     }
+    std::optional<std::string_view> interned = InternEventType(type);
+    if (!interned) return corrupt();
+    e.type = *interned;
     if (e.id > after_event_id) {
       if (out->size() >= limit) return Status::OK();
       out->push_back(e);

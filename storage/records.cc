@@ -1,6 +1,8 @@
 #include "records.h"
 
 #include <charconv>
+#include <mutex>
+#include <unordered_set>
 
 namespace stepflow::storage {
 
@@ -50,6 +52,17 @@ std::optional<TaskTokenStatus> ParseTaskTokenStatus(const std::string& name) {
     if (name == TaskTokenStatusName(s)) return s;
   }
   return std::nullopt;
+}
+
+std::optional<std::string_view> InternEventType(std::string_view name) {
+  constexpr size_t kMaxNames = 4096;
+  static std::mutex mutex;
+  static std::unordered_set<std::string> names;  // nodes do not move: views stay valid
+  std::lock_guard lock(mutex);
+  auto it = names.find(std::string(name));
+  if (it != names.end()) return *it;
+  if (names.size() >= kMaxNames) return std::nullopt;
+  return *names.emplace(name).first;
 }
 
 void HistoryEventRecord::AppendDetails(std::string* out) const {

@@ -215,7 +215,7 @@ TEST_CASE("A task whose answer was not recorded is sent again after a restart, w
   auto events = engine->store().GetHistory(arn, 0, 100);
   REQUIRE(events.ok());
   std::vector<std::string> types;
-  for (const auto& e : *events) types.push_back(e.type);
+  for (const auto& e : *events) types.emplace_back(e.type);
   CHECK(types == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
                                           "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"});
 }
@@ -273,7 +273,7 @@ TEST_CASE("A .waitForTaskToken task hands its token to the resource and waits fo
   auto events = h.engine->store().GetHistory(arn, 0, 100);
   REQUIRE(events.ok());
   std::vector<std::string> types;
-  for (const auto& e : *events) types.push_back(e.type);
+  for (const auto& e : *events) types.emplace_back(e.type);
   CHECK(types == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
                                           "TaskSubmitted", "TaskSucceeded", "TaskStateExited",
                                           "ExecutionSucceeded"});

@@ -46,7 +46,7 @@ std::vector<std::string> RunAndCollectTypes(const Value& c) {
   auto events = (*engine)->store().GetHistory(*arn, 0, 1000000);
   REQUIRE(events.ok());
   std::vector<std::string> types;
-  for (const auto& e : *events) types.push_back(e.type);
+  for (const auto& e : *events) types.emplace_back(e.type);
   return types;
 }
 

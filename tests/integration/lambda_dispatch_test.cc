@@ -73,7 +73,7 @@ struct Harness {
     auto events = engine->store().GetHistory(arn, 0, 100000);
     REQUIRE(events.ok());
     std::vector<std::string> types;
-    for (const auto& e : *events) types.push_back(e.type);
+    for (const auto& e : *events) types.emplace_back(e.type);
     return types;
   }
 };

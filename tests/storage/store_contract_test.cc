@@ -184,6 +184,21 @@ TEST_CASE_TEMPLATE("events read back byte for byte, in pages across many appends
   }
 }
 
+TEST_CASE("an interned event type outlives the text it was made from, one copy per name") {
+  std::string_view first;
+  {
+    std::string built = std::string("Interned") + "TestEvent";
+    auto interned = InternEventType(built);
+    REQUIRE(interned.has_value());
+    first = *interned;
+  }
+  CHECK(first == "InternedTestEvent");
+  auto again = InternEventType("InternedTestEvent");
+  REQUIRE(again.has_value());
+  CHECK(again->data() == first.data());
+  CHECK(InternEventType("OtherTestEvent")->data() != first.data());
+}
+
 // JSON the store writes only when it needs the text, as the engine hands it over.
 class CountingJson final : public DeferredJson {
  public:

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stepflow/status.h"
@@ -44,11 +45,17 @@ class DeferredJson {
   virtual void AppendTo(std::string* out) const = 0;
 };
 
+// `name` as a view that lives as long as the process; one copy per distinct
+// name. Nothing when a history (a hostile file) names more than 4,096 types.
+std::optional<std::string_view> InternEventType(std::string_view name);
+
 struct HistoryEventRecord {
   int64_t id = 0;  // 1-based, contiguous per execution
   int64_t previous_event_id = 0;
   int64_t timestamp_ns = 0;
-  std::string type;          // "PassStateEntered"
+  // "PassStateEntered": a view of text that lives as long as the process (a
+  // literal, or InternEventType's copy), as every event has one of a few names.
+  std::string_view type;
   std::string details_json;  // the "<type>EventDetails" object, or empty
   // When set, details_json is empty and this writes the details.
   std::shared_ptr<const DeferredJson> deferred_details;
