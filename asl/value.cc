@@ -3,6 +3,8 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "interner.h"
+
 namespace stepflow::asl {
 
 // Large objects get a hash index so member lookup stays O(1); small ones scan.
@@ -44,6 +46,20 @@ Value Value::String(std::string s) {
   Value v;
   v.type_ = Type::kString;
   v.rep_ = std::make_shared<const std::string>(std::move(s));
+  return v;
+}
+
+Value Value::InternedString(std::string_view s) {
+  static Interner<std::string> interned;
+  Value v;
+  v.type_ = Type::kString;
+  if (auto shared = interned.Find(s)) {
+    v.rep_ = std::move(shared);
+    return v;
+  }
+  auto text = std::make_shared<const std::string>(s);
+  interned.Add(s, text);
+  v.rep_ = std::move(text);
   return v;
 }
 

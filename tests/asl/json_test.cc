@@ -136,3 +136,13 @@ TEST_CASE("JSON quoted in one pass equals the quoted JSON text") {
     CHECK(back.AsString() == ToJson(v));
   }
 }
+
+TEST_CASE("Interned strings of the same text share it and equal plain strings") {
+  Value a = Value::InternedString("pass-chain");
+  Value b = Value::InternedString(std::string("pass-") + "chain");
+  CHECK(a.AsString().data() == b.AsString().data());
+  CHECK(a == Value::String("pass-chain"));
+  CHECK(ToJson(Value::InternedString("quote\"d")) == R"("quote\"d")");
+  a = Value();
+  CHECK(b.AsString() == "pass-chain");
+}

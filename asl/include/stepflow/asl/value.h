@@ -28,6 +28,9 @@ class Value {
   // A number: integral doubles in int64 range become kInt.
   static Value Number(double d);
   static Value String(std::string s);
+  // A string sharing its text with every other interned string of the same
+  // text, for the constants of a definition that states repeat.
+  static Value InternedString(std::string_view s);
   static Value MakeArray(Array items);
   static Value MakeObject(Object members);
 
