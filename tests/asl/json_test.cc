@@ -118,6 +118,20 @@ TEST_CASE("JSON sizes are counted as ToJson writes them") {
   CHECK(JsonSize(Value::Double(std::numeric_limits<double>::infinity())) == 4);  // written as null
 }
 
+TEST_CASE("String sizes count each escaped byte wherever it sits in the string") {
+  for (size_t length = 1; length <= 19; ++length) {
+    for (int byte = 0; byte < 0x80; ++byte) {
+      for (size_t at : {size_t{0}, length / 2, length - 1}) {
+        std::string text(length, 'x');
+        text[at] = static_cast<char>(byte);
+        text += "\xC3\xA9";  // é: non-ASCII bytes are written as they are
+        Value v = Value::String(text);
+        CHECK_MESSAGE(JsonSize(v) == ToJson(v).size(), "byte " << byte << " at " << at << " of " << length);
+      }
+    }
+  }
+}
+
 TEST_CASE("JSON quoted in one pass equals the quoted JSON text") {
   for (const char* text : {R"({"id":"run","data":{"i":1,"tag":"a \"q\" \\ b\n\u0002","x":[1.5,-3,null,true]}})",
                            R"("just a \"string\"")", "[]", "{}", "-0.25", R"([{"a":"\\\"\\"}])"}) {
