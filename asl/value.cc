@@ -11,7 +11,7 @@ namespace stepflow::asl {
 struct Value::ObjectRep {
   static constexpr size_t kIndexThreshold = 16;
   Object members;
-  std::unordered_map<std::string_view, size_t> index;
+  std::unique_ptr<const std::unordered_map<std::string_view, size_t>> index;  // null for small objects
 };
 
 Value Value::Bool(bool b) {
@@ -74,11 +74,13 @@ Value Value::MakeObject(Object members) {
   auto rep = std::make_shared<ObjectRep>();
   rep->members = std::move(members);
   if (rep->members.size() >= ObjectRep::kIndexThreshold) {
-    rep->index.reserve(rep->members.size());
+    auto index = std::make_unique<std::unordered_map<std::string_view, size_t>>();
+    index->reserve(rep->members.size());
     for (size_t i = 0; i < rep->members.size(); ++i) {
       // Last duplicate wins, as in JSON parsers that keep one member per key.
-      rep->index[rep->members[i].first] = i;
+      (*index)[rep->members[i].first] = i;
     }
+    rep->index = std::move(index);
   }
   Value v;
   v.type_ = Type::kObject;
@@ -99,9 +101,9 @@ const Object& Value::AsObject() const {
 const Value* Value::Find(std::string_view key) const {
   if (type_ != Type::kObject) return nullptr;
   const auto* rep = static_cast<const ObjectRep*>(rep_.get());
-  if (!rep->index.empty()) {
-    auto it = rep->index.find(key);
-    return it == rep->index.end() ? nullptr : &rep->members[it->second].second;
+  if (rep->index != nullptr) {
+    auto it = rep->index->find(key);
+    return it == rep->index->end() ? nullptr : &rep->members[it->second].second;
   }
   for (auto it = rep->members.rbegin(); it != rep->members.rend(); ++it) {
     if (it->first == key) return &it->second;
