@@ -45,9 +45,7 @@ Node CompileDynamic(const std::string& key, const Value& value, const std::strin
     IntrinsicCall call;
     if (!IntrinsicCall::Parse(value.AsString(), &call, &error)) {
       diagnostics->push_back({Diagnostic::Severity::kError, "INVALID_INTRINSIC_FUNCTION", where,
-                              "The value for the field '" + key +
-                                  "' must be a valid intrinsic function "
-                                  "call: " +
+                              "The value for the field '" + key + "' must be a valid intrinsic function call: " +
                                   error});
     }
     node.leaf = std::move(call);
