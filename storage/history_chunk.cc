@@ -166,7 +166,10 @@ Status DecodeHistoryChunk(std::string_view chunk, int64_t after_event_id, size_t
       return corrupt();
     }
     std::optional<std::string_view> interned = InternEventType(type);
-    if (!interned) return corrupt();
+    if (!interned) {
+      return Status::Corruption("event " + std::to_string(e.id) + " of " + where + " has type \"" + type +
+                                "\", past the 4,096 distinct event types a process keeps");
+    }
     e.type = *interned;
     if (e.id > after_event_id) {
       if (out->size() >= limit) return Status::OK();

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "history_chunk.h"
 #include "stepflow/storage/sqlite_store.h"
 #include "storage_test_util.h"
 
@@ -300,6 +302,30 @@ TEST_CASE("a full file system fails writes with IOError and keeps what was commi
   auto store = Open(path);
   REQUIRE_MESSAGE(store.ok(), store.status().ToString());
   CheckFilled(**store, committed);
+}
+
+// Event type names are kept once per process, at most 4,096 of them. Run in a
+// child, so the names it adds do not fill the table for the other tests.
+TEST_CASE("a history naming more event types than a process keeps is refused, saying so") {
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::vector<std::string> names;
+    for (int i = 0; i < 5000; ++i) names.push_back("HostileType" + std::to_string(i));
+    std::vector<HistoryEventRecord> events = MakeEvents(1, static_cast<int>(names.size()));
+    for (size_t i = 0; i < events.size(); ++i) events[i].type = names[i];
+    std::string chunk;
+    EncodeHistoryChunk(events.data(), events.data() + events.size(), events.size(), SIZE_MAX, &chunk);
+    std::vector<HistoryEventRecord> out;
+    Status s = DecodeHistoryChunk(chunk, 0, SIZE_MAX, "hostile.db", &out);
+    bool said = s.code() == Status::Code::kCorruption && s.ToString().find("hostile.db") != std::string::npos &&
+                s.ToString().find("4,096 distinct event types") != std::string::npos;
+    _exit(said ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace
