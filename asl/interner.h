@@ -16,13 +16,20 @@ namespace stepflow::asl {
 template <typename T>
 class Interner {
  public:
-  std::shared_ptr<const T> Find(std::string_view text) {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(std::string(text));
-    return it == entries_.end() ? nullptr : it->second.lock();
-  }
-
-  void Add(std::string_view text, const std::shared_ptr<const T>& compiled) {
+  // The compiled form of `text`: the shared one while anything holds it, else
+  // what `compile` returns (null when the text does not compile), kept for the
+  // next caller.
+  template <typename Compile>
+  std::shared_ptr<const T> Get(std::string_view text, Compile compile) {
+    {
+      std::lock_guard lock(mutex_);
+      auto it = entries_.find(std::string(text));
+      if (it != entries_.end()) {
+        if (auto shared = it->second.lock()) return shared;
+      }
+    }
+    std::shared_ptr<const T> compiled = compile();  // unlocked: compiling may take a while
+    if (compiled == nullptr) return nullptr;
     std::lock_guard lock(mutex_);
     entries_[std::string(text)] = compiled;
     // Entries of forms no longer used are dropped whenever the table doubles.
@@ -30,6 +37,7 @@ class Interner {
       std::erase_if(entries_, [](const auto& entry) { return entry.second.expired(); });
       live_at_sweep_ = std::max<size_t>(entries_.size(), kMinSweep);
     }
+    return compiled;
   }
 
  private:

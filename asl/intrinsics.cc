@@ -411,16 +411,15 @@ bool IntrinsicCall::LooksLikeCall(std::string_view text) { return text.starts_wi
 
 bool IntrinsicCall::Parse(std::string_view text, IntrinsicCall* out, std::string* error) {
   static Interner<Impl> interned;
-  if (auto shared = interned.Find(text)) {
-    out->impl_ = std::move(shared);
-    return true;
-  }
-  auto impl = std::make_shared<Impl>();
-  impl->text = std::string(text);
-  intrinsic::Parser parser(impl->text);
-  if (!parser.ParseTop(&impl->call, error)) return false;
-  interned.Add(text, impl);
-  out->impl_ = std::move(impl);
+  std::shared_ptr<const Impl> parsed = interned.Get(text, [&]() -> std::shared_ptr<const Impl> {
+    auto impl = std::make_shared<Impl>();
+    impl->text = std::string(text);
+    intrinsic::Parser parser(impl->text);
+    if (!parser.ParseTop(&impl->call, error)) return nullptr;
+    return impl;
+  });
+  if (parsed == nullptr) return false;
+  out->impl_ = std::move(parsed);
   return true;
 }
 

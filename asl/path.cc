@@ -839,22 +839,21 @@ Path& Path::operator=(Path&& other) noexcept = default;
 
 bool Path::Parse(std::string_view text, Path* out, std::string* error) {
   static Interner<Impl> interned;
-  if (auto shared = interned.Find(text)) {
-    out->impl_ = std::move(shared);
-    return true;
-  }
-  auto impl = std::make_shared<Impl>();
-  Parser parser(text, &impl->program);
-  if (!parser.ParsePath(impl.get())) {
-    *error = parser.error;
-    return false;
-  }
-  impl->text = std::string(text);
-  for (const Step& s : impl->steps().steps) {
-    if (s.kind != StepKind::kName && s.kind != StepKind::kIndex) impl->definite = false;
-  }
-  interned.Add(text, impl);
-  out->impl_ = std::move(impl);
+  std::shared_ptr<const Impl> parsed = interned.Get(text, [&]() -> std::shared_ptr<const Impl> {
+    auto impl = std::make_shared<Impl>();
+    Parser parser(text, &impl->program);
+    if (!parser.ParsePath(impl.get())) {
+      *error = parser.error;
+      return nullptr;
+    }
+    impl->text = std::string(text);
+    for (const Step& s : impl->steps().steps) {
+      if (s.kind != StepKind::kName && s.kind != StepKind::kIndex) impl->definite = false;
+    }
+    return impl;
+  });
+  if (parsed == nullptr) return false;
+  out->impl_ = std::move(parsed);
   return true;
 }
 

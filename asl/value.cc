@@ -53,13 +53,7 @@ Value Value::InternedString(std::string_view s) {
   static Interner<std::string> interned;
   Value v;
   v.type_ = Type::kString;
-  if (auto shared = interned.Find(s)) {
-    v.rep_ = std::move(shared);
-    return v;
-  }
-  auto text = std::make_shared<const std::string>(s);
-  interned.Add(s, text);
-  v.rep_ = std::move(text);
+  v.rep_ = interned.Get(s, [s] { return std::make_shared<const std::string>(s); });
   return v;
 }
 

@@ -2,10 +2,10 @@
 // as JSON. Written with every commit; a restarted engine loads it and re-arms
 // each wait (timers at their original due times, tasks sent again).
 #include <algorithm>
-#include <charconv>
 #include <optional>
 
 #include "execution.h"
+#include "json_writer.h"
 #include "stepflow/asl/json.h"
 
 namespace stepflow::engine {
@@ -115,47 +115,6 @@ FrameSnapshot Snapshot(const Frame& f) {
   }
   return s;
 }
-
-void AppendInt(int64_t i, std::string* out) {
-  char digits[24];
-  out->append(digits, std::to_chars(digits, digits + sizeof digits, i).ptr);
-}
-
-void AppendBool(bool b, std::string* out) { out->append(b ? "true" : "false"); }
-
-// Writes one JSON object member by member; keys are literals with nothing to escape.
-class ObjectWriter {
- public:
-  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
-  ~ObjectWriter() { out_->push_back('}'); }
-  std::string* Key(const char* key) {
-    if (!first_) out_->push_back(',');
-    first_ = false;
-    out_->push_back('"');
-    out_->append(key);
-    out_->append("\":");
-    return out_;
-  }
-  void Int(const char* key, int64_t i) { AppendInt(i, Key(key)); }
-  void Bool(const char* key, bool b) { AppendBool(b, Key(key)); }
-  void Json(const char* key, const Value& v) { asl::AppendJson(v, Key(key)); }
-  template <typename Range, typename WriteItem>
-  void Array(const char* key, const Range& items, WriteItem write_item) {
-    std::string* out = Key(key);
-    out->push_back('[');
-    bool first = true;
-    for (const auto& item : items) {
-      if (!first) out->push_back(',');
-      first = false;
-      write_item(item, out);
-    }
-    out->push_back(']');
-  }
-
- private:
-  std::string* out_;
-  bool first_ = true;
-};
 
 void AppendFrame(const FrameSnapshot& f, std::string* out) {
   ObjectWriter o(out);

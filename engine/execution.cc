@@ -1,11 +1,12 @@
 #include "execution.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
+#include "json_writer.h"
 #include "stepflow/asl/choice.h"
 #include "stepflow/asl/errors.h"
 #include "stepflow/asl/json.h"
@@ -91,26 +92,18 @@ class EventDetails final : public storage::DeferredJson {
   };
   EventDetails(const char* key, std::vector<Field> fields) : key_(key), fields_(std::move(fields)) {}
   void AppendTo(std::string* out) const override {
-    out->push_back('{');
-    asl::AppendJsonString(key_, out);
-    out->append(":{");
-    for (size_t i = 0; i < fields_.size(); ++i) {
-      const Field& field = fields_[i];
-      if (i > 0) out->push_back(',');
-      asl::AppendJsonString(field.name, out);
-      out->push_back(':');
+    ObjectWriter top(out);
+    ObjectWriter details(top.Key(key_));
+    for (const Field& field : fields_) {
       if (field.kind == Kind::kValue) {
-        asl::AppendJson(field.value, out);
+        details.Json(field.name, field.value);
       } else {
-        asl::AppendJsonAsString(field.value, out);
+        asl::AppendJsonAsString(field.value, details.Key(field.name));
       }
       if (field.kind == Kind::kPayload) {
-        out->push_back(',');
-        asl::AppendJsonString(std::string(field.name) + "Details", out);
-        out->append(R"(:{"truncated":false})");
+        ObjectWriter(details.Key(std::string(field.name) + "Details")).Bool("truncated", false);
       }
     }
-    out->append("}}");
   }
 
  private:
