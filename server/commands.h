@@ -11,6 +11,7 @@ int RunStartCommand(int argc, char** argv);
 int RunResumeCommand(int argc, char** argv);
 int RunExecutionsCommand(int argc, char** argv);
 int RunHistoryCommand(int argc, char** argv);
+// In the program stepflow-serve, which `stepflow serve` execs.
 int RunServeCommand(int argc, char** argv);
 
 }  // namespace stepflow::server

@@ -1,4 +1,9 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "commands.h"
@@ -16,6 +21,24 @@ constexpr char kUsage[] =
     "  jsonata EXPR    evaluate a JSONata expression\n"
     "  serve           serve the AWS Step Functions API over HTTP\n";
 
+// `stepflow serve` is the program `stepflow-serve` beside this one (see
+// server/CMakeLists.txt); it replaces this process, so pid and signals stay.
+int ExecServe(char** argv) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) {
+    std::fprintf(stderr, "stepflow serve: cannot find this program's path: %s\n", std::strerror(errno));
+    return 2;
+  }
+  std::string path(self, static_cast<size_t>(n));
+  path = path.substr(0, path.rfind('/') + 1) + "stepflow-serve";
+  argv[0] = const_cast<char*>("stepflow-serve");
+  execv(path.c_str(), argv);
+  std::fprintf(stderr, "stepflow serve: cannot run %s: %s (it is installed beside stepflow)\n", path.c_str(),
+               std::strerror(errno));
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -31,7 +54,7 @@ int main(int argc, char** argv) {
   if (cmd == "resume") return stepflow::server::RunResumeCommand(argc - 1, argv + 1);
   if (cmd == "executions") return stepflow::server::RunExecutionsCommand(argc - 1, argv + 1);
   if (cmd == "history") return stepflow::server::RunHistoryCommand(argc - 1, argv + 1);
-  if (cmd == "serve") return stepflow::server::RunServeCommand(argc - 1, argv + 1);
+  if (cmd == "serve") return ExecServe(argv + 1);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
     std::fputs(kUsage, stdout);
     return 0;
