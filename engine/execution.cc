@@ -563,7 +563,7 @@ Execution::Flow Execution::CompleteWithResult(Frame& f, const State& s, const Va
 }
 
 Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int next) {
-  if (asl::JsonSize(output) > host_.options->limits.max_payload_bytes) {
+  if (asl::JsonSizeOver(output, host_.options->limits.max_payload_bytes)) {
     return FailFrame(f, StateRuntimeError(f, s, errors::kDataLimitExceeded,
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));

@@ -1,12 +1,14 @@
+#include "stepflow/asl/json.h"
+
 #include <doctest/doctest.h>
 
 #include <limits>
 #include <string>
-
-#include "stepflow/asl/json.h"
+#include <vector>
 
 using stepflow::asl::AppendJsonAsString;
 using stepflow::asl::AppendJsonString;
+using stepflow::asl::Array;
 using stepflow::asl::JsonError;
 using stepflow::asl::JsonLimits;
 using stepflow::asl::ParseJson;
@@ -116,6 +118,26 @@ TEST_CASE("JSON sizes are counted as ToJson writes them") {
     CHECK_MESSAGE(JsonSize(v) == ToJson(v).size(), std::string(text));
   }
   CHECK(JsonSize(Value::Double(std::numeric_limits<double>::infinity())) == 4);  // written as null
+}
+
+TEST_CASE("A size limit is judged as the exact size would judge it") {
+  std::vector<Value> values;
+  for (const char* text :
+       {"null", "false", "-9223372036854775808", "-2.2250738585072014e-308", "0.000001234567890123456",
+        R"("\u0001\u001f\"\\")", R"({"k\"ey\n":{"":null,"x":[true,false,"\t\t\t"]},"n":1})"}) {
+    Value v;
+    JsonError e;
+    REQUIRE_MESSAGE(ParseJson(text, &v, &e), std::string(text));
+    values.push_back(v);
+  }
+  values.push_back(Value::String(std::string(1000, '\x01')));  // each byte six when written
+  values.push_back(Value::MakeArray(Array(300, Value::String("abc"))));
+  for (const Value& v : values) {
+    size_t size = JsonSize(v);
+    for (size_t limit : {size_t{0}, size - 1, size, size + 1, 6 * size, 100 * size}) {
+      CHECK_MESSAGE(JsonSizeOver(v, limit) == (size > limit), ToJson(v) << " against " << limit);
+    }
+  }
 }
 
 TEST_CASE("String sizes count each escaped byte wherever it sits in the string") {
