@@ -1,14 +1,18 @@
-// The dispatch HTTP client on its own, against the loopback function server:
-// the connection bound and the response deadline.
+// The dispatch HTTP client on its own, against loopback servers: the request
+// as sent, the connection bound and the response deadline.
+
+#include "../engine/dispatch/http_client.h"  // an engine internal; tests may include those
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "../engine/dispatch/http_client.h"  // an engine internal; tests may include those
+#include "testing/http_test_server.h"
 #include "testing/loopback_function_server.h"
 
 namespace {
@@ -18,8 +22,10 @@ using stepflow::engine::HttpRequest;
 using stepflow::engine::HttpResult;
 using stepflow::engine::HttpTarget;
 using stepflow::engine::ParseHttpUrl;
+using stepflow::testing::HttpTestServer;
 using stepflow::testing::Invocation;
 using stepflow::testing::LoopbackFunctionServer;
+using stepflow::testing::RecordedRequest;
 using stepflow::testing::Reply;
 using stepflow::testing::Watchdog;
 using namespace std::chrono_literals;
@@ -57,6 +63,53 @@ TEST_CASE("ParseHttpUrl takes scheme, host, port and base path, and refuses what
   CHECK(!ParseHttpUrl("http://127.0.0.1:99999", &t));
   CHECK(!ParseHttpUrl("http://:3001", &t));
   CHECK(!ParseHttpUrl("http://host/a b", &t));
+}
+
+TEST_CASE("A request carries Host, its headers once each by their last value, and its body's length") {
+  Watchdog watchdog(30s, "request text");
+  HttpTestServer server([](const RecordedRequest&) { return Reply{}; });
+  boost::asio::io_context io;
+  HttpClient client(io, 1 << 20);
+  HttpTarget target;
+  REQUIRE(ParseHttpUrl(server.url("/base"), &target));
+  auto send = [&](const std::string& method, std::vector<std::pair<std::string, std::string>> headers,
+                  std::string body) {
+    HttpRequest request;
+    request.method = method;
+    request.target = "/items?id=7";
+    request.headers = std::move(headers);
+    request.body = std::move(body);
+    std::optional<HttpResult> result;
+    client.Send(target, request, [&result](HttpResult r) { result = std::move(r); });
+    io.restart();
+    io.run_for(10s);
+    REQUIRE(result.has_value());
+    CHECK_MESSAGE(result->error.empty(), result->error);
+  };
+  auto count = [](const RecordedRequest& r, const std::string& name) {
+    return std::count_if(r.headers.begin(), r.headers.end(),
+                         [&name](const auto& h) { return strcasecmp(h.first.c_str(), name.c_str()) == 0; });
+  };
+  send("PATCH", {{"Content-Type", "text/plain"}, {"X-Dup", "1"}, {"x-dup", "2"}, {"Content-Length", "999"}}, "abc");
+  send("DELETE", {}, "");
+  send("GET", {}, "");
+  auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  const RecordedRequest& patch = requests[0];
+  CHECK(patch.method == "PATCH");
+  CHECK(patch.target == "/base/items?id=7");
+  CHECK(patch.body == "abc");
+  CHECK(patch.Header("Host") == "127.0.0.1:" + std::to_string(server.port()));
+  CHECK(count(patch, "Content-Type") == 1);
+  CHECK(patch.Header("Content-Type") == "text/plain");
+  CHECK(count(patch, "X-Dup") == 1);
+  CHECK(patch.Header("X-Dup") == "2");
+  CHECK(count(patch, "Content-Length") == 1);
+  CHECK(patch.Header("Content-Length") == "3");
+  // An empty DELETE still says so; an empty GET sends no length.
+  CHECK(requests[1].Header("Content-Length") == "0");
+  CHECK(count(requests[2], "Content-Length") == 0);
+  CHECK(requests[2].Header("Content-Type") == "application/json");
 }
 
 TEST_CASE("Requests beyond the per-host connection bound wait for a connection and all complete") {
