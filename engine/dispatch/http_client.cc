@@ -384,14 +384,16 @@ std::string RequestText(const HttpTarget& target, const HttpRequest& request) {
   char digits[24];
   std::string_view size(digits, std::to_chars(digits, digits + sizeof digits, request.body.size()).ptr - digits);
 
-  size_t total =
-      request.method.size() + target.base_path.size() + request.target.size() + 13 + 20 + request.body.size() + 2;
-  for (const auto& [name, value] : fields) total += name.size() + value.size() + 4;
+  constexpr std::string_view kVersion = " HTTP/1.1\r\n";
+  constexpr std::string_view kLength = "Content-Length: ";
+  size_t total = request.method.size() + 1 + target.base_path.size() + request.target.size() + kVersion.size() +
+                 kLength.size() + size.size() + 2 + 2 + request.body.size();
+  for (const auto& [name, value] : fields) total += name.size() + 2 + value.size() + 2;
   std::string text;
   text.reserve(total);
-  text.append(request.method).append(" ").append(target.base_path).append(request.target).append(" HTTP/1.1\r\n");
+  text.append(request.method).append(" ").append(target.base_path).append(request.target).append(kVersion);
   for (const auto& [name, value] : fields) text.append(name).append(": ").append(value).append("\r\n");
-  if (length) text.append("Content-Length: ").append(size).append("\r\n");
+  if (length) text.append(kLength).append(size).append("\r\n");
   text.append("\r\n").append(request.body);
   return text;
 }
