@@ -19,12 +19,33 @@
 namespace stepflow::asl {
 namespace {
 
+// The flat stacks a Builder works on, kept per thread between parses: every
+// task response is parsed, and allocating them each time was a tenth of the
+// allocations per task (http_tasks_bench (b)).
+struct BuilderStacks {
+  std::vector<bool> open;       // per open container, innermost last: whether it is an object
+  std::vector<Member> members;  // the open objects' members so far, innermost last
+  std::vector<Value> items;     // the open arrays' items so far, innermost last
+  rapidjson::Reader reader;     // keeps its stack, as large as the longest string it read
+
+  // Drops what a failed parse left, and the room a huge document took.
+  void Reset() {
+    constexpr size_t kKeep = 1024;
+    open.clear();
+    members.clear();
+    items.clear();
+    if (members.capacity() > kKeep) std::vector<Member>().swap(members);
+    if (items.capacity() > kKeep) std::vector<Value>().swap(items);
+  }
+};
+
 // Builds a Value from SAX events on flat stacks, with no allocation per open
 // container but the finished container's own. It stops rapidjson's recursive
 // descent at the depth limit, which bounds every walk of a Value.
 class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
  public:
-  explicit Builder(size_t max_depth) : max_depth_(max_depth) {}
+  Builder(size_t max_depth, BuilderStacks& stacks)
+      : max_depth_(max_depth), open_(stacks.open), members_(stacks.members), items_(stacks.items) {}
 
   bool Null() { return Add(Value()); }
   bool Bool(bool b) { return Add(Value::Bool(b)); }
@@ -61,14 +82,6 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
       too_deep_ = true;
       return false;
     }
-    if (open_.empty()) {  // the first container: room for a small document's members or items at once
-      open_.reserve(8);
-      if (is_object) {
-        members_.reserve(16);
-      } else {
-        items_.reserve(16);
-      }
-    }
     open_.push_back(is_object);
     return true;
   }
@@ -96,9 +109,9 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
 
   size_t max_depth_;
   bool too_deep_ = false;
-  std::vector<bool> open_;       // per open container, innermost last: whether it is an object
-  std::vector<Member> members_;  // the open objects' members so far, innermost last
-  std::vector<Value> items_;     // the open arrays' items so far, innermost last
+  std::vector<bool>& open_;
+  std::vector<Member>& members_;
+  std::vector<Value>& items_;
   Value root_;
 };
 
@@ -160,8 +173,16 @@ bool ParseJson(std::string_view text, Value* out, JsonError* error, const JsonLi
     error->line = error->column = 0;
     return false;
   }
-  Builder builder(limits.max_depth);
-  rapidjson::Reader reader;
+  thread_local BuilderStacks stacks;
+  struct ResetOnExit {
+    BuilderStacks& stacks;
+    ~ResetOnExit() { stacks.Reset(); }
+  } reset{stacks};
+  Builder builder(limits.max_depth, stacks);
+  // A large document reads on a reader of its own, so no thread keeps its room.
+  constexpr size_t kSharedReaderBytes = 64 * 1024;
+  rapidjson::Reader own_reader;
+  rapidjson::Reader& reader = text.size() <= kSharedReaderBytes ? stacks.reader : own_reader;
   rapidjson::MemoryStream stream(text.data(), text.size());
   constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag;
   constexpr unsigned kValidate = rapidjson::kParseValidateEncodingFlag;

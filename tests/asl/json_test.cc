@@ -66,6 +66,26 @@ TEST_CASE("JSON nested exactly as deep as the limit parses; one level more is re
   CHECK(e.message.find("Nesting deeper than 1000") != std::string::npos);
 }
 
+TEST_CASE("A parse that fails leaves nothing behind for the next one") {
+  // Parses share their stacks per thread: a failure stops with values still on them.
+  for (const char* bad : {R"({"a":[1,2,{"b":"x","c":[true,)", R"([[[{"k":1}]]], 5)", R"({"a":1,"b":})"}) {
+    Value v;
+    JsonError e;
+    CHECK_FALSE(ParseJson(bad, &v, &e));
+    REQUIRE(ParseJson(R"({"z":[3,{"y":null}],"w":"t"})", &v, &e));
+    CHECK(ToJson(v) == R"({"z":[3,{"y":null}],"w":"t"})");
+  }
+  std::string wide = "[";
+  for (int i = 0; i < 5000; ++i) wide += (i ? "," : "") + std::string(R"({"i":")") + std::string(20, 'x') + R"("})";
+  Value v;
+  JsonError e;
+  REQUIRE(ParseJson(wide + "]", &v, &e));
+  CHECK(v.AsArray().size() == 5000);
+  CHECK_FALSE(ParseJson(wide, &v, &e));  // unterminated, after 5,000 items
+  REQUIRE(ParseJson("[1]", &v, &e));
+  CHECK(ToJson(v) == "[1]");
+}
+
 TEST_CASE("JSON with valid UTF-8 beyond ASCII keeps its bytes") {
   Value v;
   JsonError e;
