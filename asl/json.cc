@@ -363,18 +363,23 @@ class TextWriter {
   size_t text_size() const { return text_size_; }
 
  private:
-  // Room for `n` more bytes at the write position. The string grows in small
-  // steps within geometrically reserved capacity: resizing zero-fills, and a
-  // writer appending a little to a big buffer must not fill all its spare room.
+  // Room for `n` more bytes at the write position: a compare with the cached
+  // size, as every character written asks for room.
   char* Room(size_t n) {
-    const size_t needed = pos_ + n;
-    if (needed > out_->size()) {
-      constexpr size_t kStep = 256;
-      const size_t grown = std::max(needed, pos_ + kStep);
-      if (grown > out_->capacity()) out_->reserve(std::max(grown, 2 * out_->capacity()));
-      out_->resize(grown);
-    }
-    return out_->data() + pos_;
+    if (pos_ + n > size_) Grow(pos_ + n);
+    return data_ + pos_;
+  }
+
+  // The string grows in small steps within geometrically reserved capacity:
+  // resizing zero-fills, and a writer appending a little to a big buffer must
+  // not fill all its spare room.
+  [[gnu::noinline]] void Grow(size_t needed) {
+    constexpr size_t kStep = 256;
+    const size_t grown = std::max(needed, pos_ + kStep);
+    if (grown > out_->capacity()) out_->reserve(std::max(grown, 2 * out_->capacity()));
+    out_->resize(grown);
+    data_ = out_->data();
+    size_ = grown;
   }
 
   // Counts `n` bytes written at Room(), which no nesting escapes.
@@ -409,6 +414,8 @@ class TextWriter {
   bool nested_;
   std::string* out_;
   size_t pos_;
+  char* data_ = out_->data();  // out_'s buffer and size, while this writes to it
+  size_t size_ = out_->size();
   size_t text_size_ = 0;
 };
 
