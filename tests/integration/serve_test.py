@@ -448,6 +448,17 @@ def suite_hostile(binary, workdir):
         if server.proc.poll() is None:
             server.stop(signal.SIGKILL)
 
+    # `stepflow serve` runs the program stepflow-serve beside stepflow: a stepflow
+    # copied without it says what is missing.
+    alone = os.path.join(workdir, "alone")
+    os.mkdir(alone)
+    shutil.copy(binary, os.path.join(alone, "stepflow"))
+    r = subprocess.run([os.path.join(alone, "stepflow"), "serve", "--port", "0"], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 2 and os.path.join(alone, "stepflow-serve") in r.stderr
+          and "installed beside stepflow" in r.stderr,
+          "stepflow serve without stepflow-serve: exit %s, %r" % (r.returncode, r.stderr))
+
 
 def suite_sigv4(binary, workdir):
     config = os.path.join(workdir, "serve.json")
