@@ -18,6 +18,7 @@
 #include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -425,9 +426,11 @@ Status HttpClient::TrustCaFile(const std::string& pem_path) {
 }
 
 void HttpClient::Send(const HttpTarget& target, HttpRequest request, std::function<void(HttpResult)> done) {
-  // (find_first_of would call memchr on the two-character set for every byte.)
+  // Two memchr scans, each many bytes at a time (find_first_of would call
+  // memchr on the two-character set for every byte).
   auto bad = [](const std::string& text) {
-    return std::any_of(text.begin(), text.end(), [](char c) { return c == '\r' || c == '\n'; });
+    return std::memchr(text.data(), '\r', text.size()) != nullptr ||
+           std::memchr(text.data(), '\n', text.size()) != nullptr;
   };
   bool valid = !request.method.empty() && !bad(request.method) && !bad(request.target);
   for (const auto& [name, value] : request.headers) valid = valid && !name.empty() && !bad(name) && !bad(value);

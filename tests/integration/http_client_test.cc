@@ -112,6 +112,29 @@ TEST_CASE("A request carries Host, its headers once each by their last value, an
   CHECK(requests[2].Header("Content-Type") == "application/json");
 }
 
+TEST_CASE("A line break anywhere in the method, target or a header fails the request unsent") {
+  Watchdog watchdog(30s, "line breaks");
+  HttpTestServer server([](const RecordedRequest&) { return Reply{}; });
+  boost::asio::io_context io;
+  HttpClient client(io, 1 << 20);
+  HttpTarget target;
+  REQUIRE(ParseHttpUrl(server.url(), &target));
+  std::vector<HttpRequest> requests(5, Invoke("F"));
+  requests[0].method = "GE\rT";
+  requests[1].target = "/a\nb";
+  requests[2].headers = {{"X-Key", std::string(200, 'k') + "\n"}};
+  requests[3].headers = {{"X-\rName", "v"}};
+  requests[4].headers = {{"X-Ok", "v"}, {"X-Key", "\r" + std::string(200, 'k')}};
+  std::vector<HttpResult> results;
+  for (HttpRequest& request : requests) {
+    client.Send(target, request, [&results](HttpResult r) { results.push_back(std::move(r)); });
+  }
+  io.run_for(10s);
+  REQUIRE(results.size() == requests.size());
+  for (const HttpResult& r : results) CHECK(r.error.find("line break") != std::string::npos);
+  CHECK(server.requests().empty());
+}
+
 TEST_CASE("Requests beyond the per-host connection bound wait for a connection and all complete") {
   Watchdog watchdog(30s, "connection bound");
   LoopbackFunctionServer::Options options;
