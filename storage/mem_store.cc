@@ -1,10 +1,9 @@
 #include <algorithm>
-#include <deque>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "records.h"
 #include "stepflow/storage/store.h"
@@ -70,12 +69,19 @@ class MemStore : public Store {
     auto it = executions_.find(execution_arn);
     if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     std::vector<HistoryEventRecord> out;
-    // Ids are contiguous from 1, so the event with id k sits at index k-1.
-    const std::deque<HistoryEventRecord>& events = it->second.events;
-    size_t begin = after_event_id < 0 ? 0 : std::min(events.size(), static_cast<size_t>(after_event_id));
-    for (size_t i = begin; i < events.size() && out.size() < limit; ++i) {
-      out.push_back(events[i]);
-      out.back().ResolveDetails();
+    const auto& chunks = it->second.chunks;
+    // Ids are contiguous from 1: the first event wanted is in the last chunk
+    // that starts at or before it.
+    auto chunk = std::upper_bound(chunks.begin(), chunks.end(), after_event_id + 1,
+                                  [](int64_t id, const auto& c) { return id < c.front().id; });
+    if (chunk != chunks.begin()) --chunk;
+    for (; chunk != chunks.end() && out.size() < limit; ++chunk) {
+      for (const HistoryEventRecord& event : *chunk) {
+        if (event.id <= after_event_id) continue;
+        if (out.size() >= limit) break;
+        out.push_back(event);
+        out.back().ResolveDetails();
+      }
     }
     return out;
   }
@@ -235,7 +241,11 @@ class MemStore : public Store {
  private:
   struct Entry {
     ExecutionRecord record;
-    std::deque<HistoryEventRecord> events;  // grows without moving what it holds
+    // The history as it was appended, one vector per append that carried events:
+    // an append takes its vector whole, where moving each event into one
+    // container was ~3% of pass-chain's time.
+    std::vector<std::vector<HistoryEventRecord>> chunks;
+    int64_t last_event_id = 0;
     std::map<std::string, int64_t> timer_due;  // timer id -> due time, to find it in timers_
     std::string checkpoint;
     std::shared_ptr<const DeferredJson> deferred_checkpoint;  // when set, written into checkpoint when read
@@ -256,12 +266,16 @@ class MemStore : public Store {
     auto it = executions_.find(execution_arn);
     if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     Entry& entry = it->second;
-    int64_t last = entry.events.empty() ? 0 : entry.events.back().id;
-    if (last != expected_last_event_id) return ConflictAt(execution_arn, last, expected_last_event_id);
-    if (take_events != nullptr) {
-      std::move(take_events->begin(), take_events->end(), std::back_inserter(entry.events));
-    } else {
-      entry.events.insert(entry.events.end(), events.begin(), events.end());
+    if (entry.last_event_id != expected_last_event_id) {
+      return ConflictAt(execution_arn, entry.last_event_id, expected_last_event_id);
+    }
+    if (!events.empty()) {
+      entry.last_event_id = events.back().id;
+      if (take_events != nullptr) {
+        entry.chunks.push_back(std::move(*take_events));
+      } else {
+        entry.chunks.push_back(events);
+      }
     }
     if (update != nullptr) {
       entry.record = *update;
