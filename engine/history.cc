@@ -43,27 +43,29 @@ std::string NameOf(EventType type) {
 constexpr size_t kEventTypes = static_cast<size_t>(EventType::kLambdaFunctionTimedOut) + 1;
 constexpr size_t kStateTypes = static_cast<size_t>(asl::StateType::kMap) + 1;
 
+struct Names {
+  std::string plain[kEventTypes];
+  std::string entered[kStateTypes];
+  std::string exited[kStateTypes];
+  Names() {
+    for (size_t t = 0; t < kEventTypes; ++t) plain[t] = NameOf(static_cast<EventType>(t));
+    for (size_t s = 0; s < kStateTypes; ++s) {
+      const char* state = asl::StateTypeName(static_cast<asl::StateType>(s));
+      entered[s] = state + NameOf(EventType::kStateEntered);
+      exited[s] = state + NameOf(EventType::kStateExited);
+    }
+  }
+};
+// Built at start: a function-local static would test its guard at every event.
+const Names kNames;
+
 }  // namespace
 
 const std::string& EventTypeName(EventType type, asl::StateType state_type) {
-  struct Names {
-    std::string plain[kEventTypes];
-    std::string entered[kStateTypes];
-    std::string exited[kStateTypes];
-    Names() {
-      for (size_t t = 0; t < kEventTypes; ++t) plain[t] = NameOf(static_cast<EventType>(t));
-      for (size_t s = 0; s < kStateTypes; ++s) {
-        const char* state = asl::StateTypeName(static_cast<asl::StateType>(s));
-        entered[s] = state + NameOf(EventType::kStateEntered);
-        exited[s] = state + NameOf(EventType::kStateExited);
-      }
-    }
-  };
-  static const Names names;
   const auto s = static_cast<size_t>(state_type);
-  if (type == EventType::kStateEntered) return names.entered[s];
-  if (type == EventType::kStateExited) return names.exited[s];
-  return names.plain[static_cast<size_t>(type)];
+  if (type == EventType::kStateEntered) return kNames.entered[s];
+  if (type == EventType::kStateExited) return kNames.exited[s];
+  return kNames.plain[static_cast<size_t>(type)];
 }
 
 }  // namespace stepflow::engine
