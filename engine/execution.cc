@@ -293,16 +293,16 @@ int64_t Execution::Emit(Frame* f, EventType type, std::shared_ptr<const storage:
 int64_t Execution::EmitEvent(Frame* f, EventType type, asl::StateType state_type,
                              std::shared_ptr<const storage::DeferredJson> details, Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
-  storage::HistoryEventRecord event;
+  storage::HistoryEventRecord& event = pending_.emplace_back();
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
   event.timestamp_ns = at;
   event.type = EventTypeName(type, state_type);
   event.deferred_details = std::move(details);
-  pending_.push_back(std::move(event));
+  const int64_t id = event.id;
   MarkDirty();
-  if (f != nullptr) f->last_event_id = pending_.back().id;
-  return pending_.back().id;
+  if (f != nullptr) f->last_event_id = id;
+  return id;
 }
 
 void Execution::FinishExecution(storage::ExecutionStatus status, std::optional<Value> output,
