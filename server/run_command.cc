@@ -112,8 +112,9 @@ void PrintHistory(engine::Engine& engine, const std::string& arn) {
     return;
   }
   for (const auto& e : *events) {
-    std::fprintf(stderr, "%4lld %4lld %-28s %s\n", static_cast<long long>(e.id),
-                 static_cast<long long>(e.previous_event_id), std::string(e.type).c_str(), e.details_json.c_str());
+    std::fprintf(stderr, "%4lld %4lld %-28.*s %s\n", static_cast<long long>(e.id),
+                 static_cast<long long>(e.previous_event_id), static_cast<int>(e.type.size()), e.type.data(),
+                 e.details_json.c_str());
   }
 }
 

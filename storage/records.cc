@@ -1,6 +1,7 @@
 #include "records.h"
 
 #include <charconv>
+#include <functional>
 #include <mutex>
 #include <unordered_set>
 
@@ -56,10 +57,15 @@ std::optional<TaskTokenStatus> ParseTaskTokenStatus(const std::string& name) {
 
 std::optional<std::string_view> InternEventType(std::string_view name) {
   constexpr size_t kMaxNames = 4096;
+  // Looked up by view: every event read back passes here.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
   static std::mutex mutex;
-  static std::unordered_set<std::string> names;  // nodes do not move: views stay valid
+  static std::unordered_set<std::string, Hash, std::equal_to<>> names;  // nodes do not move: views stay valid
   std::lock_guard lock(mutex);
-  auto it = names.find(std::string(name));
+  auto it = names.find(name);
   if (it != names.end()) return *it;
   if (names.size() >= kMaxNames) return std::nullopt;
   return *names.emplace(name).first;

@@ -764,10 +764,11 @@ class SqliteStoreImpl : public SqliteStore {
       store->checkpointer_->Request();
       return SQLITE_OK;
     }
+    const bool wait = pages >= 16 * threshold;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(store->options_.busy_timeout_ms);
     int rc;
     while ((rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr)) == SQLITE_BUSY &&
-           pages >= 16 * threshold && std::chrono::steady_clock::now() < deadline) {
+           wait && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     if (rc == SQLITE_OK) store->writer_checkpoints_.fetch_add(1, std::memory_order_relaxed);
