@@ -6,6 +6,8 @@
 #include <functional>
 #include <system_error>
 
+#include "stepflow/asl/json.h"
+
 namespace stepflow::asl::intrinsic {
 
 std::vector<std::string> SplitPlaceholders(std::string_view tmpl) {
@@ -108,46 +110,6 @@ void AppendJavaNumber(const Value& value, std::string* out) {
   } else {
     *out += JavaDoubleToString(value.AsDouble());
   }
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  out->push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          *out += "\\u00";
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 // Recursion depth is bounded by the JSON depth limit of the values it meets.

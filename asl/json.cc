@@ -264,8 +264,9 @@ EscapeGrowth MeasureEscapes(std::string_view text) {
 // Writes the body of `text` as a JSON string (no quotes) at `p`, escaped once
 // more when `nested`, and returns the end. REQUIRES: room for the growth
 // MeasureEscapes gives.
-char* EscapeInto(std::string_view text, bool nested, const EscapeGrowth& growth, char* p) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+char* EscapeInto(std::string_view text, bool nested, const EscapeGrowth& growth, char* p,
+                 HexDigits hex = HexDigits::kUpper) {
+  const char* digits = hex == HexDigits::kUpper ? "0123456789ABCDEF" : "0123456789abcdef";
   if (growth.once == 0) {
     std::memcpy(p, text.data(), text.size());
     return p + text.size();
@@ -282,8 +283,8 @@ char* EscapeInto(std::string_view text, bool nested, const EscapeGrowth& growth,
       *p++ = 'u';
       *p++ = '0';
       *p++ = '0';
-      *p++ = kHex[c >> 4];
-      *p++ = kHex[c & 15];
+      *p++ = digits[c >> 4];
+      *p++ = digits[c & 15];
     } else {
       if (nested && (letter == '"' || letter == '\\')) *p++ = '\\';
       *p++ = letter;
@@ -514,13 +515,13 @@ bool JsonSizeOver(const Value& value, size_t limit) {
   return !AddSizeBound(value, limit, &bound) && JsonSize(value) > limit;
 }
 
-void AppendJsonString(std::string_view text, std::string* out) {
+void AppendJsonString(std::string_view text, std::string* out, HexDigits hex) {
   EscapeGrowth growth = MeasureEscapes(text);
   const size_t start = out->size();
   out->resize(start + text.size() + growth.once + 2);
   char* p = out->data() + start;
   *p++ = '"';
-  p = EscapeInto(text, false, growth, p);
+  p = EscapeInto(text, false, growth, p, hex);
   *p = '"';
 }
 

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "stepflow/asl/json.h"
+
 namespace stepflow::asl::jsonata::internal {
 
 // ---------------------------------------------------------------- values
@@ -316,44 +318,6 @@ static double Precision15(double d) {
   return std::strtod(buf, nullptr);
 }
 
-static void AppendJsonString(std::string* out, const std::string& s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          *out += buf;
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 static void Stringify(const Val& v, bool pretty, int indent, std::string* out) {
   CheckStack();
   auto newline = [&](int level) {
@@ -377,7 +341,7 @@ static void Stringify(const Val& v, bool pretty, int indent, std::string* out) {
       }
       break;
     case Kind::kStr:
-      AppendJsonString(out, v.str());
+      AppendJsonString(v.str(), out, HexDigits::kLower);
       break;
     case Kind::kFunc:
       *out += "\"\"";
@@ -406,7 +370,7 @@ static void Stringify(const Val& v, bool pretty, int indent, std::string* out) {
         if (!first) out->push_back(',');
         first = false;
         newline(indent + 1);
-        AppendJsonString(out, m.first);
+        AppendJsonString(m.first, out, HexDigits::kLower);
         out->push_back(':');
         if (pretty) out->push_back(' ');
         Stringify(m.second, pretty, indent + 1, out);

@@ -126,6 +126,10 @@ TEST_CASE("JSON strings are escaped as rapidjson's Writer escapes them") {
   out.clear();
   AppendJsonString("plain", &out);
   CHECK(out == "\"plain\"");
+  out.clear();
+  // JavaScript's JSON.stringify, which JSONata follows, writes lower-case hex.
+  AppendJsonString(std::string_view("\x1f\n\x0b", 3), &out, stepflow::asl::HexDigits::kLower);
+  CHECK(out == "\"\\u001f\\n\\u000b\"");
 }
 
 TEST_CASE("JSON sizes are counted as ToJson writes them") {

@@ -150,6 +150,10 @@ TEST_CASE("JSONata deep nesting fails cleanly instead of overflowing the stack")
   CHECK(o.error.code == "U1001");
 }
 
+TEST_CASE("JSONata's $string escapes a control character as JSON.stringify does, in lower-case hex") {
+  CHECK(Run(R"($string({"a": "\u001f\t"}))").value->AsString() == R"({"a":"\u001f\t"})");
+}
+
 TEST_CASE("JSONata follows JavaScript number formatting") {
   CHECK(ToJson(*Run("$string(1e21)").value) == "\"1e+21\"");
   CHECK(ToJson(*Run("$string(0.1 + 0.2)").value) == "\"0.3\"");

@@ -30,8 +30,11 @@ bool ParseJson(std::string_view text, Value* out, JsonError* error,
 // Compact JSON text. Doubles print in shortest round-trip form.
 std::string ToJson(const Value& value);
 void AppendJson(const Value& value, std::string* out);
-// Appends `text` as a quoted, escaped JSON string.
-void AppendJsonString(std::string_view text, std::string* out);
+// Appends `text` as a quoted, escaped JSON string. Control characters without
+// a short escape become \u00XX: upper-case hex as rapidjson and Java write them
+// (AWS), lower-case as JavaScript's JSON.stringify does (JSONata).
+enum class HexDigits { kUpper, kLower };
+void AppendJsonString(std::string_view text, std::string* out, HexDigits hex = HexDigits::kUpper);
 // Appends the JSON text of `value` as a quoted JSON string, as
 // AppendJsonString(ToJson(value), out) would, in one pass. Returns the size of
 // that JSON text (not of what was appended).
