@@ -471,49 +471,7 @@ size_t JsonSize(const Value& value) {
   return 0;
 }
 
-namespace {
-
-// Adds to `size` at least JsonSize(value), at most six bytes per string byte
-// and the longest text of a number; false once `size` is past `limit`.
-bool AddSizeBound(const Value& value, size_t limit, size_t* size) {
-  constexpr size_t kEscapedByte = 6;  // \u00XX
-  constexpr size_t kNumber = 32;      // past "-2.2250738585072014e-308" and any int64
-  switch (value.type()) {
-    case Value::Type::kNull:
-    case Value::Type::kBool:
-      *size += 5;
-      break;
-    case Value::Type::kInt:
-    case Value::Type::kDouble:
-      *size += kNumber;
-      break;
-    case Value::Type::kString:
-      *size += 2 + kEscapedByte * value.AsString().size();
-      break;
-    case Value::Type::kArray:
-      *size += 2;
-      for (const Value& item : value.AsArray()) {
-        *size += 1;
-        if (!AddSizeBound(item, limit, size)) return false;
-      }
-      break;
-    case Value::Type::kObject:
-      *size += 2;
-      for (const auto& [key, member] : value.AsObject()) {
-        *size += 4 + kEscapedByte * key.size();
-        if (!AddSizeBound(member, limit, size)) return false;
-      }
-      break;
-  }
-  return *size <= limit;
-}
-
-}  // namespace
-
-bool JsonSizeOver(const Value& value, size_t limit) {
-  size_t bound = 0;
-  return !AddSizeBound(value, limit, &bound) && JsonSize(value) > limit;
-}
+bool JsonSizeOver(const Value& value, size_t limit) { return value.JsonSizeBound() > limit && JsonSize(value) > limit; }
 
 void AppendJsonString(std::string_view text, std::string* out, HexDigits hex) {
   EscapeGrowth growth = MeasureEscapes(text);

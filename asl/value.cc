@@ -12,7 +12,36 @@ struct Value::ObjectRep {
   static constexpr size_t kIndexThreshold = 16;
   Object members;
   std::unique_ptr<const std::unordered_map<std::string_view, size_t>> index;  // null for small objects
+  uint64_t json_size_bound = 0;
 };
+
+struct Value::ArrayRep {
+  Array items;
+  uint64_t json_size_bound = 0;
+};
+
+namespace {
+constexpr uint64_t kEscapedByte = 6;  // \u00XX
+constexpr uint64_t kNumberText = 32;  // past "-2.2250738585072014e-308" and any int64
+}  // namespace
+
+uint64_t Value::JsonSizeBound() const {
+  switch (type_) {
+    case Type::kNull:
+    case Type::kBool:
+      return 5;
+    case Type::kInt:
+    case Type::kDouble:
+      return kNumberText;
+    case Type::kString:
+      return 2 + kEscapedByte * AsString().size();
+    case Type::kArray:
+      return static_cast<const ArrayRep*>(rep_.get())->json_size_bound;
+    case Type::kObject:
+      return static_cast<const ObjectRep*>(rep_.get())->json_size_bound;
+  }
+  return 0;
+}
 
 Value Value::Bool(bool b) {
   Value v;
@@ -58,15 +87,23 @@ Value Value::InternedString(std::string_view s) {
 }
 
 Value Value::MakeArray(Array items) {
+  auto rep = std::make_shared<ArrayRep>();
+  rep->items = std::move(items);
+  uint64_t bound = 2;
+  for (const Value& item : rep->items) bound += 1 + item.JsonSizeBound();
+  rep->json_size_bound = bound;
   Value v;
   v.type_ = Type::kArray;
-  v.rep_ = std::make_shared<const Array>(std::move(items));
+  v.rep_ = std::move(rep);
   return v;
 }
 
 Value Value::MakeObject(Object members) {
   auto rep = std::make_shared<ObjectRep>();
   rep->members = std::move(members);
+  uint64_t bound = 2;
+  for (const auto& [key, member] : rep->members) bound += 4 + kEscapedByte * key.size() + member.JsonSizeBound();
+  rep->json_size_bound = bound;
   if (rep->members.size() >= ObjectRep::kIndexThreshold) {
     auto index = std::make_unique<std::unordered_map<std::string_view, size_t>>();
     index->reserve(rep->members.size());
@@ -86,7 +123,7 @@ const std::string& Value::AsString() const {
   return *static_cast<const std::string*>(rep_.get());
 }
 
-const Array& Value::AsArray() const { return *static_cast<const Array*>(rep_.get()); }
+const Array& Value::AsArray() const { return static_cast<const ArrayRep*>(rep_.get())->items; }
 
 const Object& Value::AsObject() const {
   return static_cast<const ObjectRep*>(rep_.get())->members;

@@ -156,8 +156,11 @@ TEST_CASE("A size limit is judged as the exact size would judge it") {
   }
   values.push_back(Value::String(std::string(1000, '\x01')));  // each byte six when written
   values.push_back(Value::MakeArray(Array(300, Value::String("abc"))));
+  // Values made from others (as a state's output is) carry their parts' bounds.
+  values.push_back(Value::MakeObject({{"in", values[6]}, {"all", Value::MakeArray(values)}}));
   for (const Value& v : values) {
     size_t size = JsonSize(v);
+    CHECK_MESSAGE(v.JsonSizeBound() >= size, ToJson(v));
     for (size_t limit : {size_t{0}, size - 1, size, size + 1, 6 * size, 100 * size}) {
       CHECK_MESSAGE(JsonSizeOver(v, limit) == (size > limit), ToJson(v) << " against " << limit);
     }

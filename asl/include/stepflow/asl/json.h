@@ -41,8 +41,8 @@ void AppendJsonString(std::string_view text, std::string* out, HexDigits hex = H
 size_t AppendJsonAsString(const Value& value, std::string* out);
 // The size of ToJson(value), counted without writing it.
 size_t JsonSize(const Value& value);
-// JsonSize(value) > limit, mostly without reading a string's bytes: a bound
-// that counts each as escaped to six settles all but values near the limit.
+// JsonSize(value) > limit, mostly in O(1): Value::JsonSizeBound settles all
+// but values near the limit.
 bool JsonSizeOver(const Value& value, size_t limit);
 // Indented JSON text for people.
 std::string ToPrettyJson(const Value& value);

@@ -54,11 +54,17 @@ class Value {
   // The member named `key`, or nullptr when absent or when this is not an object.
   const Value* Find(std::string_view key) const;
 
+  // At least the length of this value's JSON text, at most six bytes per byte
+  // of its strings and keys and 32 per number; O(1): an array or object counts
+  // it once, when it is made.
+  uint64_t JsonSizeBound() const;
+
   // Deep equality; numbers compare by value (1 == 1.0).
   friend bool operator==(const Value& a, const Value& b);
 
  private:
   struct ObjectRep;
+  struct ArrayRep;
   Type type_ = Type::kNull;
   union {
     bool b;
