@@ -10,7 +10,14 @@ namespace {
 
 void AppendQuoted(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (char c : s) {
+  // Event type names have nothing to escape: one append for the run up to
+  // the first byte that does.
+  size_t plain = 0;
+  while (plain < s.size() && s[plain] != '"' && s[plain] != '\\' && static_cast<unsigned char>(s[plain]) >= 0x20) {
+    ++plain;
+  }
+  out->append(s.data(), plain);
+  for (char c : s.substr(plain)) {
     if (c == '"' || c == '\\') {
       out->push_back('\\');
       out->push_back(c);
@@ -131,13 +138,16 @@ size_t EncodeHistoryChunk(const HistoryEventRecord* begin, const HistoryEventRec
   out->push_back('[');
   const HistoryEventRecord* e = begin;
   for (; e != end && static_cast<size_t>(e - begin) < max_events && out->size() < max_bytes; ++e) {
-    if (e != begin) out->push_back(',');
-    out->push_back('[');
+    // ",[id,previous,timestamp," with one append.
+    char head[80];
+    char* p = head;
+    if (e != begin) *p++ = ',';
+    *p++ = '[';
     for (int64_t number : {e->id, e->previous_event_id, e->timestamp_ns}) {
-      char digits[24];
-      out->append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
-      out->push_back(',');
+      p = std::to_chars(p, p + 24, number).ptr;
+      *p++ = ',';
     }
+    out->append(head, p);
     AppendQuoted(e->type, out);
     out->push_back(',');
     if (e->has_details()) {

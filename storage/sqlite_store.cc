@@ -906,10 +906,11 @@ class SqliteStoreImpl : public SqliteStore {
         "INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, events) VALUES (?1, ?2, ?3, ?4)",
         &s);
     if (raw == nullptr) return s;
-    std::string text;
+    Scratch scratch(&chunk_text_);
+    const std::string& text = *scratch.text();
     for (size_t begin = 0, end; begin < events.size(); begin = end) {
-      end = begin + EncodeHistoryChunk(events.data() + begin, events.data() + events.size(), kChunkEvents,
-                                       kChunkBytes, &text);
+      end = begin + EncodeHistoryChunk(events.data() + begin, events.data() + events.size(), kChunkEvents, kChunkBytes,
+                                       scratch.text());
       Stmt stmt(raw);
       stmt.Bind(1, execution_id);
       stmt.Bind(2, events[begin].id);
@@ -927,10 +928,10 @@ class SqliteStoreImpl : public SqliteStore {
     Status s;
     const int64_t last_event_id = events.empty() ? expected_last_event_id : events.back().id;
     const std::string* checkpoint = extras != nullptr && extras->checkpoint ? &*extras->checkpoint : nullptr;
-    std::string deferred_checkpoint;
+    Scratch deferred_checkpoint(&checkpoint_text_);
     if (extras != nullptr && extras->deferred_checkpoint != nullptr) {
-      extras->deferred_checkpoint->AppendTo(&deferred_checkpoint);
-      checkpoint = &deferred_checkpoint;
+      extras->deferred_checkpoint->AppendTo(deferred_checkpoint.text());
+      checkpoint = deferred_checkpoint.text();
     }
     int64_t execution_id = 0;
     const bool create = extras != nullptr && extras->create;
@@ -1143,9 +1144,25 @@ class SqliteStoreImpl : public SqliteStore {
     return r;
   }
 
+  // Text an append writes, kept from one append to the next (REQUIRES:
+  // writer_mu_); what grew past 1 MiB, for a large checkpoint, is let go.
+  class Scratch {
+   public:
+    explicit Scratch(std::string* text) : text_(text) { text_->clear(); }
+    ~Scratch() {
+      if (text_->capacity() > (size_t{1} << 20)) std::string().swap(*text_);
+    }
+    std::string* text() const { return text_; }
+
+   private:
+    std::string* text_;
+  };
+
   SqliteOptions options_;
-  std::mutex writer_mu_;  // guards writer_ (and the database, for ":memory:")
+  std::mutex writer_mu_;  // guards writer_, chunk_text_ and checkpoint_text_ (and the database, for ":memory:")
   std::unique_ptr<Connection> writer_;
+  std::string chunk_text_;
+  std::string checkpoint_text_;
   std::mutex reader_mu_;                // guards reader_
   std::unique_ptr<Connection> reader_;  // null for ":memory:"
 
