@@ -790,6 +790,7 @@ class SqliteStoreImpl : public SqliteStore {
   // False (everything rolled back, nothing answered) when, without
   // savepoints, a failed request had written rows.
   bool RunBatchOnce(std::vector<WriteOp>& batch, std::vector<Status>* results, bool savepoints) {
+    ids_seen_.clear();
     Status begin = writer_->Exec("BEGIN IMMEDIATE");
     if (!begin.ok()) {
       writer_->Rollback();
@@ -847,6 +848,7 @@ class SqliteStoreImpl : public SqliteStore {
       }
       return true;
     }
+    RememberIds();
     transactions_committed_.fetch_add(1, std::memory_order_relaxed);
     writes_committed_.fetch_add(static_cast<int64_t>(applied), std::memory_order_relaxed);
     return true;
@@ -922,6 +924,37 @@ class SqliteStoreImpl : public SqliteStore {
     return Status::OK();
   }
 
+  // Sets the last event id and checkpoint of execution `id`, if it is `arn`
+  // and its history ends at `expected`; *updated says whether it was.
+  Status UpdateProgress(int64_t id, const std::string& arn, int64_t expected, int64_t last_event_id,
+                        const std::string* checkpoint, bool* updated) {
+    Status s;
+    sqlite3_stmt* raw = writer_->Prepare(
+        "UPDATE executions SET last_event_id = ?2, checkpoint = iif(?3, ?4, checkpoint) "
+        "WHERE id = ?1 AND arn = ?5 AND last_event_id = ?6",
+        &s);
+    if (raw == nullptr) return s;
+    Stmt stmt(raw);
+    stmt.Bind(1, id);
+    stmt.Bind(2, last_event_id);
+    BindCheckpoint(stmt, 3, checkpoint);
+    stmt.Bind(5, arn);
+    stmt.Bind(6, expected);
+    int rc = stmt.Step();
+    if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
+    *updated = sqlite3_changes(writer_->db()) == 1;
+    return Status::OK();
+  }
+
+  // Keeps the ids a committed transaction looked up: an execution's id never
+  // changes (rows are never deleted), but one seen in a transaction that
+  // rolled back may not exist.
+  void RememberIds() {
+    if (execution_ids_.size() + ids_seen_.size() > kRememberedIds) execution_ids_.clear();
+    for (auto& [arn, id] : ids_seen_) execution_ids_.insert_or_assign(std::move(arn), id);
+    ids_seen_.clear();
+  }
+
   Status ApplyAppend(const std::string& arn, int64_t expected_last_event_id,
                      const std::vector<HistoryEventRecord>& events, const ExecutionRecord* update,
                      const AppendRequest* extras) {
@@ -939,7 +972,21 @@ class SqliteStoreImpl : public SqliteStore {
       // ValidateAppend made sure a create starts the history at event 1.
       s = InsertExecution(update != nullptr ? *update : *extras->create, last_event_id, checkpoint, &execution_id);
       if (!s.ok()) return s;
-    } else {
+    }
+    // A step (events or a checkpoint, no row change) of an execution whose id
+    // is known writes its progress with one conditional UPDATE; any other
+    // append, or one that UPDATE did not match, looks the execution up first.
+    const bool step = !create && update == nullptr && (!events.empty() || checkpoint != nullptr);
+    bool progressed = false;
+    if (step) {
+      auto known = execution_ids_.find(arn);
+      if (known != execution_ids_.end()) {
+        execution_id = known->second;
+        s = UpdateProgress(execution_id, arn, expected_last_event_id, last_event_id, checkpoint, &progressed);
+        if (!s.ok()) return s;
+      }
+    }
+    if (!create && !progressed) {
       sqlite3_stmt* raw = writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", &s);
       if (raw == nullptr) return s;
       Stmt stmt(raw);
@@ -952,6 +999,12 @@ class SqliteStoreImpl : public SqliteStore {
       // The conditional write, checked inside the transaction: another request
       // earlier in this batch may have advanced the same history.
       if (last != expected_last_event_id) return ConflictAt(arn, last, expected_last_event_id);
+      ids_seen_.emplace_back(arn, execution_id);
+      if (step) {
+        s = UpdateProgress(execution_id, arn, expected_last_event_id, last_event_id, checkpoint, &progressed);
+        if (!s.ok()) return s;
+        if (!progressed) return Status::Internal("the progress of " + arn + " did not update");
+      }
     }
     s = InsertHistoryChunks(execution_id, arn, events);
     if (!s.ok()) return s;
@@ -978,16 +1031,6 @@ class SqliteStoreImpl : public SqliteStore {
       BindCheckpoint(stmt, 13, checkpoint);
       int rc = stmt.Step();
       if (rc != SQLITE_DONE) return writer_->Error(rc, "update execution " + arn);
-    } else if (!create && (!events.empty() || checkpoint != nullptr)) {
-      sqlite3_stmt* raw = writer_->Prepare(
-          "UPDATE executions SET last_event_id = ?2, checkpoint = iif(?3, ?4, checkpoint) WHERE id = ?1", &s);
-      if (raw == nullptr) return s;
-      Stmt stmt(raw);
-      stmt.Bind(1, execution_id);
-      stmt.Bind(2, last_event_id);
-      BindCheckpoint(stmt, 3, checkpoint);
-      int rc = stmt.Step();
-      if (rc != SQLITE_DONE) return writer_->Error(rc, "append to " + arn);
     }
     const ExecutionRecord* row = update != nullptr ? update : create ? &*extras->create : nullptr;
     if (row != nullptr && row->status != ExecutionStatus::kRunning) {
@@ -1159,10 +1202,14 @@ class SqliteStoreImpl : public SqliteStore {
   };
 
   SqliteOptions options_;
-  std::mutex writer_mu_;  // guards writer_, chunk_text_ and checkpoint_text_ (and the database, for ":memory:")
+  std::mutex writer_mu_;  // guards writer_ and the members after it (and the database, for ":memory:")
   std::unique_ptr<Connection> writer_;
   std::string chunk_text_;
   std::string checkpoint_text_;
+  // Execution ids by ARN, for steps that skip the lookup (REQUIRES: writer_mu_).
+  static constexpr size_t kRememberedIds = 1 << 16;
+  std::unordered_map<std::string, int64_t> execution_ids_;
+  std::vector<std::pair<std::string, int64_t>> ids_seen_;  // by the open transaction
   std::mutex reader_mu_;                // guards reader_
   std::unique_ptr<Connection> reader_;  // null for ":memory:"
 

@@ -318,3 +318,35 @@ TEST_CASE("a blocking write from an AppendAsync callback is refused instead of d
 
 }  // namespace
 }  // namespace stepflow::storage
+
+namespace stepflow::storage {
+namespace {
+
+TEST_CASE("a store that knows an execution still sees another store's steps on the same file") {
+  TempDir dir;
+  std::string path = dir.File("shared.db");
+  auto a = OpenFile(path);
+  auto b = OpenFile(path);
+  ExecutionRecord r = MakeExecution("M", "e1");
+  REQUIRE(a->CreateExecution(r).ok());
+  auto step = [&](Store& store, int64_t expected, std::string checkpoint) {
+    AppendRequest request;
+    request.execution_arn = r.arn;
+    request.expected_last_event_id = expected;
+    request.events = MakeEvents(expected + 1, 1);
+    request.checkpoint = std::move(checkpoint);
+    return store.Append(request);
+  };
+  REQUIRE(step(*a, 0, "a1").ok());
+  REQUIRE(step(*a, 1, "a2").ok());  // `a` has looked the execution up and committed
+  REQUIRE(step(*b, 2, "b3").ok());
+  CHECK(step(*a, 2, "a3").IsConflict());
+  REQUIRE(step(*a, 3, "a4").ok());
+  CheckContiguous(*b, r.arn, 4);
+  auto checkpoint = b->GetCheckpoint(r.arn);
+  REQUIRE(checkpoint.ok());
+  CHECK(*checkpoint == "a4");
+}
+
+}  // namespace
+}  // namespace stepflow::storage

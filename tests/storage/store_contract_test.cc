@@ -319,6 +319,35 @@ TEST_CASE_TEMPLATE("an append whose expected last id is stale is a Conflict and 
   CHECK(row->status == ExecutionStatus::kRunning);
 }
 
+TEST_CASE_TEMPLATE("a step (events and a checkpoint, no row change) with a stale expected id is a Conflict", Kind,
+                   STORE_KINDS) {
+  TempDir dir;
+  auto store = Kind::Make(dir);
+  ExecutionRecord r = MakeExecution("M", "e1");
+  REQUIRE(store->CreateExecution(r).ok());
+  auto step = [&](int64_t expected, int64_t first, std::string checkpoint) {
+    AppendRequest a;
+    a.execution_arn = r.arn;
+    a.expected_last_event_id = expected;
+    a.events = MakeEvents(first, 1);
+    a.checkpoint = std::move(checkpoint);
+    return store->Append(a);
+  };
+  // Two steps that commit, so that a store may know the execution by now.
+  REQUIRE(step(0, 1, "c1").ok());
+  REQUIRE(step(1, 2, "c2").ok());
+  CHECK(step(1, 2, "stale").IsConflict());
+  CHECK(step(5, 6, "ahead").IsConflict());
+  CHECK(step(2, 3, "c3").ok());
+
+  auto history = store->GetHistory(r.arn, 0, 100);
+  REQUIRE(history.ok());
+  CHECK(Ids(*history) == std::vector<int64_t>{1, 2, 3});
+  auto checkpoint = store->GetCheckpoint(r.arn);
+  REQUIRE(checkpoint.ok());
+  CHECK(*checkpoint == "c3");
+}
+
 TEST_CASE_TEMPLATE("an append with non-contiguous ids, a foreign row or to an unknown execution is refused", Kind,
                    STORE_KINDS) {
   TempDir dir;
