@@ -26,6 +26,18 @@ Value Get(const Value& v, std::string_view key) {
   return m != nullptr ? *m : Value();
 }
 
+// A payload written as JSON under `key`, or as JSON text in a string under
+// `quoted_key`; false when that text is not JSON.
+bool GetPayload(const Value& v, std::string_view key, std::string_view quoted_key, Value* out) {
+  const Value* quoted = v.Find(quoted_key);
+  if (quoted == nullptr) {
+    *out = Get(v, key);
+    return true;
+  }
+  asl::JsonError error;
+  return quoted->is_string() && asl::ParseJson(quoted->AsString(), out, &error);
+}
+
 std::optional<double> GetOptDouble(const Value& v, std::string_view key) {
   const Value* m = v.Find(key);
   if (m == nullptr || !m->is_number()) return std::nullopt;
@@ -38,6 +50,7 @@ std::optional<double> GetOptDouble(const Value& v, std::string_view key) {
 struct FrameSnapshot {
   int state_index = 0;
   Value input;
+  std::shared_ptr<const QuotedPayload> input_text;  // `input` as its entered event has it, when known
   int64_t last_event_id = 0;
   int64_t entered_event_id = 0;
   Instant entered_time = 0;
@@ -62,6 +75,7 @@ FrameSnapshot Snapshot(const Frame& f) {
   FrameSnapshot s;
   s.state_index = f.state_index;
   s.input = f.input;
+  s.input_text = f.input_text;
   s.last_event_id = f.last_event_id;
   s.entered_event_id = f.entered_event_id;
   s.entered_time = f.entered_time;
@@ -119,7 +133,13 @@ FrameSnapshot Snapshot(const Frame& f) {
 void AppendFrame(const FrameSnapshot& f, std::string* out) {
   ObjectWriter o(out);
   o.Int("s", f.state_index);
-  o.Json("in", f.input);
+  // A payload its event has written already goes in as that text ("inq": JSON
+  // text in a string), not written again.
+  if (f.input_text) {
+    *o.Key("inq") += f.input_text->Text();
+  } else {
+    o.Json("in", f.input);
+  }
   o.Int("l", f.last_event_id);
   o.Int("e", f.entered_event_id);
   o.Int("t", f.entered_time);
@@ -143,7 +163,11 @@ void AppendFrame(const FrameSnapshot& f, std::string* out) {
     case Phase::kTask: {
       const TaskWait& t = *f.task;
       ObjectWriter task(o.Key("task"));
-      task.Json("par", t.parameters);
+      if (t.parameters_text) {
+        *task.Key("parq") += t.parameters_text->Text();
+      } else {
+        task.Json("par", t.parameters);
+      }
       task.Bool("lambda", t.lambda);
       task.Int("tdue", t.timeout_due);
       task.Int("hb", t.heartbeat_seconds);
@@ -215,7 +239,7 @@ StatusOr<FramePtr> Execution::LoadFrame(const Value& v, const asl::StateMachine*
   if (f->state_index < 0 || f->state_index >= static_cast<int>(machine->states.size())) {
     return bad("state index out of range");
   }
-  f->input = Get(v, "in");
+  if (!GetPayload(v, "in", "inq", &f->input)) return bad("a frame's input is not JSON");
   f->scope = std::make_shared<asl::VariableScope>();
   f->scope->variables = Get(v, "vars");
   if (parent != nullptr) f->scope->parent = parent->scope.get();
@@ -248,7 +272,7 @@ StatusOr<FramePtr> Execution::LoadFrame(const Value& v, const asl::StateMachine*
       Value t = Get(v, "task");
       if (!t.is_object()) return bad("a task frame has no task");
       f->task = std::make_shared<TaskWait>();
-      f->task->parameters = Get(t, "par");
+      if (!GetPayload(t, "par", "parq", &f->task->parameters)) return bad("a task's parameters are not JSON");
       f->task->lambda = Get(t, "lambda").is_bool() && Get(t, "lambda").AsBool();
       f->task->timeout_due = GetInt(t, "tdue");
       f->task->heartbeat_seconds = GetInt(t, "hb");

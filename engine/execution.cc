@@ -89,6 +89,7 @@ class EventDetails final : public storage::DeferredJson {
     const char* name;  // a literal
     Value value;
     Kind kind = Kind::kValue;
+    std::shared_ptr<const QuotedPayload> text = nullptr;  // for kText: the value's text, shared
   };
   EventDetails(const char* key, std::vector<Field> fields) : key_(key), fields_(std::move(fields)) {}
   void AppendTo(std::string* out) const override {
@@ -97,6 +98,8 @@ class EventDetails final : public storage::DeferredJson {
     for (const Field& field : fields_) {
       if (field.kind == Kind::kValue) {
         details.Json(field.name, field.value);
+      } else if (field.text) {
+        *details.Key(field.name) += field.text->Text();
       } else {
         asl::AppendJsonAsString(field.value, details.Key(field.name));
       }
@@ -901,14 +904,15 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   EventType scheduled = lambda ? EventType::kLambdaFunctionScheduled : EventType::kTaskScheduled;
   EventType started = lambda ? EventType::kLambdaFunctionStarted : EventType::kTaskStarted;
   int64_t scheduled_id;
+  attempt->parameters_text = std::make_shared<QuotedPayload>(parameters);
   if (lambda) {
-    std::vector<Field> fields{{"resource", Str(s.resource)}, {"input", parameters, kText}};
+    std::vector<Field> fields{{"resource", Str(s.resource)}, {"input", Value(), kText, attempt->parameters_text}};
     if (timeout) fields.push_back({"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
     scheduled_id = Emit(f.get(), scheduled, Details("lambdaFunctionScheduledEventDetails", std::move(fields)));
   } else {
     std::vector<Field> fields = ResourceFields(s.resource);
     fields.push_back({"region", Str(host_.options->region)});
-    fields.push_back({"parameters", parameters, kText});
+    fields.push_back({"parameters", Value(), kText, attempt->parameters_text});
     if (timeout) fields.push_back({"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
     if (heartbeat) fields.push_back({"heartbeatInSeconds", Value::Int(static_cast<int64_t>(*heartbeat))});
     scheduled_id = Emit(f.get(), scheduled, Details("taskScheduledEventDetails", std::move(fields)));

@@ -82,6 +82,9 @@ enum class Phase : uint8_t {
 // A task attempt in flight.
 struct TaskWait {
   asl::Value parameters;
+  // `parameters` as its scheduled event shows them, written once for that
+  // event and the checkpoints; null for a task loaded from a checkpoint.
+  std::shared_ptr<const QuotedPayload> parameters_text;
   bool lambda = false;
   Instant timeout_due = 0;  // 0: none
   int64_t heartbeat_seconds = 0;

@@ -222,6 +222,86 @@ TEST_CASE("A task whose answer was not recorded is sent again after a restart, w
 
 namespace {
 
+// The checkpoint as engines before "inq" and "parq" wrote it: payloads as JSON,
+// not as JSON text in a string.
+Value WithRawPayloads(const Value& v) {
+  if (v.is_array()) {
+    stepflow::asl::Array items;
+    for (const Value& item : v.AsArray()) items.push_back(WithRawPayloads(item));
+    return Value::MakeArray(std::move(items));
+  }
+  if (!v.is_object()) return v;
+  stepflow::asl::Object members;
+  for (const auto& [key, member] : v.AsObject()) {
+    if (key == "inq" || key == "parq") {
+      members.emplace_back(key.substr(0, key.size() - 1), Json(member.AsString()));
+    } else {
+      members.emplace_back(key, WithRawPayloads(member));
+    }
+  }
+  return Value::MakeObject(std::move(members));
+}
+
+}  // namespace
+
+TEST_CASE("A task resumed from its checkpoint is sent the same parameters, from this or an older checkpoint") {
+  for (bool older : {false, true}) {
+    CAPTURE(older);
+    auto store = stepflow::storage::NewMemStore();
+    ManualClock clock;
+    std::vector<std::string> sent;
+    const char* definition = R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::local:work",
+        "Parameters":{"n.$":"$.x","quote":"a \"b\" \\ c\n"},"End":true}}})j";
+    std::string arn;
+    {
+      EngineOptions options;
+      options.clock = &clock;
+      options.store = store.get();
+      options.task_handlers = {
+          {"arn:aws:states:::local:work", [&sent](const TaskInvocation& t, std::function<void(TaskOutcome)>) {
+             sent.push_back(stepflow::asl::ToJson(t.parameters));
+           }}};
+      auto engine = Open(std::move(options));
+      auto started = StartText(*engine, definition, "params", "again", R"({"x":[1,{"y":"z"}]})");
+      REQUIRE(started.ok());
+      arn = *started;
+      Settle(*engine);
+      REQUIRE(sent.size() == 1);
+    }
+    auto checkpoint = store->GetCheckpoint(arn);
+    REQUIRE(checkpoint.ok());
+    CHECK(checkpoint->find("\"parq\"") != std::string::npos);
+    if (older) {
+      auto history = store->GetHistory(arn, 0, 100);
+      REQUIRE(history.ok());
+      stepflow::storage::AppendRequest rewrite;
+      rewrite.execution_arn = arn;
+      rewrite.expected_last_event_id = history->back().id;
+      rewrite.checkpoint = stepflow::asl::ToJson(WithRawPayloads(Json(*checkpoint)));
+      REQUIRE(rewrite.checkpoint->find("\"par\"") != std::string::npos);
+      REQUIRE(store->Append(rewrite).ok());
+    }
+    EngineOptions options;
+    options.clock = &clock;
+    options.store = store.get();
+    options.task_handlers = {
+        {"arn:aws:states:::local:work", [&sent](const TaskInvocation& t, std::function<void(TaskOutcome)> done) {
+           sent.push_back(stepflow::asl::ToJson(t.parameters));
+           done(TaskOutcome{true, t.parameters, {}});
+         }}};
+    auto engine = Open(std::move(options));
+    REQUIRE(engine->Resume(arn).ok());
+    auto result = engine->AwaitExecution(arn);
+    REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[0] == R"({"n":[1,{"y":"z"}],"quote":"a \"b\" \\ c\n"})");
+    CHECK(sent[1] == sent[0]);
+    CHECK(stepflow::asl::ToJson(*result->output) == sent[0]);
+  }
+}
+
+namespace {
+
 struct TokenHarness {
   ManualClock clock;
   std::unique_ptr<stepflow::storage::Store> store = stepflow::storage::NewMemStore();
