@@ -909,10 +909,10 @@ class SqliteStoreImpl : public SqliteStore {
         &s);
     if (raw == nullptr) return s;
     Scratch scratch(&chunk_text_);
-    const std::string& text = *scratch.text();
+    std::string& text = *scratch.text();
     for (size_t begin = 0, end; begin < events.size(); begin = end) {
-      end = begin + EncodeHistoryChunk(events.data() + begin, events.data() + events.size(), kChunkEvents, kChunkBytes,
-                                       scratch.text());
+      end = begin +
+            EncodeHistoryChunk(events.data() + begin, events.data() + events.size(), kChunkEvents, kChunkBytes, &text);
       Stmt stmt(raw);
       stmt.Bind(1, execution_id);
       stmt.Bind(2, events[begin].id);
