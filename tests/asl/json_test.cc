@@ -86,6 +86,26 @@ TEST_CASE("A parse that fails leaves nothing behind for the next one") {
   CHECK(ToJson(v) == "[1]");
 }
 
+TEST_CASE("A NUL byte in JSON text is an error where it stands; escapes decode alike in small and large documents") {
+  Value v;
+  JsonError e;
+  using namespace std::string_literals;
+  CHECK_FALSE(ParseJson("{}\0{}"s, &v, &e));
+  CHECK(e.offset == 2);
+  CHECK_FALSE(ParseJson("[\"a\0b\"]"s, &v, &e));
+  CHECK(e.offset == 3);
+  CHECK(e.message.find("NUL") != std::string::npos);
+  const std::string escaped = R"(["a\u0000b\n\"\u00e9\ud83d\ude42", "tail"])";
+  REQUIRE(ParseJson(escaped, &v, &e));
+  CHECK(v.AsArray()[0].AsString() == "a\0b\n\"\xc3\xa9\xf0\x9f\x99\x82"s);
+  CHECK(v.AsArray()[1].AsString() == "tail");
+  // Past 64 KiB a document is read where it lies, not from a copy.
+  const std::string large = "[" + std::string(70 * 1024, ' ') + escaped + "]";
+  Value big;
+  REQUIRE(ParseJson(large, &big, &e));
+  CHECK(big.AsArray()[0] == v);
+}
+
 TEST_CASE("JSON with valid UTF-8 beyond ASCII keeps its bytes") {
   Value v;
   JsonError e;
