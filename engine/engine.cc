@@ -759,7 +759,7 @@ class EngineImpl : public Engine {
   }
 
   bool Serves(const std::string& resource) const {
-    std::string target = TaskResource(resource);
+    std::string_view target = TaskResource(resource);
     for (const auto& [name, handler] : options_.task_handlers) {
       if (name == resource || name == target) return true;
     }
@@ -775,7 +775,7 @@ class EngineImpl : public Engine {
       }
       done(std::move(outcome));
     };
-    std::string target = TaskResource(invocation.resource);
+    std::string_view target = TaskResource(invocation.resource);
     for (const auto& [resource, handler] : options_.task_handlers) {
       if (resource != invocation.resource && resource != target) continue;
       try {

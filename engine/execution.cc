@@ -25,8 +25,10 @@ bool IsWaitForTaskToken(const std::string& resource) {
          resource.compare(resource.size() - kWaitForTaskToken.size(), kWaitForTaskToken.size(), kWaitForTaskToken) == 0;
 }
 
-std::string TaskResource(const std::string& resource) {
-  return IsWaitForTaskToken(resource) ? resource.substr(0, resource.size() - kWaitForTaskToken.size()) : resource;
+std::string_view TaskResource(std::string_view resource) {
+  return resource.ends_with(kWaitForTaskToken) && resource.size() > kWaitForTaskToken.size()
+             ? resource.substr(0, resource.size() - kWaitForTaskToken.size())
+             : resource;
 }
 
 using asl::Failure;
@@ -296,6 +298,9 @@ int64_t Execution::Emit(Frame* f, EventType type, std::shared_ptr<const storage:
 int64_t Execution::EmitEvent(Frame* f, EventType type, asl::StateType state_type,
                              std::shared_ptr<const storage::DeferredJson> details, Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
+  // Each commit takes the vector away: room for a task's events in one allocation.
+  constexpr size_t kEventsPerCommit = 8;
+  if (pending_.capacity() == 0) pending_.reserve(kEventsPerCommit);
   storage::HistoryEventRecord& event = pending_.emplace_back();
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;
@@ -956,8 +961,10 @@ void Execution::SendTask(const FramePtr& f) {
   invocation.execution_arn = record_.arn;
   invocation.state_name = s.name;
   invocation.attempt = f->retry_count;
-  invocation.idempotency_key =
-      record_.arn + "/" + std::to_string(f->entered_event_id) + "/" + std::to_string(f->retry_count);
+  std::string& key = invocation.idempotency_key;
+  const std::string entered = std::to_string(f->entered_event_id), attempt_number = std::to_string(f->retry_count);
+  key.reserve(record_.arn.size() + entered.size() + attempt_number.size() + 2);
+  key.append(record_.arn).append("/").append(entered).append("/").append(attempt_number);
   invocation.task_token = attempt->token;
   if (attempt->timeout_due != 0) {
     invocation.timeout_ms = std::max<int64_t>(1, (attempt->timeout_due - host_.clock->Now()) / 1000000);

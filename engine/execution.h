@@ -23,7 +23,7 @@ class Execution;
 // Whether `resource` ends in ".waitForTaskToken" (a callback task).
 bool IsWaitForTaskToken(const std::string& resource);
 // The resource a callback task sends its request to: without that suffix.
-std::string TaskResource(const std::string& resource);
+std::string_view TaskResource(std::string_view resource);
 
 // What an execution needs from the engine around it.
 struct ExecutionHost {

@@ -14,21 +14,20 @@ namespace {
 constexpr int64_t kMaxFunctionSeconds = 900;
 }  // namespace
 
-LambdaStyle ClassifyLambdaResource(const std::string& resource) {
-  if (resource.rfind("arn:aws:states:::lambda:invoke", 0) == 0) return LambdaStyle::kInvoke;
-  if (resource.rfind("arn:aws:lambda:", 0) == 0 && resource.find(":function:") != std::string::npos) {
+LambdaStyle ClassifyLambdaResource(std::string_view resource) {
+  if (resource.starts_with("arn:aws:states:::lambda:invoke")) return LambdaStyle::kInvoke;
+  if (resource.starts_with("arn:aws:lambda:") && resource.find(":function:") != std::string_view::npos) {
     return LambdaStyle::kFunctionArn;
   }
   return LambdaStyle::kNone;
 }
 
-std::string LambdaFunctionName(const std::string& name_or_arn) {
-  std::string name = name_or_arn;
-  size_t function = name.find("function:");
-  if (function != std::string::npos) name = name.substr(function + 9);
-  size_t qualifier = name.find(':');
-  if (qualifier != std::string::npos) name = name.substr(0, qualifier);
-  return name;
+std::string LambdaFunctionName(std::string_view name_or_arn) {
+  std::string_view name = name_or_arn;
+  constexpr std::string_view kFunction = "function:";
+  size_t function = name.find(kFunction);
+  if (function != std::string_view::npos) name.remove_prefix(function + kFunction.size());
+  return std::string(name.substr(0, name.find(':')));
 }
 
 LambdaInvoker::LambdaInvoker(HttpClient* client, std::string default_endpoint,
@@ -45,7 +44,7 @@ LambdaInvoker::Endpoint LambdaInvoker::Parse(std::string url) {
   return endpoint;
 }
 
-void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const Value& parameters,
+void LambdaInvoker::Invoke(LambdaStyle style, std::string_view resource, const Value& parameters,
                            const std::string& idempotency_key, std::function<void(TaskOutcome)> done,
                            int64_t timeout_ms) {
   auto fail = [&done](std::string error, std::string cause) {
@@ -90,7 +89,9 @@ void LambdaInvoker::Invoke(LambdaStyle style, const std::string& resource, const
                 "The Lambda endpoint '" + endpoint->url + "' is not an http:// or https:// URL.");
   }
   HttpRequest request;
-  request.target = "/2015-03-31/functions/" + function + "/invocations";
+  constexpr std::string_view kPathHead = "/2015-03-31/functions/", kPathTail = "/invocations";
+  request.target.reserve(kPathHead.size() + function.size() + kPathTail.size());
+  request.target.append(kPathHead).append(function).append(kPathTail);
   request.headers.emplace_back(kIdempotencyKeyHeader, idempotency_key);
   request.body = asl::ToJson(payload);
   // Lambda stops a function after 900 s at most; a server silent for longer has

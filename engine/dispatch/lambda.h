@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,10 +19,10 @@ enum class LambdaStyle {
   kFunctionArn,  // arn:aws:lambda:REGION:ACCOUNT:function:NAME; result = the payload
   kInvoke,       // arn:aws:states:::lambda:invoke; result wrapped in {Payload, StatusCode, ...}
 };
-LambdaStyle ClassifyLambdaResource(const std::string& resource);
+LambdaStyle ClassifyLambdaResource(std::string_view resource);
 
 // The bare function name of "name", "name:alias" or a function ARN.
-std::string LambdaFunctionName(const std::string& name_or_arn);
+std::string LambdaFunctionName(std::string_view name_or_arn);
 
 // Invokes functions through the AWS Lambda Invoke REST API
 // (POST {endpoint}/2015-03-31/functions/NAME/invocations) and maps the answer to
@@ -37,7 +38,7 @@ class LambdaInvoker {
   // X-Stepflow-Idempotency-Key. `timeout_ms` > 0 (the state's TimeoutSeconds)
   // bounds the exchange: past it the task fails with States.Timeout and the
   // connection is closed. `done` runs on the engine thread, exactly once.
-  void Invoke(LambdaStyle style, const std::string& resource, const asl::Value& parameters,
+  void Invoke(LambdaStyle style, std::string_view resource, const asl::Value& parameters,
               const std::string& idempotency_key, std::function<void(TaskOutcome)> done, int64_t timeout_ms = 0);
 
  private:
