@@ -21,6 +21,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <list>
 #include <map>
 #include <optional>
 #include <vector>
@@ -94,8 +95,13 @@ bool IsIpAddress(const std::string& host) {
 }  // namespace
 
 struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
-  Impl(boost::asio::io_context& io, size_t max_body, size_t max_connections)
-      : io(io), resolver(io), max_body(max_body), max_connections(std::max<size_t>(1, max_connections)) {}
+  Impl(boost::asio::io_context& io, size_t max_body, size_t max_connections, std::chrono::milliseconds swept_beyond)
+      : io(io),
+        resolver(io),
+        sweep_timer(io),
+        max_body(max_body),
+        max_connections(std::max<size_t>(1, max_connections)),
+        swept_beyond(swept_beyond) {}
 
   // Made at the first https request: loading the system's CAs costs tens of
   // milliseconds, which a run without https should not pay.
@@ -123,6 +129,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     bool holds_slot = false;  // counted in its Pool's `busy`
     int64_t timeout_ms = 0;
     std::optional<std::chrono::steady_clock::time_point> deadline;  // set when it gets a slot
+    std::optional<std::list<std::weak_ptr<Exchange>>::iterator> swept_at;  // its entry in `swept`
+    bool expired = false;                                                  // the sweep found its deadline passed
   };
 
   // The connections to one scheme://host:port. busy + idle.size() <= max_connections:
@@ -135,10 +143,14 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
 
   boost::asio::io_context& io;
   tcp::resolver resolver;
+  boost::asio::steady_timer sweep_timer;
+  std::list<std::weak_ptr<Exchange>> swept;  // exchanges whose deadline the sweep keeps
   std::unique_ptr<ssl::context> tls_context;
   std::vector<std::string> extra_cas;  // PEM texts from TrustCaFile
   size_t max_body;
   size_t max_connections;
+  std::chrono::milliseconds swept_beyond;
+  bool sweeping = false;              // sweep_timer is armed
   std::map<std::string, Pool> pools;  // by Key()
 
   static std::string Key(const HttpTarget& t) {
@@ -237,7 +249,12 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   }
 
   void Write(std::shared_ptr<Exchange> x) {
-    ArmTimer(*x, std::chrono::seconds(0));
+    if (x->deadline && *x->deadline - std::chrono::steady_clock::now() > swept_beyond) {
+      x->conn->tcp().expires_never();
+      Sweep(x);
+    } else {
+      ArmTimer(*x, std::chrono::seconds(0));
+    }
     Connection& conn = *x->conn;  // before `x` moves into the call
     if (conn.tls) return WriteOn(*conn.tls, std::move(x));
     WriteOn(*conn.plain, std::move(x));
@@ -248,7 +265,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     auto self = shared_from_this();
     auto bytes = boost::asio::buffer(x->wire);
     boost::asio::async_write(stream, bytes, [self, x, &stream](beast::error_code ec, std::size_t) {
-      if (ec == beast::error::timeout) return self->TimedOut(x);
+      if (ec == beast::error::timeout || x->expired) return self->TimedOut(x);
       if (ec) return self->RetryOrFail(x, "cannot send the request: " + ec.message());
       x->parser = std::make_unique<http::response_parser<http::string_body>>();
       x->parser->body_limit(self->max_body);
@@ -262,11 +279,55 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
           return self->Finish(x, std::move(result), false);
         }
         // A server that took the request and went quiet is not a stale connection: no re-send.
-        if (ec == beast::error::timeout) return self->TimedOut(x);
+        if (ec == beast::error::timeout || x->expired) return self->TimedOut(x);
         if (ec) return self->RetryOrFail(x, ReadError(ec, *x->parser));
         self->Complete(x);
       });
     });
+  }
+
+  void Sweep(const std::shared_ptr<Exchange>& x) {
+    if (!x->swept_at) x->swept_at = swept.insert(swept.end(), x);
+    ArmSweep();
+  }
+
+  void ArmSweep() {
+    if (sweeping) return;
+    sweeping = true;
+    sweep_timer.expires_after(std::chrono::seconds(1));
+    sweep_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      self->sweeping = false;
+      if (!ec) return self->SweepNow();
+      if (!self->swept.empty()) self->ArmSweep();  // an exchange came after the cancel
+    });
+  }
+
+  // Cancels what an expired exchange waits for; its handler then reports the timeout.
+  void SweepNow() {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = swept.begin(); it != swept.end();) {
+      std::shared_ptr<Exchange> x = it->lock();
+      if (x == nullptr || !x->done || x->conn == nullptr) {  // handed to a fresh exchange, or gone
+        if (x != nullptr) x->swept_at.reset();
+        it = swept.erase(it);
+      } else if (*x->deadline <= now) {
+        x->expired = true;
+        x->swept_at.reset();
+        it = swept.erase(it);
+        x->conn->tcp().cancel();
+      } else {
+        ++it;
+      }
+    }
+    if (!swept.empty()) ArmSweep();
+  }
+
+  void Unsweep(Exchange& x) {
+    if (!x.swept_at) return;
+    swept.erase(*x.swept_at);
+    x.swept_at.reset();
+    // Nothing left to watch: an idle io_context has no timer keeping it running.
+    if (swept.empty() && sweeping) sweep_timer.cancel();
   }
 
   void TimedOut(const std::shared_ptr<Exchange>& x) {
@@ -331,6 +392,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   // Gives the connection back (to the idle list when `keep`, else closed), lets
   // a waiting exchange have it, then reports.
   void Finish(const std::shared_ptr<Exchange>& x, HttpResult result, bool keep) {
+    Unsweep(*x);
     if (x->holds_slot) {
       x->holds_slot = false;
       Pool& pool = pools[Key(x->target)];
@@ -401,10 +463,11 @@ std::string RequestText(const HttpTarget& target, const HttpRequest& request) {
 
 }  // namespace
 
-HttpClient::HttpClient(boost::asio::io_context& io, size_t max_body_bytes, size_t max_connections_per_host)
+HttpClient::HttpClient(boost::asio::io_context& io, size_t max_body_bytes, size_t max_connections_per_host,
+                       std::chrono::milliseconds swept_beyond)
     : impl_(std::make_shared<Impl>(io, max_body_bytes,
-                                   max_connections_per_host != 0 ? max_connections_per_host
-                                                                 : DefaultMaxConnections())) {}
+                                   max_connections_per_host != 0 ? max_connections_per_host : DefaultMaxConnections(),
+                                   swept_beyond)) {}
 
 HttpClient::~HttpClient() = default;
 

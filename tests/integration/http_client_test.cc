@@ -196,3 +196,55 @@ TEST_CASE("A response slower than the request's deadline fails once, without a r
   CHECK(took < 2.5);
   CHECK(server.invocations("Stuck").size() == 1);
 }
+
+TEST_CASE("A deadline kept by the sweep fails a silent exchange within a second of it, and no other") {
+  Watchdog watchdog(30s, "swept deadline");
+  LoopbackFunctionServer server;
+  server.Define("Fast", [](const Invocation&) { return Reply(); });
+  server.Define("Slow", [](const Invocation&) {
+    Reply r;
+    r.delay = 1200ms;
+    return r;
+  });
+  server.Define("Stuck", [](const Invocation&) {
+    Reply r;
+    r.delay = 4s;
+    return r;
+  });
+  boost::asio::io_context io;
+  HttpClient client(io, 1 << 20, 0, /*swept_beyond=*/0ms);  // every deadline is swept
+  HttpTarget target;
+  REQUIRE(ParseHttpUrl(server.endpoint(), &target));
+  std::vector<HttpResult> results;
+  auto send = [&](const std::string& function, int64_t timeout_ms) {
+    HttpRequest request = Invoke(function);
+    request.timeout_ms = timeout_ms;
+    client.Send(target, std::move(request), [&](HttpResult r) { results.push_back(std::move(r)); });
+  };
+  send("Fast", 5000);
+  io.run_for(5s);
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].error.empty());
+  // Outlives a sweep or two, and ends before its deadline.
+  send("Slow", 3000);
+  io.restart();
+  io.run_for(10s);
+  REQUIRE(results.size() == 2);
+  CHECK_MESSAGE(results[1].error.empty(), results[1].error);
+
+  // On a connection of its own: one reused would be tried once more on a fresh one.
+  HttpClient fresh_client(io, 1 << 20, 0, 0ms);
+  HttpRequest stuck = Invoke("Stuck");
+  stuck.timeout_ms = 300;
+  fresh_client.Send(target, std::move(stuck), [&](HttpResult r) { results.push_back(std::move(r)); });
+  auto start = std::chrono::steady_clock::now();
+  io.restart();
+  io.run_for(10s);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(results.size() == 3);
+  CHECK(results[2].timed_out);
+  CHECK_MESSAGE(results[2].error.find("no response") != std::string::npos, results[2].error);
+  CHECK(took > 0.25);
+  CHECK(took < 2.5);  // the deadline, at most a second of sweep, and no timer left running
+  CHECK(server.invocations("Stuck").size() == 1);
+}
