@@ -60,27 +60,6 @@ class KeyedDetails final : public storage::DeferredJson {
   Value details_;
 };
 
-// A state's entered or exited event: its name and its input or output, as
-// JSON text inside a string, as AWS writes them. The hot path of every
-// transition: it holds the payload and writes nothing until a store asks.
-class StateEventDetails final : public storage::DeferredJson {
- public:
-  StateEventDetails(bool entered, std::string name, std::shared_ptr<const QuotedPayload> payload)
-      : entered_(entered), name_(std::move(name)), payload_(std::move(payload)) {}
-  void AppendTo(std::string* out) const override {
-    *out += entered_ ? R"({"stateEnteredEventDetails":{"name":)" : R"({"stateExitedEventDetails":{"name":)";
-    asl::AppendJsonString(name_, out);
-    *out += entered_ ? R"(,"input":)" : R"(,"output":)";
-    *out += payload_->Text();
-    *out += entered_ ? R"(,"inputDetails":{"truncated":false}}})" : R"(,"outputDetails":{"truncated":false}}})";
-  }
-
- private:
-  bool entered_;
-  std::string name_;
-  std::shared_ptr<const QuotedPayload> payload_;
-};
-
 // An event's details, {"<key>":{fields...}}, written when the store needs them.
 // A payload field holds a value's JSON text in a string, as AWS gives payloads,
 // followed by its "<name>Details":{"truncated":false}.
@@ -137,6 +116,54 @@ bool ErrorMatches(const std::vector<std::string>& names, const std::string& erro
 bool IsTerminalError(const std::string& error) { return error == errors::kRuntime; }
 
 }  // namespace
+
+// A state's entered and exited events: its name and its input or output, as
+// JSON text inside a string, as AWS writes them. The hot path of every
+// transition: one allocation holds both events' details and the output's text
+// (which the next state's entered event shows too), and nothing is written
+// until a store asks.
+class StateVisit {
+ public:
+  StateVisit(std::string name, std::shared_ptr<const QuotedPayload> input)
+      : name_(std::move(name)), input_(std::move(input)), entered_(this, true), exited_(this, false) {}
+  StateVisit(const StateVisit&) = delete;
+  StateVisit& operator=(const StateVisit&) = delete;
+
+  static std::shared_ptr<const storage::DeferredJson> Entered(const std::shared_ptr<StateVisit>& visit) {
+    return {visit, &visit->entered_};
+  }
+  static std::shared_ptr<const storage::DeferredJson> Exited(const std::shared_ptr<StateVisit>& visit) {
+    return {visit, &visit->exited_};
+  }
+  // Once, before its exited event is emitted (a store may be writing the
+  // entered one meanwhile: that reads only the name and input).
+  static std::shared_ptr<const QuotedPayload> SetOutput(const std::shared_ptr<StateVisit>& visit, Value output) {
+    visit->output_.emplace(std::move(output));
+    return {visit, &*visit->output_};
+  }
+
+ private:
+  class Details final : public storage::DeferredJson {
+   public:
+    Details(const StateVisit* visit, bool entered) : visit_(visit), entered_(entered) {}
+    void AppendTo(std::string* out) const override {
+      *out += entered_ ? R"({"stateEnteredEventDetails":{"name":)" : R"({"stateExitedEventDetails":{"name":)";
+      asl::AppendJsonString(visit_->name_, out);
+      *out += entered_ ? R"(,"input":)" : R"(,"output":)";
+      *out += entered_ ? visit_->input_->Text() : visit_->output_->Text();
+      *out += entered_ ? R"(,"inputDetails":{"truncated":false}}})" : R"(,"outputDetails":{"truncated":false}}})";
+    }
+
+   private:
+    const StateVisit* visit_;
+    bool entered_;
+  };
+
+  std::string name_;
+  std::shared_ptr<const QuotedPayload> input_;  // null for a state resumed after its entered event
+  std::optional<QuotedPayload> output_;
+  Details entered_, exited_;
+};
 
 const std::string& QuotedPayload::Text() const {
   std::call_once(written_, [this] {
@@ -355,8 +382,8 @@ void Execution::EnterState(Frame& f, const State& s) {
   // $$.State.EnteredTime is the entered event's time.
   f.entered_time = host_.clock->Now();
   if (!f.input_text) f.input_text = std::make_shared<QuotedPayload>(f.input);
-  f.entered_event_id = EmitEvent(&f, EventType::kStateEntered, s.type,
-                                 std::make_shared<StateEventDetails>(true, s.name, f.input_text), f.entered_time);
+  f.visit = std::make_shared<StateVisit>(s.name, f.input_text);
+  f.entered_event_id = EmitEvent(&f, EventType::kStateEntered, s.type, StateVisit::Entered(f.visit), f.entered_time);
   ++transitions_;
   f.retry_attempts.assign(s.retry.size(), 0);
   f.retry_count = 0;
@@ -576,10 +603,12 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
                                           "The state/task returned a result with a size exceeding the maximum "
                                           "number of bytes service limit."));
   }
+  // A frame resumed inside this state has its entered event in the history already.
+  if (!f.visit) f.visit = std::make_shared<StateVisit>(s.name, nullptr);
   // The next state's entered event shows the same text: written once for both.
-  auto output_text = std::make_shared<QuotedPayload>(output);
-  EmitEvent(&f, EventType::kStateExited, s.type, std::make_shared<StateEventDetails>(false, s.name, output_text),
-            host_.clock->Now());
+  std::shared_ptr<const QuotedPayload> output_text = StateVisit::SetOutput(f.visit, output);
+  EmitEvent(&f, EventType::kStateExited, s.type, StateVisit::Exited(f.visit), host_.clock->Now());
+  f.visit.reset();
   f.phase = Phase::kReady;
   f.task.reset();
   if (next < 0) return EndFrame(f, std::move(output));

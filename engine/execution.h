@@ -96,6 +96,7 @@ struct TaskWait {
 
 struct Join;
 struct Fanout;
+class StateVisit;
 
 // A thread of control: the top-level machine, one Parallel branch or one Map
 // iteration. Children report back through on_done; nothing here recurses per item.
@@ -104,6 +105,7 @@ struct Frame : std::enable_shared_from_this<Frame> {
   int state_index = 0;
   asl::Value input;        // the current state's raw input
   std::shared_ptr<const QuotedPayload> input_text;  // `input` for its entered event, when known
+  std::shared_ptr<StateVisit> visit;                // the current state's entered and exited events
   std::shared_ptr<asl::VariableScope> scope;
   std::function<void(bool ok, const asl::Value& output, const asl::Failure& failure)> on_done;
   bool silent = false;  // a distributed Map's children keep no events in this history
