@@ -117,8 +117,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     return *tls_context;
   }
 
+  struct Pool;
   struct Exchange {
     HttpTarget target;
+    Pool* pool = nullptr;  // its target's, once started
     bool head = false;  // a HEAD request: its response has no body
     std::string wire;   // the request as sent
     std::unique_ptr<Connection> conn;
@@ -151,14 +153,26 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   size_t max_connections;
   std::chrono::milliseconds swept_beyond;
   bool sweeping = false;              // sweep_timer is armed
-  std::map<std::string, Pool> pools;  // by Key()
+  std::map<std::string, Pool> pools;  // by Key(); never erased, so a Pool* stays valid
+  Pool* last_pool = nullptr;
+  HttpTarget last_target;  // last_pool's
 
   static std::string Key(const HttpTarget& t) {
     return std::string(t.tls ? "https://" : "http://") + t.host + ":" + t.port;
   }
 
+  // Tasks mostly go to one endpoint: the pool found last answers without its key being built.
+  Pool& PoolFor(const HttpTarget& t) {
+    if (last_pool == nullptr || last_target.tls != t.tls || last_target.host != t.host || last_target.port != t.port) {
+      last_pool = &pools[Key(t)];
+      last_target = t;
+    }
+    return *last_pool;
+  }
+
   void Start(std::shared_ptr<Exchange> x) {
-    Pool& pool = pools[Key(x->target)];
+    if (x->pool == nullptr) x->pool = &PoolFor(x->target);
+    Pool& pool = *x->pool;
     if (!pool.idle.empty()) {
       x->conn = std::move(pool.idle.back());
       pool.idle.pop_back();
@@ -357,6 +371,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       x->conn.reset();
       auto fresh = std::make_shared<Exchange>();
       fresh->target = x->target;
+      fresh->pool = x->pool;
       fresh->head = x->head;
       fresh->wire = std::move(x->wire);
       fresh->done = std::move(x->done);
@@ -395,7 +410,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     Unsweep(*x);
     if (x->holds_slot) {
       x->holds_slot = false;
-      Pool& pool = pools[Key(x->target)];
+      Pool& pool = *x->pool;
       --pool.busy;
       if (keep && x->conn) pool.idle.push_back(std::move(x->conn));
       x->conn.reset();  // closes the socket: a late response has nowhere to go
