@@ -767,19 +767,29 @@ class EngineImpl : public Engine {
   }
 
   void Dispatch(const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
-    auto start = std::chrono::steady_clock::now();
-    auto timed = [this, start, done = std::move(done)](TaskOutcome outcome) {
+    std::string_view target = TaskResource(invocation.resource);
+    const TaskHandler* handler = nullptr;
+    for (const auto& [resource, candidate] : options_.task_handlers) {
+      if (resource == invocation.resource || resource == target) {
+        handler = &candidate;
+        break;
+      }
+    }
+    // Only requests sent out count as in flight.
+    const bool outbound = handler == nullptr;
+    if (outbound) ++in_flight_;
+    auto timed = [this, outbound, start = std::chrono::steady_clock::now(),
+                  done = std::move(done)](TaskOutcome outcome) {
+      if (outbound) --in_flight_;
       {
         std::lock_guard<std::mutex> lock(metrics_mu_);
         Observe(metrics_.task_dispatch_seconds, SecondsSince(start));
       }
       done(std::move(outcome));
     };
-    std::string_view target = TaskResource(invocation.resource);
-    for (const auto& [resource, handler] : options_.task_handlers) {
-      if (resource != invocation.resource && resource != target) continue;
+    if (handler != nullptr) {
       try {
-        handler(invocation, timed);
+        (*handler)(invocation, timed);
       } catch (const TaskError& e) {
         timed(TaskOutcome{false, asl::Value(), e.failure});
       } catch (const std::exception& e) {
@@ -788,18 +798,12 @@ class EngineImpl : public Engine {
       }
       return;
     }
-    ++in_flight_;
-    auto answered = [this, timed = std::move(timed)](TaskOutcome outcome) mutable {
-      --in_flight_;
-      timed(std::move(outcome));
-    };
     if (target == kHttpInvokeResource) {
-      http_task_->Invoke(invocation.parameters, invocation.idempotency_key, invocation.timeout_ms,
-                         std::move(answered));
+      http_task_->Invoke(invocation.parameters, invocation.idempotency_key, invocation.timeout_ms, std::move(timed));
       return;
     }
     lambda_->Invoke(ClassifyLambdaResource(target), target, invocation.parameters, invocation.idempotency_key,
-                    std::move(answered), invocation.timeout_ms);
+                    std::move(timed), invocation.timeout_ms);
   }
 
   EngineOptions options_;
