@@ -364,6 +364,7 @@ void Execution::FinishExecution(storage::ExecutionStatus status, std::optional<V
 }
 
 void Execution::Post(const FramePtr& f) {
+  f->exited_at = 0;  // entered later, at its own time
   Later([this, f] { Step(f); });
 }
 
@@ -380,7 +381,8 @@ void Execution::Step(const FramePtr& f) {
 
 void Execution::EnterState(Frame& f, const State& s) {
   // $$.State.EnteredTime is the entered event's time.
-  f.entered_time = host_.clock->Now();
+  f.entered_time = f.exited_at != 0 ? f.exited_at : host_.clock->Now();
+  f.exited_at = 0;
   if (!f.input_text) f.input_text = std::make_shared<QuotedPayload>(f.input);
   f.visit = std::make_shared<StateVisit>(s.name, f.input_text);
   f.entered_event_id = EmitEvent(&f, EventType::kStateEntered, s.type, StateVisit::Entered(f.visit), f.entered_time);
@@ -607,7 +609,8 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
   if (!f.visit) f.visit = std::make_shared<StateVisit>(s.name, nullptr);
   // The next state's entered event shows the same text: written once for both.
   std::shared_ptr<const QuotedPayload> output_text = StateVisit::SetOutput(f.visit, output);
-  EmitEvent(&f, EventType::kStateExited, s.type, StateVisit::Exited(f.visit), host_.clock->Now());
+  const Instant now = host_.clock->Now();
+  EmitEvent(&f, EventType::kStateExited, s.type, StateVisit::Exited(f.visit), now);
   f.visit.reset();
   f.phase = Phase::kReady;
   f.task.reset();
@@ -615,6 +618,7 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
   f.input = std::move(output);
   f.input_text = std::move(output_text);
   f.state_index = next;
+  f.exited_at = now;
   return Flow::kContinue;
 }
 

@@ -114,6 +114,9 @@ struct Frame : std::enable_shared_from_this<Frame> {
   int64_t last_event_id = 0;
   int64_t entered_event_id = 0;
   Instant entered_time = 0;
+  // The clock's reading at the exit just made, which the next state's entered
+  // event takes when it follows at once (a reading costs ~35 ns here); 0 when none.
+  Instant exited_at = 0;
   std::vector<int64_t> retry_attempts;
   int64_t retry_count = 0;
   asl::Value map_item;  // {"Index","Value"} inside a Map iteration

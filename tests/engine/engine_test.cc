@@ -220,3 +220,32 @@ TEST_CASE("A state output over the payload limit fails with States.DataLimitExce
   CHECK(*failed.error == "States.DataLimitExceeded");
   CHECK(over.EventTypes() == std::vector<std::string>{"ExecutionStarted", "PassStateEntered", "ExecutionFailed"});
 }
+
+TEST_CASE(
+    "On the real clock, event times never go back, and a state entered at once shares its predecessor's exit time") {
+  auto opened = Engine::Open(EngineOptions());
+  REQUIRE(opened.ok());
+  Engine& engine = **opened;
+  const std::string definition = R"({"StartAt":"A","States":{
+    "A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"C"},
+    "C":{"Type":"Pass","Result":{"x":1},"Next":"D"},"D":{"Type":"Succeed"}}})";
+  auto started = stepflow::testing::StartText(engine, definition, "times", "", "{}");
+  REQUIRE_MESSAGE(started.ok(), started.status().ToString());
+  auto result = engine.AwaitExecution(*started);
+  REQUIRE(result.ok());
+  CHECK(result->status == ExecutionStatus::kSucceeded);
+  auto events = engine.store().GetHistory(*started, 0, 1000);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 10);  // started, 4 x (entered, exited), succeeded
+  int shared = 0;
+  for (size_t i = 1; i < events->size(); ++i) {
+    const auto& before = (*events)[i - 1];
+    const auto& after = (*events)[i];
+    CHECK(after.timestamp_ns >= before.timestamp_ns);
+    if (before.type.ends_with("StateExited") && after.type.ends_with("StateEntered")) {
+      CHECK(after.timestamp_ns == before.timestamp_ns);
+      ++shared;
+    }
+  }
+  CHECK(shared == 3);
+}
