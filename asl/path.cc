@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "interner.h"
+#include "member_key.h"
 #include "path_internal.h"
 #include "stepflow/asl/json.h"
 #include "utf8.h"
@@ -811,7 +812,7 @@ Value WithChild(const Value& container, const Step& step, size_t index, Value ch
   Object members = container.AsObject();
   // Value::Find returns the last duplicate, so replace that one.
   for (auto it = members.rbegin(); it != members.rend(); ++it) {
-    if (it->first == step.name) {
+    if (SameMemberName(it->first, step.name)) {
       it->second = std::move(child);
       return Value::MakeObject(std::move(members));
     }

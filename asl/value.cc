@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "interner.h"
+#include "member_key.h"
 
 namespace stepflow::asl {
 
@@ -137,7 +138,7 @@ const Value* Value::Find(std::string_view key) const {
     return it == rep->index->end() ? nullptr : &rep->members[it->second].second;
   }
   for (auto it = rep->members.rbegin(); it != rep->members.rend(); ++it) {
-    if (it->first == key) return &it->second;
+    if (SameMemberName(it->first, key)) return &it->second;
   }
   return nullptr;
 }
