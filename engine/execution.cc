@@ -20,15 +20,12 @@ constexpr std::string_view kWaitForTaskToken = ".waitForTaskToken";
 
 }  // namespace
 
-bool IsWaitForTaskToken(const std::string& resource) {
-  return resource.size() > kWaitForTaskToken.size() &&
-         resource.compare(resource.size() - kWaitForTaskToken.size(), kWaitForTaskToken.size(), kWaitForTaskToken) == 0;
+bool IsWaitForTaskToken(std::string_view resource) {
+  return resource.size() > kWaitForTaskToken.size() && resource.ends_with(kWaitForTaskToken);
 }
 
 std::string_view TaskResource(std::string_view resource) {
-  return resource.ends_with(kWaitForTaskToken) && resource.size() > kWaitForTaskToken.size()
-             ? resource.substr(0, resource.size() - kWaitForTaskToken.size())
-             : resource;
+  return IsWaitForTaskToken(resource) ? resource.substr(0, resource.size() - kWaitForTaskToken.size()) : resource;
 }
 
 using asl::Failure;

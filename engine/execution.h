@@ -1,13 +1,14 @@
 #pragma once
 
 #include <deque>
-#include <optional>
-#include <unordered_map>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "history.h"
@@ -21,7 +22,7 @@ namespace stepflow::engine {
 class Execution;
 
 // Whether `resource` ends in ".waitForTaskToken" (a callback task).
-bool IsWaitForTaskToken(const std::string& resource);
+bool IsWaitForTaskToken(std::string_view resource);
 // The resource a callback task sends its request to: without that suffix.
 std::string_view TaskResource(std::string_view resource);
 
