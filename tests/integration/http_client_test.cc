@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -247,4 +248,26 @@ TEST_CASE("A deadline kept by the sweep fails a silent exchange within a second 
   CHECK(took > 0.25);
   CHECK(took < 2.5);  // the deadline, at most a second of sweep, and no timer left running
   CHECK(server.invocations("Stuck").size() == 1);
+}
+
+TEST_CASE("A TLS handshake the server never answers fails at the request's deadline") {
+  Watchdog watchdog(30s, "silent handshake");
+  boost::asio::io_context io;
+  // Listens and never accepts: the kernel completes TCP's handshake, nobody TLS's.
+  boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  HttpClient client(io, 1 << 20);
+  HttpTarget target;
+  REQUIRE(ParseHttpUrl("https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()), &target));
+  std::vector<HttpResult> results;
+  HttpRequest request = Invoke("Any");
+  request.timeout_ms = 300;
+  auto start = std::chrono::steady_clock::now();  // Send loads the system's CAs: tens of ms
+  client.Send(target, std::move(request), [&](HttpResult r) { results.push_back(std::move(r)); });
+  io.run_for(10s);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].timed_out);
+  CHECK_MESSAGE(results[0].error.find("no response") != std::string::npos, results[0].error);
+  CHECK(took > 0.25);
+  CHECK(took < 2.5);  // and no timer left running
 }
