@@ -79,7 +79,8 @@ struct HttpResult {
 // A deadline further away than `swept_beyond` (a Lambda function's 16-minute
 // limit) is kept by one sweep a second, not by a timer armed and cancelled
 // around each read and write (7% of an HTTP task's work in the engine); such an
-// exchange times out up to a second late.
+// exchange times out up to a second late. A nearer one has a timer of the
+// exchange's own. Without a deadline, connecting and the TLS handshake get 30 s.
 class HttpClient {
  public:
   HttpClient(boost::asio::io_context& io, size_t max_body_bytes, size_t max_connections_per_host = 0,
