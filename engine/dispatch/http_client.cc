@@ -80,7 +80,7 @@ namespace {
 
 // Plain sockets, not beast::tcp_stream: the client keeps its own deadlines
 // (see Watch), and tcp_stream's timer and type-erased executor around every
-// read and write cost a fifth of the client's work per request.
+// read and write cost nearly a fifth of the client's work per request.
 using SslStream = beast::ssl_stream<tcp::socket>;
 
 // One TCP connection, plain or under TLS.
