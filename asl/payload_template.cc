@@ -174,6 +174,17 @@ bool PayloadTemplate::Evaluate(const Value& input, const EvalEnv& env, Value* ou
   return EvaluateNode(compiled_->root, "", input, env, out, failure);
 }
 
+void PayloadTemplate::Prefetch() const {
+  if (!compiled_) return;
+  const auto* root = reinterpret_cast<const char*>(&compiled_->root);
+  __builtin_prefetch(root);
+  __builtin_prefetch(root + sizeof(Node) - 1);
+}
+
+void PayloadTemplate::PrefetchMembers() const {
+  if (compiled_) PrefetchChildren(compiled_->root);
+}
+
 const Value& PayloadTemplate::source() const {
   static const Value kNone;
   return compiled_ ? compiled_->source : kNone;

@@ -30,6 +30,11 @@ class PayloadTemplate {
   // (States.Runtime, States.IntrinsicFailure) when a path or call fails.
   bool Evaluate(const Value& input, const EvalEnv& env, Value* out, Failure* failure) const;
 
+  // Ahead of Evaluate, start loading what it reads first: its compiled form
+  // (Prefetch), and once that is in cache, its top node's members (PrefetchMembers).
+  void Prefetch() const;
+  void PrefetchMembers() const;
+
   const Value& source() const;
 
   struct Node;  // compiled form; defined in payload_template.cc
