@@ -92,7 +92,8 @@ struct StateMachine;
 
 struct State {
   // First what every transition reads, together: a long machine's states are
-  // seldom in cache, and each line read costs a miss.
+  // seldom in cache, and each line read costs a miss. The engine prefetches the
+  // first 320 bytes (kStateHotBytes, engine/execution.cc), through `catchers`.
   std::string name;
   StateType type = StateType::kPass;
   QueryLanguage query_language = QueryLanguage::kJsonPath;
