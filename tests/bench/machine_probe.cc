@@ -1,8 +1,8 @@
 // machine_probe: what this shared machine gives right now, to read the other
-// benchmarks' figures against. It times a register-only loop (compute) and
-// dependent loads over random cycles of 256 KiB to 64 MiB (memory latency at
-// each size). Run it beside a benchmark: when the benchmark's figure
-// halves while compute holds, its time is going to memory.
+// benchmarks' figures against. It times a register-only loop, one dependency
+// chain (latency) and eight (the core's throughput), and dependent loads over
+// random cycles of 256 KiB to 64 MiB (memory latency at each size). Run it
+// between a benchmark's runs to see which of them moves with its figures.
 //
 //   machine_probe
 // Prints one line; exit status 0.
@@ -39,6 +39,24 @@ double ComputeNs(uint64_t* sink) {
   return NanosecondsPer(start, kSteps);
 }
 
+// Nanoseconds per step of eight independent xorshift chains: the core's
+// throughput, which a busy hyperthread sibling on the host would take a share of.
+double ThroughputNs(uint64_t* sink) {
+  constexpr int kSteps = 20'000'000;
+  uint64_t x[8];
+  for (int j = 0; j < 8; ++j) x[j] = 88172645463325252ULL + j;
+  auto start = Clock::now();
+  for (int i = 0; i < kSteps; ++i) {
+    for (uint64_t& v : x) {
+      v ^= v << 13;
+      v ^= v >> 7;
+      v ^= v << 17;
+    }
+  }
+  for (uint64_t v : x) *sink += v;
+  return NanosecondsPer(start, kSteps);
+}
+
 // Nanoseconds per load of a random cycle through `bytes`, one cache line a step.
 double ChaseNs(size_t bytes, uint64_t* sink) {
   constexpr size_t kWordsPerLine = 64 / sizeof(size_t);
@@ -62,7 +80,8 @@ double ChaseNs(size_t bytes, uint64_t* sink) {
 int main() {
   uint64_t sink = 0;
   double compute = ComputeNs(&sink);
-  std::printf("compute %.2f ns/step; load latency:", compute);
+  double throughput = ThroughputNs(&sink);
+  std::printf("compute %.2f ns/step, 8 chains %.2f ns/step; load latency:", compute, throughput);
   for (size_t kib : {256, 1024, 2048, 4096, 65536}) std::printf(" %zu KiB %.1f ns", kib, ChaseNs(kib << 10, &sink));
   std::printf("\n");
   kept = sink;  // the loops' results are used, so they are not optimised away
