@@ -761,23 +761,23 @@ class EngineImpl : public Engine {
     });
   }
 
+  // The in-process handler registered for `resource` or its `target` (without .waitForTaskToken), if any.
+  const TaskHandler* HandlerFor(std::string_view resource, std::string_view target) const {
+    for (const auto& [name, handler] : options_.task_handlers) {
+      if (name == resource || name == target) return &handler;
+    }
+    return nullptr;
+  }
+
   bool Serves(const std::string& resource) const {
     std::string_view target = TaskResource(resource);
-    for (const auto& [name, handler] : options_.task_handlers) {
-      if (name == resource || name == target) return true;
-    }
-    return target == kHttpInvokeResource || ClassifyLambdaResource(target) != LambdaStyle::kNone;
+    return HandlerFor(resource, target) != nullptr || target == kHttpInvokeResource ||
+           ClassifyLambdaResource(target) != LambdaStyle::kNone;
   }
 
   void Dispatch(const TaskInvocation& invocation, std::function<void(TaskOutcome)> done) {
     std::string_view target = TaskResource(invocation.resource);
-    const TaskHandler* handler = nullptr;
-    for (const auto& [resource, candidate] : options_.task_handlers) {
-      if (resource == invocation.resource || resource == target) {
-        handler = &candidate;
-        break;
-      }
-    }
+    const TaskHandler* handler = HandlerFor(invocation.resource, target);
     // Only requests sent out count as in flight.
     const bool outbound = handler == nullptr;
     if (outbound) ++in_flight_;

@@ -216,13 +216,20 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     x->timer->expires_at(until);
     x->timer->async_wait([weak = std::weak_ptr<Exchange>(x)](beast::error_code ec) {
       std::shared_ptr<Exchange> x = weak.lock();
-      if (ec || x == nullptr || !x->done || x->conn == nullptr) return;
+      if (ec || x == nullptr || !InFlight(*x)) return;
       // Fired as Unwatch or Watch moved it on: what they left stands.
       auto until = x->watched_until;
       if (until == std::chrono::steady_clock::time_point{} || until > std::chrono::steady_clock::now()) return;
-      x->expired = true;
-      x->conn->socket().cancel();
+      Expire(*x);
     });
+  }
+
+  static bool InFlight(const Exchange& x) { return x.done && x.conn != nullptr; }
+
+  // Past its watched time: cancels what the exchange waits for; its handler then reports the timeout.
+  static void Expire(Exchange& x) {
+    x.expired = true;
+    x.conn->socket().cancel();
   }
 
   // Keeps the deadline, or for connecting and the handshake kSetupLimit when there is none.
@@ -351,19 +358,18 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     });
   }
 
-  // Cancels what an expired exchange waits for; its handler then reports the timeout.
+  // Expires the swept exchanges whose watched time has passed.
   void SweepNow() {
     const auto now = std::chrono::steady_clock::now();
     for (auto it = swept.begin(); it != swept.end();) {
       std::shared_ptr<Exchange> x = it->lock();
-      if (x == nullptr || !x->done || x->conn == nullptr) {  // handed to a fresh exchange, or gone
+      if (x == nullptr || !InFlight(*x)) {  // finished, or gone
         if (x != nullptr) x->swept_at.reset();
         it = swept.erase(it);
       } else if (x->watched_until <= now) {
-        x->expired = true;
         x->swept_at.reset();
         it = swept.erase(it);
-        x->conn->socket().cancel();
+        Expire(*x);
       } else {
         ++it;
       }
