@@ -3,6 +3,7 @@
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "records.h"
@@ -258,13 +259,16 @@ class MemStore : public Store {
                       const AppendRequest* extras, std::vector<HistoryEventRecord>* take_events = nullptr) {
     Status valid = ValidateAppend(execution_arn, expected_last_event_id, events, update, extras);
     if (!valid.ok()) return valid;
+    auto it = executions_.end();
     if (extras != nullptr && extras->create) {
-      auto [created, inserted] = executions_.try_emplace(execution_arn);
+      bool inserted;
+      std::tie(it, inserted) = executions_.try_emplace(execution_arn);
       if (!inserted) return Status::AlreadyExists("execution", execution_arn);
-      created->second.record = *extras->create;
+      it->second.record = *extras->create;
+    } else {
+      it = executions_.find(execution_arn);
+      if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     }
-    auto it = executions_.find(execution_arn);
-    if (it == executions_.end()) return Status::NotFound("execution", execution_arn);
     Entry& entry = it->second;
     if (entry.last_event_id != expected_last_event_id) {
       return ConflictAt(execution_arn, entry.last_event_id, expected_last_event_id);
@@ -324,7 +328,8 @@ class MemStore : public Store {
   }
 
   std::mutex mu_;  // guards everything below
-  std::map<std::string, Entry> executions_;
+  // Looked up on every commit: a hash, not a walk comparing ARNs that share a long prefix.
+  std::unordered_map<std::string, Entry> executions_;
   std::map<TimerKey, TimerRecord> timers_;
   std::map<std::string, TaskTokenRecord> task_tokens_;
   std::map<std::string, std::vector<StateMachineRecord>> state_machines_;  // revisions, index = revision-1
