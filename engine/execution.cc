@@ -163,10 +163,16 @@ class StateVisit {
 };
 
 const std::string& QuotedPayload::Text() const {
-  std::call_once(written_, [this] {
+  uint8_t state = state_.load(std::memory_order_acquire);
+  if (state == kWritten) return text_;
+  if (state == kUnwritten && state_.compare_exchange_strong(state, kWriting, std::memory_order_acquire)) {
     asl::AppendJsonAsString(payload_, &text_);
     payload_ = Value();  // the text is all anyone reads from now on
-  });
+    state_.store(kWritten, std::memory_order_release);
+    state_.notify_all();
+    return text_;
+  }
+  while ((state = state_.load(std::memory_order_acquire)) != kWritten) state_.wait(state, std::memory_order_acquire);
   return text_;
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -64,8 +64,11 @@ class QuotedPayload {
   const std::string& Text() const;
 
  private:
+  // Not std::call_once: glibc's ends every first call with a futex wake-up
+  // system call, two per task on the SQLite writer's thread.
+  enum State : uint8_t { kUnwritten, kWriting, kWritten };
   mutable asl::Value payload_;  // released once written
-  mutable std::once_flag written_;
+  mutable std::atomic<uint8_t> state_{kUnwritten};
   mutable std::string text_;
 };
 
