@@ -131,7 +131,7 @@ class EngineImpl : public Engine {
     }
     // Commits still being written call back into this engine: wait for them.
     std::unique_lock<std::mutex> lock(appends_mu_);
-    appends_cv_.wait(lock, [this] { return appends_outstanding_ == 0; });
+    appends_cv_.wait(lock, [this] { return batches_outstanding_ == 0; });
   }
 
   StatusOr<std::string> RegisterStateMachine(const std::string& name, const std::string& definition) override {
@@ -581,9 +581,7 @@ class EngineImpl : public Engine {
     std::vector<std::function<void()>> effects;
     std::vector<std::function<void(Status)>> created;  // StartExecution callers waiting
     std::chrono::steady_clock::time_point start;
-    std::mutex mu;  // guards statuses and remaining (store threads answer)
     std::vector<Status> statuses;  // by request, as arns
-    size_t remaining = 0;
   };
 
   // Two batches in flight at most (one being written, the next queued): what
@@ -624,28 +622,20 @@ class EngineImpl : public Engine {
       metrics_.state_transitions += transitions;
     }
     if (requests.empty()) return;
-    batch->remaining = requests.size();
-    batch->statuses.resize(requests.size());
     batch->start = std::chrono::steady_clock::now();
     ++appends_in_flight_;
     if (!commit_guard_) commit_guard_.emplace(io_.get_executor());
     {
       std::lock_guard<std::mutex> lock(appends_mu_);
-      appends_outstanding_ += requests.size();
+      ++batches_outstanding_;
     }
-    for (size_t i = 0; i < requests.size(); ++i) {
-      store_->AppendAsync(std::move(requests[i]), [this, batch, i](Status s) {
-        bool last;
-        {
-          std::lock_guard<std::mutex> lock(batch->mu);
-          batch->statuses[i] = s;
-          last = --batch->remaining == 0;
-        }
-        if (last) boost::asio::post(io_, [this, batch] { Committed(*batch); });
-        std::lock_guard<std::mutex> lock(appends_mu_);
-        if (--appends_outstanding_ == 0) appends_cv_.notify_all();
-      });
-    }
+    // One hand-off for the batch: the SQLite writer then commits it as one transaction.
+    store_->AppendBatchAsync(std::move(requests), [this, batch](std::vector<Status> statuses) {
+      batch->statuses = std::move(statuses);
+      boost::asio::post(io_, [this, batch] { Committed(*batch); });
+      std::lock_guard<std::mutex> lock(appends_mu_);
+      if (--batches_outstanding_ == 0) appends_cv_.notify_all();
+    });
   }
 
   void Committed(Batch& batch) {
@@ -829,7 +819,7 @@ class EngineImpl : public Engine {
   std::optional<WorkGuard> commit_guard_;
   std::mutex appends_mu_;
   std::condition_variable appends_cv_;
-  size_t appends_outstanding_ = 0;  // requests the store has not answered
+  size_t batches_outstanding_ = 0;  // batches the store has not answered
   Status fatal_;
   std::mutex machines_mu_;  // guards machines_: RegisterStateMachine runs on the caller's thread
   std::unordered_map<std::string, Model> machines_;  // by MachineKey

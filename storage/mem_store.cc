@@ -45,6 +45,21 @@ class MemStore : public Store {
     done(s);
   }
 
+  void AppendBatchAsync(std::vector<AppendRequest> requests, std::function<void(std::vector<Status>)> done) override {
+    std::vector<Status> statuses(requests.size());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < requests.size(); ++i) {
+        // Freed as soon as applied, while still in cache: freeing a batch of a
+        // thousand at the end made durable_bench's small executions 8% slower.
+        AppendRequest r = std::move(requests[i]);
+        statuses[i] = AppendLocked(r.execution_arn, r.expected_last_event_id, r.events, r.update ? &*r.update : nullptr,
+                                   &r, &r.events);
+      }
+    }
+    done(std::move(statuses));
+  }
+
   StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = executions_.find(execution_arn);

@@ -377,6 +377,46 @@ class SqliteStoreImpl : public SqliteStore {
                     std::move(done)});
   }
 
+  void AppendBatchAsync(std::vector<AppendRequest> requests, std::function<void(std::vector<Status>)> done) override {
+    // The done of each queued request runs on the writer thread, one after another.
+    struct Batch {
+      std::vector<AppendRequest> requests;
+      std::vector<Status> statuses;
+      size_t unanswered = 0;
+      std::function<void(std::vector<Status>)> done;
+    };
+    auto batch = std::make_shared<Batch>();
+    batch->statuses.resize(requests.size());
+    std::vector<WriteOp> ops;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const AppendRequest& r = requests[i];
+      batch->statuses[i] =
+          ValidateAppend(r.execution_arn, r.expected_last_event_id, r.events, r.update ? &*r.update : nullptr, &r);
+      if (!batch->statuses[i].ok()) continue;
+      ops.push_back(WriteOp{[this, batch, i] {
+                              const AppendRequest& r = batch->requests[i];
+                              return ApplyAppend(r.execution_arn, r.expected_last_event_id, r.events,
+                                                 r.update ? &*r.update : nullptr, &r);
+                            },
+                            [batch, i](Status s) {
+                              batch->statuses[i] = std::move(s);
+                              if (--batch->unanswered == 0) batch->done(std::move(batch->statuses));
+                            }});
+    }
+    if (ops.empty()) {
+      done(std::move(batch->statuses));
+      return;
+    }
+    batch->requests = std::move(requests);
+    batch->unanswered = ops.size();
+    batch->done = std::move(done);
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      for (WriteOp& op : ops) queue_.push_back(std::move(op));
+    }
+    queue_cv_.notify_one();
+  }
+
   Status CreateStateMachine(const StateMachineRecord& record) override {
     return Write([&]() -> Status {
       Status s;

@@ -508,6 +508,45 @@ TEST_CASE_TEMPLATE("AppendAsync reports each request's own outcome after it is r
   CHECK(store->GetHistory(a.arn, 0, 10)->size() == 2);
 }
 
+TEST_CASE_TEMPLATE("AppendBatchAsync reports every request's own outcome, once, in order", Kind, STORE_KINDS) {
+  TempDir dir;
+  auto store = Kind::Make(dir);
+  ExecutionRecord a = MakeExecution("M", "a"), b = MakeExecution("M", "b");
+  REQUIRE(store->CreateExecution(a).ok());
+  REQUIRE(store->CreateExecution(b).ok());
+  std::vector<AppendRequest> requests(5);
+  requests[0].execution_arn = a.arn;
+  requests[0].events = MakeEvents(1, 2);
+  requests[1] = requests[0];  // same expected id: stale once the first commits
+  requests[2].execution_arn = b.arn;
+  requests[2].events = MakeEvents(2, 3);  // does not continue b's empty history
+  requests[3].execution_arn = ExecutionArn("M", "nobody");
+  requests[3].events = MakeEvents(1, 1);
+  requests[4].execution_arn = a.arn;
+  requests[4].expected_last_event_id = 2;  // follows the first, in the same batch
+  requests[4].events = MakeEvents(3, 1);
+  std::promise<std::vector<Status>> answered;
+  int calls = 0;
+  store->AppendBatchAsync(std::move(requests), [&](std::vector<Status> statuses) {
+    ++calls;
+    answered.set_value(std::move(statuses));
+  });
+  std::vector<Status> statuses = answered.get_future().get();
+  CHECK(calls == 1);
+  REQUIRE(statuses.size() == 5);
+  CHECK(statuses[0].ok());
+  CHECK(statuses[1].IsConflict());
+  CHECK(statuses[2].IsInvalidArgument());
+  CHECK(statuses[3].IsNotFound());
+  CHECK(statuses[4].ok());
+  CHECK(Ids(*store->GetHistory(a.arn, 0, 10)) == std::vector<int64_t>{1, 2, 3});
+  CHECK(store->GetHistory(b.arn, 0, 10)->empty());
+
+  std::promise<std::vector<Status>> none;
+  store->AppendBatchAsync({}, [&](std::vector<Status> s) { none.set_value(std::move(s)); });
+  CHECK(none.get_future().get().empty());
+}
+
 TEST_CASE_TEMPLATE("ListExecutions pages newest first, by machine and by status", Kind, STORE_KINDS) {
   TempDir dir;
   auto store = Kind::Make(dir);

@@ -185,6 +185,11 @@ class Store {
   // deadlock); reads are fine. Requests of one caller commit in call order.
   virtual void AppendAsync(AppendRequest request, std::function<void(Status)> done) = 0;
 
+  // AppendAsync of each request, in order, queued at once so that they commit
+  // together where the store groups commits: `done` runs once, with each
+  // request's own outcome at its index, after the last has committed.
+  virtual void AppendBatchAsync(std::vector<AppendRequest> requests, std::function<void(std::vector<Status>)> done) = 0;
+
   virtual StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) = 0;
 
   // Events with id > after_event_id in id order, at most `limit` of them.
