@@ -629,7 +629,7 @@ class EngineImpl : public Engine {
       std::lock_guard<std::mutex> lock(appends_mu_);
       ++batches_outstanding_;
     }
-    // One hand-off for the batch: the SQLite writer then commits it as one transaction.
+    // One call and one answer for the batch, not a lock and a callback per execution.
     store_->AppendBatchAsync(std::move(requests), [this, batch](std::vector<Status> statuses) {
       batch->statuses = std::move(statuses);
       boost::asio::post(io_, [this, batch] { Committed(*batch); });

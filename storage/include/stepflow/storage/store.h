@@ -185,9 +185,10 @@ class Store {
   // deadlock); reads are fine. Requests of one caller commit in call order.
   virtual void AppendAsync(AppendRequest request, std::function<void(Status)> done) = 0;
 
-  // AppendAsync of each request, in order, queued at once so that they commit
-  // together where the store groups commits: `done` runs once, with each
-  // request's own outcome at its index, after the last has committed.
+  // AppendAsync of each request, in order, queued at once (a store that groups
+  // commits takes them as one group where its batch limit allows): `done` runs
+  // once, with each request's own outcome at its index, after the last has
+  // committed, on the thread AppendAsync's `done` would run on.
   virtual void AppendBatchAsync(std::vector<AppendRequest> requests, std::function<void(std::vector<Status>)> done) = 0;
 
   virtual StatusOr<ExecutionRecord> GetExecution(const std::string& execution_arn) = 0;
