@@ -116,6 +116,172 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
   Value root_;
 };
 
+// Parses the plain JSON most documents are: ASCII strings without escapes,
+// integers of up to 18 digits, true, false, null. Anything else (an escape, a
+// fraction or exponent, -0, a control or non-ASCII byte, an error, nesting past
+// the limit) makes it give up, and rapidjson parses the text instead, so what
+// it accepts it reads exactly as rapidjson would. A task's response parsed in
+// half the instructions (http_tasks_bench (b)).
+class PlainParser {
+ public:
+  PlainParser(std::string_view text, size_t max_depth, BuilderStacks& stacks)
+      : p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth), stacks_(stacks) {}
+
+  // Sets *out only when the whole text was read.
+  bool Parse(Value* out) {
+    Value value;
+    if (!Element(&value, 0)) return false;
+    SkipSpace();
+    if (p_ != end_) return false;
+    *out = std::move(value);
+    return true;
+  }
+
+ private:
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool Element(Value* out, size_t depth) {
+    SkipSpace();
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{':
+        return depth < max_depth_ && ParseObject(out, depth + 1);
+      case '[':
+        return depth < max_depth_ && ParseArray(out, depth + 1);
+      case '"': {
+        std::string_view text;
+        if (!ParseString(&text)) return false;
+        *out = Value::String(std::string(text));
+        return true;
+      }
+      case 't':
+        return ParseLiteral("true", Value::Bool(true), out);
+      case 'f':
+        return ParseLiteral("false", Value::Bool(false), out);
+      case 'n':
+        return ParseLiteral("null", Value(), out);
+      default:
+        return ParseInteger(out);
+    }
+  }
+
+  bool ParseObject(Value* out, size_t depth) {
+    ++p_;  // {
+    auto& members = stacks_.members;
+    const size_t first = members.size();
+    SkipSpace();
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      *out = Value::MakeObject({});
+      return true;
+    }
+    for (;;) {
+      SkipSpace();
+      std::string_view key;
+      if (p_ == end_ || *p_ != '"' || !ParseString(&key)) return false;
+      SkipSpace();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      members.emplace_back(std::string(key), Value());
+      // By index: parsing the member may grow the stack.
+      const size_t at = members.size() - 1;
+      Value member;
+      if (!Element(&member, depth)) return false;
+      members[at].second = std::move(member);
+      SkipSpace();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ != '}') return false;
+      ++p_;
+      break;
+    }
+    auto begin = members.begin() + static_cast<std::ptrdiff_t>(first);
+    Object taken(std::make_move_iterator(begin), std::make_move_iterator(members.end()));
+    members.erase(begin, members.end());
+    *out = Value::MakeObject(std::move(taken));
+    return true;
+  }
+
+  bool ParseArray(Value* out, size_t depth) {
+    ++p_;  // [
+    auto& items = stacks_.items;
+    const size_t first = items.size();
+    SkipSpace();
+    if (p_ < end_ && *p_ == ']') {
+      ++p_;
+      *out = Value::MakeArray({});
+      return true;
+    }
+    for (;;) {
+      Value item;
+      if (!Element(&item, depth)) return false;
+      items.push_back(std::move(item));
+      SkipSpace();
+      if (p_ == end_) return false;
+      if (*p_ == ',') {
+        ++p_;
+        continue;
+      }
+      if (*p_ != ']') return false;
+      ++p_;
+      break;
+    }
+    auto begin = items.begin() + static_cast<std::ptrdiff_t>(first);
+    Array taken(std::make_move_iterator(begin), std::make_move_iterator(items.end()));
+    items.erase(begin, items.end());
+    *out = Value::MakeArray(std::move(taken));
+    return true;
+  }
+
+  // A string of printable ASCII without escapes; REQUIRES: *p_ == '"'.
+  bool ParseString(std::string_view* text) {
+    const char* start = ++p_;
+    while (p_ < end_) {
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        *text = std::string_view(start, static_cast<size_t>(p_ - start));
+        ++p_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20 || c >= 0x7f) return false;
+      ++p_;
+    }
+    return false;
+  }
+
+  bool ParseLiteral(std::string_view word, Value value, Value* out) {
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+    p_ += word.size();
+    *out = std::move(value);
+    return true;
+  }
+
+  bool ParseInteger(Value* out) {
+    const bool minus = *p_ == '-';
+    const char* digits = minus ? p_ + 1 : p_;
+    const char* q = digits;
+    int64_t magnitude = 0;
+    while (q < end_ && *q >= '0' && *q <= '9') magnitude = magnitude * 10 + (*q++ - '0');
+    const size_t count = static_cast<size_t>(q - digits);
+    // No digits, a leading zero, -0, too many digits, or a fraction or exponent next.
+    if (count == 0 || count > 18 || (*digits == '0' && (count > 1 || minus))) return false;
+    if (q < end_ && (*q == '.' || *q == 'e' || *q == 'E')) return false;
+    p_ = q;
+    *out = Value::Int(minus ? -magnitude : magnitude);
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  size_t max_depth_;
+  BuilderStacks& stacks_;
+};
+
 bool IsAscii(std::string_view text) {
   const char* p = text.data();
   const char* end = p + text.size();
@@ -198,6 +364,11 @@ bool ParseJson(std::string_view text, Value* out, JsonError* error, const JsonLi
     BuilderStacks& stacks;
     ~ResetOnExit() { stacks.Reset(); }
   } reset{stacks};
+  {
+    PlainParser plain(text, limits.max_depth, stacks);
+    if (plain.Parse(out)) return true;
+    stacks.Reset();  // what it left when it gave up
+  }
   Builder builder(limits.max_depth, stacks);
   constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag;
   constexpr unsigned kValidate = rapidjson::kParseValidateEncodingFlag;

@@ -41,6 +41,44 @@ TEST_CASE("JSON syntax errors give line and column") {
   CHECK(e.message.find("colon") != std::string::npos);
 }
 
+TEST_CASE("Plain JSON reads as the full parser reads it, and anything else is left to the full parser") {
+  // ParseJson reads plain text (no escapes, integers only) itself. Beside an
+  // escaped string the same document goes to rapidjson: both must agree.
+  std::string wide = "{";
+  for (int i = 0; i < 20; ++i)
+    wide += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  wide += "}";
+  for (std::string doc :
+       {std::string("0"), std::string("-1"), std::string("123456789012345678"), std::string("-123456789012345678"),
+        std::string("{}"), std::string("[]"),
+        std::string(" {\t\"a\" :\r\n[ 1 , { } , [ ] , \"x y\" ] , \"b\" : null } "), std::string(R"({"a":1,"a":2})"),
+        std::string("true"), std::string("false"), std::string(R"("~ !#$%&'()*+,-./:;<=>?@[]^_`{|}")"), wide,
+        std::string(R"([[[[[[[[[[{"deep":[[["yes"]]]}]]]]]]]]]])")}) {
+    CAPTURE(doc);
+    Value plain, full;
+    JsonError e;
+    REQUIRE(ParseJson(doc, &plain, &e));
+    REQUIRE(ParseJson("[" + doc + R"(,"a"])", &plain, &e));
+    REQUIRE(ParseJson("[" + doc + R"(,"\u0061"])", &full, &e));
+    CHECK(ToJson(plain) == ToJson(full));  // the same members, in order, and the same number types
+  }
+  // Text the plain reader gives up on, read by rapidjson as before.
+  Value v;
+  JsonError e;
+  REQUIRE(ParseJson("9223372036854775807", &v, &e));
+  CHECK(v.AsInt() == std::numeric_limits<int64_t>::max());
+  REQUIRE(ParseJson("[1.5, 1e3, -2]", &v, &e));
+  CHECK(ToJson(v) == "[1.5,1000.0,-2]");
+  REQUIRE(ParseJson(R"({"tab":"a\tb","del":"\u007f"})", &v, &e));
+  CHECK(v.Find("tab")->AsString() == "a\tb");
+  for (const char* bad :
+       {"01", "-", "[1,]", R"({"a":1,})", "[1 2]", R"({"a" 1})", R"("abc)", "tru", "123abc", "{", "", "-01", "[1]]"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseJson(bad, &v, &e));
+    CHECK_FALSE(e.message.empty());
+  }
+}
+
 TEST_CASE("JSON nested 100,000 levels deep is rejected, not a crash") {
   std::string deep(100000, '[');
   deep += std::string(100000, ']');
