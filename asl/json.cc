@@ -120,8 +120,8 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
 // integers of up to 18 digits, true, false, null. Anything else (an escape, a
 // fraction or exponent, -0, a control or non-ASCII byte, an error, nesting past
 // the limit) makes it give up, and rapidjson parses the text instead, so what
-// it accepts it reads exactly as rapidjson would. A task's response parsed in
-// half the instructions (http_tasks_bench (b)).
+// it accepts it reads exactly as rapidjson would. A task's response takes 18%
+// fewer instructions, map-fanout's 740 KB input 6% less time.
 class PlainParser {
  public:
   PlainParser(std::string_view text, size_t max_depth, BuilderStacks& stacks)
