@@ -1030,20 +1030,24 @@ void Execution::SendTask(const FramePtr& f) {
   ++active_;
   MarkDirty();  // a resumed attempt has no new event to carry it
   // Sent once the step that scheduled it is durable (the transactional outbox).
-  effects_.push_back([this, alive = std::weak_ptr<char>(alive_), f, attempt, invocation = std::move(invocation)] {
-    if (alive.expired()) return;
-    if (attempt->settled || f->cancelled || finished()) {
-      --active_;
-      return;
-    }
-    host_.dispatch(invocation, [this, alive, f, attempt](TaskOutcome outcome) {
-      host_.post([this, alive, f, attempt, outcome = std::move(outcome)]() mutable {
+  // Each hop moves its captures on: an effect runs once, and so does its answer.
+  effects_.push_back(
+      [this, alive = std::weak_ptr<char>(alive_), f, attempt, invocation = std::move(invocation)]() mutable {
         if (alive.expired()) return;
-        --active_;
-        OnTaskResponse(f, attempt, std::move(outcome));
+        if (attempt->settled || f->cancelled || finished()) {
+          --active_;
+          return;
+        }
+        host_.dispatch(invocation, [this, alive = std::move(alive), f = std::move(f),
+                                    attempt = std::move(attempt)](TaskOutcome outcome) mutable {
+          host_.post([this, alive = std::move(alive), f = std::move(f), attempt = std::move(attempt),
+                      outcome = std::move(outcome)]() mutable {
+            if (alive.expired()) return;
+            --active_;
+            OnTaskResponse(f, attempt, std::move(outcome));
+          });
+        });
       });
-    });
-  });
 }
 
 void Execution::OnTaskResponse(const FramePtr& f, const std::shared_ptr<TaskWait>& attempt, TaskOutcome outcome) {

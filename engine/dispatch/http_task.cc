@@ -293,25 +293,27 @@ void HttpTaskInvoker::Invoke(const Value& parameters, const std::string& idempot
   size_t limit = max_payload_bytes_;
   // Causes name the ApiEndpoint as written, never the sent URL: the connection's query holds secrets.
   std::string where = api_endpoint->AsString();
-  client_->Send(endpoint.target, std::move(request), [where, limit, state_deadline, done](HttpResult result) {
-    auto failed = [&done](std::string error, std::string cause) {
-      done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
-    };
-    const char* data_limit_cause =
-        "The state/task 'arn:aws:states:::http:invoke' returned a result with a size exceeding the maximum number "
-        "of bytes service limit.";
-    if (result.body_too_large) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
-    if (result.timed_out && state_deadline) {
-      return failed(asl::errors::kTimeout, "Calling " + where + " failed: " + result.error);
-    }
-    if (!result.error.empty()) return failed(kHttpSocketError, "Calling " + where + " failed: " + result.error);
-    Value output = ResultOf(result.response);
-    std::string json = asl::ToJson(output);
-    if (json.size() > limit) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
-    int status = result.response.status;
-    if (status < 200 || status >= 300) return failed(kHttpStatusCodeErrorPrefix + std::to_string(status), json);
-    done(TaskOutcome{true, std::move(output), {}});
-  });
+  client_->Send(
+      endpoint.target, std::move(request),
+      [where = std::move(where), limit, state_deadline, done = std::move(done)](HttpResult result) {
+        auto failed = [&done](std::string error, std::string cause) {
+          done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
+        };
+        const char* data_limit_cause =
+            "The state/task 'arn:aws:states:::http:invoke' returned a result with a size exceeding the maximum number "
+            "of bytes service limit.";
+        if (result.body_too_large) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
+        if (result.timed_out && state_deadline) {
+          return failed(asl::errors::kTimeout, "Calling " + where + " failed: " + result.error);
+        }
+        if (!result.error.empty()) return failed(kHttpSocketError, "Calling " + where + " failed: " + result.error);
+        Value output = ResultOf(result.response);
+        std::string json = asl::ToJson(output);
+        if (json.size() > limit) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
+        int status = result.response.status;
+        if (status < 200 || status >= 300) return failed(kHttpStatusCodeErrorPrefix + std::to_string(status), json);
+        done(TaskOutcome{true, std::move(output), {}});
+      });
 }
 
 }  // namespace stepflow::engine

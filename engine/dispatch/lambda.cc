@@ -101,67 +101,70 @@ void LambdaInvoker::Invoke(LambdaStyle style, std::string_view resource, const V
   request.timeout_ms = state_deadline ? timeout_ms : silent_limit_ms;
   size_t limit = max_payload_bytes_;
   const HttpTarget& target = *endpoint->target;
-  client_->Send(target, std::move(request), [style, function, limit, state_deadline, done](HttpResult result) {
-    auto failed = [&done](std::string error, std::string cause) {
-      done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
-    };
-    if (result.timed_out && state_deadline) {
-      return failed(asl::errors::kTimeout, "Invoking Lambda function '" + function + "' failed: " + result.error);
-    }
-    // AWS's text, 'lambda' included, as recorded by the conformance cases.
-    const char* data_limit_cause =
-        "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit.";
-    if (result.body_too_large) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
-    if (!result.error.empty()) {
-      return failed(style == LambdaStyle::kInvoke ? "Lambda.SdkClientException" : asl::errors::kTaskFailed,
-                    "Invoking Lambda function '" + function + "' failed: " + result.error);
-    }
-    const HttpResponse& response = result.response;
-    if (response.status < 200 || response.status >= 300) {
-      const std::string* type = response.Header("X-Amzn-ErrorType");
-      std::string name = type != nullptr ? type->substr(0, type->find(':')) : "ServiceException";
-      return failed("Lambda." + name, "Lambda function '" + function + "' answered HTTP " +
-                                          std::to_string(response.status) + ": " + response.body);
-    }
-    if (response.body.size() > limit) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
-    Value body;
-    asl::JsonError json_error;
-    // A function may return raw bytes; Step Functions hands them on as a string.
-    if (!asl::ParseJson(response.body, &body, &json_error)) body = Value::String(response.body);
-    if (response.Header("X-Amz-Function-Error") != nullptr) {
-      const Value* type = body.Find("errorType");
-      std::string error = type != nullptr && type->is_string() ? type->AsString() : "Lambda.Unknown";
-      return failed(std::move(error), response.body);
-    }
-    if (style == LambdaStyle::kFunctionArn) return done(TaskOutcome{true, std::move(body), {}});
-    // As the AWS SDK reports them: HttpHeaders one value per name, AllHttpHeaders
-    // every value of a name in an array.
-    asl::Object headers;
-    std::vector<std::pair<std::string, asl::Array>> all;
-    for (const auto& [key, value] : response.headers) {
-      auto it = std::find_if(all.begin(), all.end(), [&key](const auto& entry) { return entry.first == key; });
-      if (it == all.end()) it = all.emplace(all.end(), key, asl::Array());
-      it->second.push_back(Value::String(value));
-    }
-    asl::Object all_headers;
-    for (auto& [key, values] : all) {
-      headers.emplace_back(key, values.back());  // a repeated name: its last value, never a duplicate key
-      all_headers.emplace_back(key, Value::MakeArray(std::move(values)));
-    }
-    const std::string* executed = response.Header("X-Amz-Executed-Version");
-    const std::string* request_id = response.Header("X-Amzn-RequestId");
-    Value wrapped = Value::MakeObject({
-        {"ExecutedVersion", Value::String(executed != nullptr ? *executed : "$LATEST")},
-        {"Payload", std::move(body)},
-        {"SdkHttpMetadata", Value::MakeObject({{"AllHttpHeaders", Value::MakeObject(std::move(all_headers))},
-                                               {"HttpHeaders", Value::MakeObject(std::move(headers))},
-                                               {"HttpStatusCode", Value::Int(response.status)}})},
-        {"SdkResponseMetadata",
-         Value::MakeObject({{"RequestId", Value::String(request_id != nullptr ? *request_id : "stepflow")}})},
-        {"StatusCode", Value::Int(response.status)},
-    });
-    done(TaskOutcome{true, std::move(wrapped), {}});
-  });
+  client_->Send(
+      target, std::move(request),
+      [style, function = std::move(function), limit, state_deadline, done = std::move(done)](HttpResult result) {
+        auto failed = [&done](std::string error, std::string cause) {
+          done(TaskOutcome{false, Value(), asl::Failure{std::move(error), std::move(cause)}});
+        };
+        if (result.timed_out && state_deadline) {
+          return failed(asl::errors::kTimeout, "Invoking Lambda function '" + function + "' failed: " + result.error);
+        }
+        // AWS's text, 'lambda' included, as recorded by the conformance cases.
+        const char* data_limit_cause =
+            "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service "
+            "limit.";
+        if (result.body_too_large) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
+        if (!result.error.empty()) {
+          return failed(style == LambdaStyle::kInvoke ? "Lambda.SdkClientException" : asl::errors::kTaskFailed,
+                        "Invoking Lambda function '" + function + "' failed: " + result.error);
+        }
+        const HttpResponse& response = result.response;
+        if (response.status < 200 || response.status >= 300) {
+          const std::string* type = response.Header("X-Amzn-ErrorType");
+          std::string name = type != nullptr ? type->substr(0, type->find(':')) : "ServiceException";
+          return failed("Lambda." + name, "Lambda function '" + function + "' answered HTTP " +
+                                              std::to_string(response.status) + ": " + response.body);
+        }
+        if (response.body.size() > limit) return failed(asl::errors::kDataLimitExceeded, data_limit_cause);
+        Value body;
+        asl::JsonError json_error;
+        // A function may return raw bytes; Step Functions hands them on as a string.
+        if (!asl::ParseJson(response.body, &body, &json_error)) body = Value::String(response.body);
+        if (response.Header("X-Amz-Function-Error") != nullptr) {
+          const Value* type = body.Find("errorType");
+          std::string error = type != nullptr && type->is_string() ? type->AsString() : "Lambda.Unknown";
+          return failed(std::move(error), response.body);
+        }
+        if (style == LambdaStyle::kFunctionArn) return done(TaskOutcome{true, std::move(body), {}});
+        // As the AWS SDK reports them: HttpHeaders one value per name, AllHttpHeaders
+        // every value of a name in an array.
+        asl::Object headers;
+        std::vector<std::pair<std::string, asl::Array>> all;
+        for (const auto& [key, value] : response.headers) {
+          auto it = std::find_if(all.begin(), all.end(), [&key](const auto& entry) { return entry.first == key; });
+          if (it == all.end()) it = all.emplace(all.end(), key, asl::Array());
+          it->second.push_back(Value::String(value));
+        }
+        asl::Object all_headers;
+        for (auto& [key, values] : all) {
+          headers.emplace_back(key, values.back());  // a repeated name: its last value, never a duplicate key
+          all_headers.emplace_back(key, Value::MakeArray(std::move(values)));
+        }
+        const std::string* executed = response.Header("X-Amz-Executed-Version");
+        const std::string* request_id = response.Header("X-Amzn-RequestId");
+        Value wrapped = Value::MakeObject({
+            {"ExecutedVersion", Value::String(executed != nullptr ? *executed : "$LATEST")},
+            {"Payload", std::move(body)},
+            {"SdkHttpMetadata", Value::MakeObject({{"AllHttpHeaders", Value::MakeObject(std::move(all_headers))},
+                                                   {"HttpHeaders", Value::MakeObject(std::move(headers))},
+                                                   {"HttpStatusCode", Value::Int(response.status)}})},
+            {"SdkResponseMetadata",
+             Value::MakeObject({{"RequestId", Value::String(request_id != nullptr ? *request_id : "stepflow")}})},
+            {"StatusCode", Value::Int(response.status)},
+        });
+        done(TaskOutcome{true, std::move(wrapped), {}});
+      });
 }
 
 }  // namespace stepflow::engine
