@@ -183,16 +183,8 @@ Execution::Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine
       machine_(std::move(machine)),
       cache_(std::move(cache)),
       record_(std::move(record)),
-      input_(std::move(input)) {
-  std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
-  execution_context_ = Obj({{"Id", Str(record_.arn)},
-                            {"Input", input_},
-                            {"Name", Str(record_.name)},
-                            {"RoleArn", Str(role)},
-                            {"StartTime", Str(asl::FormatTimestamp(record_.start_time_ns))},
-                            {"RedriveCount", Value::Int(0)}});
-  state_machine_context_ = Obj({{"Id", Str(record_.state_machine_arn)}, {"Name", Str(state_machine_name)}});
-}
+      input_(std::move(input)),
+      state_machine_name_(std::move(state_machine_name)) {}
 
 void Execution::Start() {
   std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
@@ -418,6 +410,17 @@ void Execution::EnterState(Frame& f, const State& s) {
 }
 
 void Execution::BuildContext(Frame& f) {
+  // Built the first time a state reads $$: most executions never do.
+  if (execution_context_.is_null()) {
+    std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
+    execution_context_ = Obj({{"Id", Str(record_.arn)},
+                              {"Input", input_},
+                              {"Name", Str(record_.name)},
+                              {"RoleArn", Str(role)},
+                              {"StartTime", Str(asl::FormatTimestamp(record_.start_time_ns))},
+                              {"RedriveCount", Value::Int(0)}});
+    state_machine_context_ = Obj({{"Id", Str(record_.state_machine_arn)}, {"Name", Str(state_machine_name_)}});
+  }
   const State& s = f.machine->states[f.state_index];
   asl::Object state{{"Name", Str(s.name)},
                     {"EnteredTime", Str(asl::FormatTimestamp(f.entered_time))},

@@ -291,7 +291,8 @@ class Execution {
   std::shared_ptr<ModelCache> cache_;
   storage::ExecutionRecord record_;
   asl::Value input_;
-  asl::Value execution_context_, state_machine_context_;
+  std::string state_machine_name_;
+  asl::Value execution_context_, state_machine_context_;  // null until a state reads $$
   std::optional<asl::Value> output_;
   FramePtr root_;
   Instant timeout_due_ = 0;
