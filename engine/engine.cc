@@ -462,10 +462,11 @@ class EngineImpl : public Engine {
       }
       return Status::AlreadyExists("execution", record.arn);
     }
-    auto execution = std::make_unique<Execution>(Host(), machine->machine, machine->cache, record, input, machine_name);
+    auto execution = std::make_unique<Execution>(Host(), machine->machine, machine->cache, std::move(record),
+                                                 std::move(input), std::move(machine_name));
     Execution* raw = execution.get();
     raw->create_pending = true;
-    if (durable) created_callbacks_.emplace(record.arn, std::move(durable));
+    if (durable) created_callbacks_.emplace(raw->record().arn, std::move(durable));
     Adopt(std::move(execution));
     raw->Start();
     started_new_ = true;
@@ -473,7 +474,7 @@ class EngineImpl : public Engine {
       std::lock_guard<std::mutex> lock(metrics_mu_);
       ++metrics_.executions_started;
     }
-    return StartResult{record.arn, record.start_time_ns};
+    return StartResult{raw->record().arn, raw->record().start_time_ns};
   }
 
   void Adopt(std::unique_ptr<Execution> execution) {
