@@ -116,6 +116,14 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
   Value root_;
 };
 
+// Printable ASCII but the quote and the backslash: what a plain string holds.
+constexpr std::array<bool, 256> MakePlainStringBytes() {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}
+constexpr std::array<bool, 256> kPlainStringByte = MakePlainStringBytes();
+
 // Parses the plain JSON most documents are: ASCII strings without escapes,
 // integers of up to 18 digits, true, false, null. Anything else (an escape, a
 // fraction or exponent, -0, a control or non-ASCII byte, an error, nesting past
@@ -241,17 +249,11 @@ class PlainParser {
   // A string of printable ASCII without escapes; REQUIRES: *p_ == '"'.
   bool ParseString(std::string_view* text) {
     const char* start = ++p_;
-    while (p_ < end_) {
-      const unsigned char c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        *text = std::string_view(start, static_cast<size_t>(p_ - start));
-        ++p_;
-        return true;
-      }
-      if (c == '\\' || c < 0x20 || c >= 0x7f) return false;
-      ++p_;
-    }
-    return false;
+    while (p_ < end_ && kPlainStringByte[static_cast<unsigned char>(*p_)]) ++p_;
+    if (p_ == end_ || *p_ != '"') return false;
+    *text = std::string_view(start, static_cast<size_t>(p_ - start));
+    ++p_;
+    return true;
   }
 
   bool ParseLiteral(std::string_view word, Value value, Value* out) {

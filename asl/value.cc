@@ -44,27 +44,6 @@ uint64_t Value::JsonSizeBound() const {
   return 0;
 }
 
-Value Value::Bool(bool b) {
-  Value v;
-  v.type_ = Type::kBool;
-  v.scalar_.b = b;
-  return v;
-}
-
-Value Value::Int(int64_t i) {
-  Value v;
-  v.type_ = Type::kInt;
-  v.scalar_.i = i;
-  return v;
-}
-
-Value Value::Double(double d) {
-  Value v;
-  v.type_ = Type::kDouble;
-  v.scalar_.d = d;
-  return v;
-}
-
 Value Value::Number(double d) {
   if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18) {
     return Int(static_cast<int64_t>(d));

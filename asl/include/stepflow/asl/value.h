@@ -22,9 +22,9 @@ class Value {
   enum class Type : uint8_t { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
 
   Value() = default;  // null
-  static Value Bool(bool b);
-  static Value Int(int64_t i);
-  static Value Double(double d);
+  static Value Bool(bool b) { return Scalar(Type::kBool, {.b = b}); }
+  static Value Int(int64_t i) { return Scalar(Type::kInt, {.i = i}); }
+  static Value Double(double d) { return Scalar(Type::kDouble, {.d = d}); }
   // A number: integral doubles in int64 range become kInt.
   static Value Number(double d);
   static Value String(std::string s);
@@ -65,12 +65,19 @@ class Value {
  private:
   struct ObjectRep;
   struct ArrayRep;
-  Type type_ = Type::kNull;
-  union {
+  union ScalarBits {
     bool b;
     int64_t i;
     double d;
-  } scalar_{.i = 0};
+  };
+  static Value Scalar(Type type, ScalarBits bits) {
+    Value v;
+    v.type_ = type;
+    v.scalar_ = bits;
+    return v;
+  }
+  Type type_ = Type::kNull;
+  ScalarBits scalar_{.i = 0};
   std::shared_ptr<const void> rep_;
 };
 
