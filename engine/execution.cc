@@ -924,17 +924,29 @@ namespace {
 
 // History names an integration "arn:aws:states:::lambda:invoke.waitForTaskToken"
 // by its service ("lambda") and the rest ("invoke.waitForTaskToken").
-std::vector<Field> ResourceFields(const std::string& resource) {
-  constexpr std::string_view kPrefix = "arn:aws:states:::";
-  std::string type = "lambda", name = resource;
-  if (resource.rfind(kPrefix, 0) == 0) {
-    size_t colon = resource.find(':', kPrefix.size());
-    if (colon != std::string::npos) {
-      type = resource.substr(kPrefix.size(), colon - kPrefix.size());
-      name = resource.substr(colon + 1);
+// A Task state's resourceType and resource, made once per machine and shared:
+// three events of every task give them.
+const std::pair<Value, Value>& TaskResourceValues(ModelCache& cache, const State& s) {
+  auto [it, inserted] = cache.task_resource.try_emplace(&s);
+  if (inserted) {
+    constexpr std::string_view kPrefix = "arn:aws:states:::";
+    const std::string& resource = s.resource;
+    std::string type = "lambda", name = resource;
+    if (resource.rfind(kPrefix, 0) == 0) {
+      size_t colon = resource.find(':', kPrefix.size());
+      if (colon != std::string::npos) {
+        type = resource.substr(kPrefix.size(), colon - kPrefix.size());
+        name = resource.substr(colon + 1);
+      }
     }
+    it->second = {Str(std::move(type)), Str(std::move(name))};
   }
-  return {{"resourceType", Str(std::move(type))}, {"resource", Str(std::move(name))}};
+  return it->second;
+}
+
+std::vector<Field> ResourceFields(ModelCache& cache, const State& s) {
+  const auto& [type, name] = TaskResourceValues(cache, s);
+  return {{"resourceType", type}, {"resource", name}};
 }
 
 }  // namespace
@@ -972,11 +984,12 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   int64_t scheduled_id;
   attempt->parameters_text = std::make_shared<QuotedPayload>(parameters);
   if (lambda) {
-    std::vector<Field> fields{{"resource", Str(s.resource)}, {"input", Value(), kText, attempt->parameters_text}};
+    std::vector<Field> fields{{"resource", TaskResourceValues(*cache_, s).second},
+                              {"input", Value(), kText, attempt->parameters_text}};
     if (timeout) fields.push_back({"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
     scheduled_id = Emit(f.get(), scheduled, Details("lambdaFunctionScheduledEventDetails", std::move(fields)));
   } else {
-    std::vector<Field> fields = ResourceFields(s.resource);
+    std::vector<Field> fields = ResourceFields(*cache_, s);
     fields.push_back({"region", Str(host_.options->region)});
     fields.push_back({"parameters", Value(), kText, attempt->parameters_text});
     if (timeout) fields.push_back({"timeoutInSeconds", Value::Int(static_cast<int64_t>(*timeout))});
@@ -1006,7 +1019,7 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
   if (lambda) {
     Emit(f.get(), started, nullptr, Value());
   } else {
-    Emit(f.get(), started, Details("taskStartedEventDetails", ResourceFields(s.resource)));
+    Emit(f.get(), started, Details("taskStartedEventDetails", ResourceFields(*cache_, s)));
   }
   SendTask(f);
   ArmTaskTimers(f);
@@ -1062,7 +1075,7 @@ void Execution::OnTaskResponse(const FramePtr& f, const std::shared_ptr<TaskWait
   // The request carrying the token was accepted: the task now waits for SendTask*.
   attempt->delivered = true;
   const State& s = f->machine->states[f->state_index];
-  std::vector<Field> fields = ResourceFields(s.resource);
+  std::vector<Field> fields = ResourceFields(*cache_, s);
   fields.push_back({"output", outcome.result, kPayload});
   Emit(f.get(), EventType::kTaskSubmitted, Details("taskSubmittedEventDetails", std::move(fields)));
 }
@@ -1110,7 +1123,7 @@ void Execution::SettleTask(const FramePtr& f, TaskOutcome outcome) {
       Emit(f.get(), EventType::kLambdaFunctionSucceeded,
            Details("lambdaFunctionSucceededEventDetails", {{"output", outcome.result, kPayload}}));
     } else {
-      std::vector<Field> fields = ResourceFields(state.resource);
+      std::vector<Field> fields = ResourceFields(*cache_, state);
       fields.push_back({"output", outcome.result, kPayload});
       Emit(f.get(), EventType::kTaskSucceeded, Details("taskSucceededEventDetails", std::move(fields)));
     }
@@ -1118,7 +1131,7 @@ void Execution::SettleTask(const FramePtr& f, TaskOutcome outcome) {
   } else {
     bool timed_out = outcome.failure.error == errors::kTimeout || outcome.failure.error == errors::kHeartbeatTimeout;
     std::vector<Field> fields;
-    if (!lambda) fields = ResourceFields(state.resource);
+    if (!lambda) fields = ResourceFields(*cache_, state);
     fields.push_back({"error", Str(outcome.failure.error)});
     fields.push_back({"cause", Str(outcome.failure.cause)});
     EventType type = lambda ? (timed_out ? EventType::kLambdaFunctionTimedOut : EventType::kLambdaFunctionFailed)

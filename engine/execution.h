@@ -50,6 +50,8 @@ struct ExecutionHost {
 struct ModelCache {
   // Compiled JSONata fields, by the address of their value in the model.
   std::unordered_map<const asl::Value*, asl::JsonataTemplate> jsonata;
+  // A Task state's resourceType and resource, as its events give them.
+  std::unordered_map<const asl::State*, std::pair<asl::Value, asl::Value>> task_resource;
 };
 
 struct Frame;
