@@ -802,7 +802,9 @@ class EngineImpl : public Engine {
 
   EngineOptions options_;
   std::shared_ptr<char> alive_ = std::make_shared<char>();
-  boost::asio::io_context io_;
+  // Only the thread running the engine starts I/O and timers on it (others
+  // post), so the reactor need not lock each socket's operations.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::unique_ptr<SystemClock> system_clock_;
   ManualClock* manual_clock_ = nullptr;
   std::unique_ptr<storage::Store> owned_store_;

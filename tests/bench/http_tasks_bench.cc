@@ -141,7 +141,7 @@ const char kEvent[] = R"({"step":1,"payload":{"msg":"hello","n":42,"list":[1,2,3
 
 // (a) The HTTP round trips alone, as the engine's client makes them.
 bool RunDirect(const Args& args, const std::string& url) {
-  boost::asio::io_context io;
+  boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};  // as the engine's
   stepflow::engine::HttpClient client(io, 256 * 1024);
   stepflow::engine::HttpTarget target;
   if (!stepflow::engine::ParseHttpUrl(url, &target)) Die("bad endpoint url " + url);
