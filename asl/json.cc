@@ -599,6 +599,24 @@ class TextWriter {
   }
 
   void String(std::string_view text) {
+    // Most strings are short keys and values with nothing to escape: one pass
+    // copies them, without measuring first or calling memcpy.
+    constexpr size_t kShort = 32;
+    if (text.size() <= kShort) {
+      char* start = Room(7 * text.size() + 4);  // what escaping could take, so a plain copy fits
+      char* p = start;
+      if (nested_) *p++ = '\\';
+      *p++ = '"';
+      size_t i = 0;
+      for (; i < text.size() && kEscapeLetters[static_cast<unsigned char>(text[i])] == 0; ++i) *p++ = text[i];
+      if (i == text.size()) {
+        if (nested_) *p++ = '\\';
+        *p++ = '"';
+        pos_ += p - start;
+        text_size_ += text.size() + 2;
+        return;
+      }
+    }
     EscapeGrowth growth = MeasureEscapes(text);
     char* start = Room(text.size() + (nested_ ? growth.twice + 4 : growth.once + 2));
     char* p = start;
