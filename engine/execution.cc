@@ -251,6 +251,7 @@ std::optional<Execution::Commit> Execution::TakeCommit() {
     create_pending = false;
     row_dirty_ = false;
   }
+  events_per_commit_ = pending_.size();
   r.events = std::move(pending_);
   pending_.clear();
   if (row_dirty_) r.update = record_;
@@ -320,9 +321,9 @@ int64_t Execution::Emit(Frame* f, EventType type, std::shared_ptr<const storage:
 int64_t Execution::EmitEvent(Frame* f, EventType type, asl::StateType state_type,
                              std::shared_ptr<const storage::DeferredJson> details, Instant at) {
   if (f != nullptr && f->silent) return f->last_event_id;
-  // Each commit takes the vector away: room for a task's events in one allocation.
-  constexpr size_t kEventsPerCommit = 8;
-  if (pending_.capacity() == 0) pending_.reserve(kEventsPerCommit);
+  // Each commit takes the vector away, and a memory store keeps it: room for
+  // as many events as the last commit had, which a loop of like steps repeats.
+  if (pending_.capacity() == 0) pending_.reserve(std::max<size_t>(events_per_commit_, 4));
   storage::HistoryEventRecord& event = pending_.emplace_back();
   event.id = next_event_id_++;
   event.previous_event_id = f != nullptr ? f->last_event_id : event.id - 1;

@@ -308,6 +308,7 @@ class Execution {
   uint64_t transitions_ = 0;
   std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::vector<storage::HistoryEventRecord> pending_;
+  size_t events_per_commit_ = 0;  // in the last commit, to size the next one's vector
   std::vector<storage::TaskTokenRecord> pending_tokens_;
   std::vector<std::function<void()>> effects_;
   std::unordered_map<uint64_t, std::function<void()>> timers_;  // armed, by key
