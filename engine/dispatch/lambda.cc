@@ -16,10 +16,15 @@ constexpr int64_t kMaxFunctionSeconds = 900;
 
 LambdaStyle ClassifyLambdaResource(std::string_view resource) {
   if (resource.starts_with("arn:aws:states:::lambda:invoke")) return LambdaStyle::kInvoke;
-  if (resource.starts_with("arn:aws:lambda:") && resource.find(":function:") != std::string_view::npos) {
+  constexpr std::string_view kPrefix = "arn:aws:lambda:", kFunction = ":function:";
+  if (!resource.starts_with(kPrefix)) return LambdaStyle::kNone;
+  // Where a full ARN has it, after REGION:ACCOUNT; a search (a task asks twice) only when not.
+  size_t region_end = resource.find(':', kPrefix.size());
+  size_t account_end = region_end == std::string_view::npos ? region_end : resource.find(':', region_end + 1);
+  if (account_end != std::string_view::npos && resource.substr(account_end).starts_with(kFunction)) {
     return LambdaStyle::kFunctionArn;
   }
-  return LambdaStyle::kNone;
+  return resource.find(kFunction) != std::string_view::npos ? LambdaStyle::kFunctionArn : LambdaStyle::kNone;
 }
 
 std::string LambdaFunctionName(std::string_view name_or_arn) {

@@ -65,3 +65,16 @@ TEST_CASE("LambdaInvoker fails with States.Timeout past the given deadline and s
   CHECK(server.invocations("Fast").at(0).idempotency_key == "idem-Fast");
   CHECK(server.invocations("Slow").size() == 1);
 }
+
+TEST_CASE("Lambda resources are told apart as before: full ARNs, aliases, shortened forms and the rest") {
+  using stepflow::engine::ClassifyLambdaResource;
+  CHECK(ClassifyLambdaResource("arn:aws:lambda:us-east-1:123456789012:function:echo") == LambdaStyle::kFunctionArn);
+  CHECK(ClassifyLambdaResource("arn:aws:lambda:us-east-1:123456789012:function:echo:prod") ==
+        LambdaStyle::kFunctionArn);
+  CHECK(ClassifyLambdaResource("arn:aws:lambda:us-east-1:function:echo") == LambdaStyle::kFunctionArn);
+  CHECK(ClassifyLambdaResource("arn:aws:lambda:us-east-1:123456789012:layer:x") == LambdaStyle::kNone);
+  CHECK(ClassifyLambdaResource("arn:aws:lambda:") == LambdaStyle::kNone);
+  CHECK(ClassifyLambdaResource("arn:aws:states:::lambda:invoke") == LambdaStyle::kInvoke);
+  CHECK(ClassifyLambdaResource("arn:aws:states:::lambda:invoke.waitForTaskToken") == LambdaStyle::kInvoke);
+  CHECK(ClassifyLambdaResource("arn:aws:states:::http:invoke") == LambdaStyle::kNone);
+}
