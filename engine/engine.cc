@@ -380,6 +380,7 @@ class EngineImpl : public Engine {
   ExecutionHost Host() {
     ExecutionHost host;
     host.clock = options_.clock;
+    host.event_time = [this] { return EventTime(); };
     host.options = &options_;
     host.random = &random_;
     host.post = [this](std::function<void()> fn) { Enqueue(std::move(fn)); };
@@ -564,8 +565,21 @@ class EngineImpl : public Engine {
   // Runs a slice of the queued work, then commits what it changed. Slices keep
   // the writer busy while the engine runs the next one, instead of the two
   // taking turns on one large batch.
+  // Within one turn of the engine's own work, kEventsPerClockRead events share
+  // a reading of the system clock; a test's clock is read every time.
+  Instant EventTime() {
+    if (handling_ == 0 || options_.clock != system_clock_.get()) return options_.clock->Now();
+    if (turn_time_uses_ == 0) {
+      turn_time_ = options_.clock->Now();
+      turn_time_uses_ = kEventsPerClockRead;
+    }
+    --turn_time_uses_;
+    return turn_time_;
+  }
+
   void Drain() {
     ++handling_;
+    turn_time_uses_ = 0;
     drain_posted_ = false;
     for (size_t n = 0; n < kTurnSlice && !ready_.empty(); ++n) {
       std::function<void()> fn = std::move(ready_.front());
@@ -641,6 +655,7 @@ class EngineImpl : public Engine {
 
   void Committed(Batch& batch) {
     ++handling_;
+    turn_time_uses_ = 0;
     struct Leave {
       int& depth;
       ~Leave() { --depth; }
@@ -834,6 +849,9 @@ class EngineImpl : public Engine {
   std::unordered_map<std::string, std::function<void(Status)>> created_callbacks_;
   bool started_new_ = false;
   int handling_ = 0;  // > 0 while the engine runs its own work on this thread
+  static constexpr int kEventsPerClockRead = 8;
+  Instant turn_time_ = 0;
+  int turn_time_uses_ = 0;
   std::vector<Execution*> dirty_;
   std::multimap<std::string, Waiter> waiters_;
   std::vector<std::function<void(const std::string&, const ExecutionResult&)>> listeners_;

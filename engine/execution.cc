@@ -311,11 +311,11 @@ int64_t Execution::Emit(Frame* f, EventType type, const char* details_key, Value
   if (details_key != nullptr && !details.is_null()) {
     deferred = std::make_shared<KeyedDetails>(details_key, std::move(details));
   }
-  return EmitEvent(f, type, asl::StateType::kPass, std::move(deferred), host_.clock->Now());
+  return EmitEvent(f, type, asl::StateType::kPass, std::move(deferred), host_.event_time());
 }
 
 int64_t Execution::Emit(Frame* f, EventType type, std::shared_ptr<const storage::DeferredJson> details) {
-  return EmitEvent(f, type, asl::StateType::kPass, std::move(details), host_.clock->Now());
+  return EmitEvent(f, type, asl::StateType::kPass, std::move(details), host_.event_time());
 }
 
 int64_t Execution::EmitEvent(Frame* f, EventType type, asl::StateType state_type,
@@ -395,7 +395,7 @@ void PrefetchAhead(const std::vector<State>& states, const State& s) {
 void Execution::EnterState(Frame& f, const State& s) {
   PrefetchAhead(f.machine->states, s);
   // $$.State.EnteredTime is the entered event's time.
-  f.entered_time = f.exited_at != 0 ? f.exited_at : host_.clock->Now();
+  f.entered_time = f.exited_at != 0 ? f.exited_at : host_.event_time();
   f.exited_at = 0;
   if (!f.input_text) f.input_text = std::make_shared<QuotedPayload>(f.input);
   f.visit = std::make_shared<StateVisit>(s.name, f.input_text);
@@ -638,7 +638,7 @@ Execution::Flow Execution::ExitState(Frame& f, const State& s, Value output, int
   if (!f.visit) f.visit = std::make_shared<StateVisit>(s.name, nullptr);
   // The next state's entered event shows the same text: written once for both.
   std::shared_ptr<const QuotedPayload> output_text = StateVisit::SetOutput(f.visit, output);
-  const Instant now = host_.clock->Now();
+  const Instant now = host_.event_time();
   EmitEvent(&f, EventType::kStateExited, s.type, StateVisit::Exited(f.visit), now);
   f.visit.reset();
   f.phase = Phase::kReady;
