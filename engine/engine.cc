@@ -686,7 +686,10 @@ class EngineImpl : public Engine {
       for (auto& [arn, waiter] : waiting) waiter(fatal_);
       return;
     }
+    // The batch's tasks go out now: one reading of the clock times them all.
+    effects_sent_at_ = std::chrono::steady_clock::now();
     for (auto& effect : batch.effects) effect();
+    effects_sent_at_.reset();
     for (size_t i = 0; i < batch.arns.size(); ++i) {
       const std::string& arn = batch.arns[i];
       auto it = executions_.find(arn);
@@ -787,7 +790,7 @@ class EngineImpl : public Engine {
     // Only requests sent out count as in flight.
     const bool outbound = handler == nullptr;
     if (outbound) ++in_flight_;
-    auto timed = [this, outbound, start = std::chrono::steady_clock::now(),
+    auto timed = [this, outbound, start = effects_sent_at_ ? *effects_sent_at_ : std::chrono::steady_clock::now(),
                   done = std::move(done)](TaskOutcome outcome) {
       if (outbound) --in_flight_;
       {
@@ -850,6 +853,7 @@ class EngineImpl : public Engine {
   bool started_new_ = false;
   int handling_ = 0;  // > 0 while the engine runs its own work on this thread
   static constexpr int kEventsPerClockRead = 8;
+  std::optional<std::chrono::steady_clock::time_point> effects_sent_at_;  // while Committed sends a batch's tasks
   Instant turn_time_ = 0;
   int turn_time_uses_ = 0;
   std::vector<Execution*> dirty_;
