@@ -997,7 +997,7 @@ Execution::Flow Execution::ExecuteTask(const FramePtr& f, const State& s) {
     if (heartbeat) fields.push_back({"heartbeatInSeconds", Value::Int(static_cast<int64_t>(*heartbeat))});
     scheduled_id = Emit(f.get(), scheduled, Details("taskScheduledEventDetails", std::move(fields)));
   }
-  Instant now = host_.clock->Now();
+  Instant now = host_.event_time();  // the scheduled event's time
   attempt->parameters = parameters;
   attempt->lambda = lambda;
   if (timeout) attempt->timeout_due = now + static_cast<Instant>(*timeout * kNanosPerSecond);

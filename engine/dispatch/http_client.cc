@@ -182,9 +182,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     if (!pool.idle.empty()) {
       x->conn = std::move(pool.idle.back());
       pool.idle.pop_back();
-      TakeSlot(pool, *x);
+      std::optional<std::chrono::steady_clock::time_point> now = TakeSlot(pool, *x);
       x->reused = true;
-      Write(std::move(x));
+      Write(std::move(x), now);
       return;
     }
     if (pool.busy >= max_connections) {
@@ -195,10 +195,14 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     Connect(std::move(x));
   }
 
-  static void TakeSlot(Pool& pool, Exchange& x) {
+  // Returns the time it read for the deadline, if it has one.
+  static std::optional<std::chrono::steady_clock::time_point> TakeSlot(Pool& pool, Exchange& x) {
     ++pool.busy;
     x.holds_slot = true;
-    if (x.timeout_ms > 0) x.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(x.timeout_ms);
+    if (x.timeout_ms <= 0) return std::nullopt;
+    const auto now = std::chrono::steady_clock::now();
+    x.deadline = now + std::chrono::milliseconds(x.timeout_ms);
+    return now;
   }
 
   // Connecting and the TLS handshake end by then when the exchange has no deadline.
@@ -207,11 +211,12 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   // Keeps `until` for the exchange: once it passes, `expired` is set and what
   // the connection waits for is cancelled, so its handler reports the timeout.
   // A near time gets a timer of the exchange's own; a far one, the sweep.
-  void Watch(const std::shared_ptr<Exchange>& x, std::chrono::steady_clock::time_point until) {
+  void Watch(const std::shared_ptr<Exchange>& x, std::chrono::steady_clock::time_point until,
+             std::chrono::steady_clock::time_point now) {
     if (x->watched_until == until) return;
     Unwatch(*x);
     x->watched_until = until;
-    if (until - std::chrono::steady_clock::now() > swept_beyond) return Sweep(x);
+    if (until - now > swept_beyond) return Sweep(x);
     if (!x->timer) x->timer.emplace(io);
     x->timer->expires_at(until);
     x->timer->async_wait([weak = std::weak_ptr<Exchange>(x)](beast::error_code ec) {
@@ -234,7 +239,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
 
   // Keeps the deadline, or for connecting and the handshake kSetupLimit when there is none.
   void WatchSetup(const std::shared_ptr<Exchange>& x) {
-    Watch(x, x->deadline ? *x->deadline : std::chrono::steady_clock::now() + kSetupLimit);
+    const auto now = std::chrono::steady_clock::now();
+    Watch(x, x->deadline ? *x->deadline : now + kSetupLimit, now);
   }
 
   void Unwatch(Exchange& x) {
@@ -305,9 +311,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     });
   }
 
-  void Write(std::shared_ptr<Exchange> x) {
+  // `now`: a reading of the clock just taken, if the caller has one.
+  void Write(std::shared_ptr<Exchange> x, std::optional<std::chrono::steady_clock::time_point> now = std::nullopt) {
     if (x->deadline) {
-      Watch(x, *x->deadline);
+      Watch(x, *x->deadline, now ? *now : std::chrono::steady_clock::now());
     } else {
       Unwatch(*x);
     }
