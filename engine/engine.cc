@@ -592,11 +592,12 @@ class EngineImpl : public Engine {
   }
 
   struct Batch {
-    std::vector<std::string> arns;
+    // Each stays loaded while its commit is in flight: only Committed unloads one.
+    std::vector<Execution*> executions;
     std::vector<std::function<void()>> effects;
     std::vector<std::function<void(Status)>> created;  // StartExecution callers waiting
     std::chrono::steady_clock::time_point start;
-    std::vector<Status> statuses;  // by request, as arns
+    std::vector<Status> statuses;  // by request, as executions
   };
 
   // Two batches in flight at most (one being written, the next queued): what
@@ -625,7 +626,7 @@ class EngineImpl : public Engine {
       }
       batch->created.push_back(std::move(created));
       ++e->commits_in_flight;
-      batch->arns.push_back(e->record().arn);
+      batch->executions.push_back(e);
       for (auto& effect : commit->effects) batch->effects.push_back(std::move(effect));
       requests.push_back(std::move(commit->request));
       transitions += e->transitions() - e->reported_transitions;
@@ -664,16 +665,15 @@ class EngineImpl : public Engine {
     {
       std::lock_guard<std::mutex> lock(metrics_mu_);
       Observe(metrics_.commit_seconds, SecondsSince(batch.start));
-      Observe(metrics_.commit_batch_size, static_cast<double>(batch.arns.size()));
+      Observe(metrics_.commit_batch_size, static_cast<double>(batch.executions.size()));
     }
-    for (size_t i = 0; i < batch.arns.size(); ++i) {
+    for (size_t i = 0; i < batch.executions.size(); ++i) {
       if (batch.created[i]) batch.created[i](batch.statuses[i]);
       const Status& s = batch.statuses[i];
       if (s.ok()) continue;
       if (s.IsAlreadyExists() || s.IsConflict()) {
         // Another engine started or moved this execution: it is not ours to run.
-        auto it = executions_.find(batch.arns[i]);
-        if (it != executions_.end()) it->second->Abandon();
+        batch.executions[i]->Abandon();
         continue;
       }
       // The store failed: nothing further is made visible. Executions stay
@@ -690,14 +690,12 @@ class EngineImpl : public Engine {
     effects_sent_at_ = std::chrono::steady_clock::now();
     for (auto& effect : batch.effects) effect();
     effects_sent_at_.reset();
-    for (size_t i = 0; i < batch.arns.size(); ++i) {
-      const std::string& arn = batch.arns[i];
-      auto it = executions_.find(arn);
-      if (it == executions_.end()) continue;
-      Execution& e = *it->second;
+    for (Execution* loaded : batch.executions) {
+      Execution& e = *loaded;
       if (e.abandoned()) {
         if (--e.commits_in_flight == 0 && !e.dirty) {
-          executions_.erase(it);
+          const std::string arn = e.record().arn;
+          executions_.erase(arn);
           loaded_count_ = executions_.size();
           for (auto& w : TakeWaiters(arn)) w(Status::Conflict("execution " + arn + " is run by another engine"));
         }
@@ -705,10 +703,11 @@ class EngineImpl : public Engine {
       }
       if (--e.commits_in_flight > 0 || e.dirty) continue;
       if (e.finished()) {
+        const std::string arn = e.record().arn;  // a copy: erasing destroys the execution holding it
         Finish(arn, ResultOf(e.record(), e.output()));
-        executions_.erase(it);
+        executions_.erase(arn);
       } else if (e.parked()) {
-        Park(it);
+        Park(executions_.find(e.record().arn));
       } else {
         continue;
       }
