@@ -268,10 +268,13 @@ class PlainParser {
     const char* digits = minus ? p_ + 1 : p_;
     const char* q = digits;
     int64_t magnitude = 0;
-    while (q < end_ && *q >= '0' && *q <= '9') magnitude = magnitude * 10 + (*q++ - '0');
+    while (q < end_ && *q >= '0' && *q <= '9') {
+      if (q - digits == 18) return false;  // more digits than an int64 surely holds
+      magnitude = magnitude * 10 + (*q++ - '0');
+    }
     const size_t count = static_cast<size_t>(q - digits);
-    // No digits, a leading zero, -0, too many digits, or a fraction or exponent next.
-    if (count == 0 || count > 18 || (*digits == '0' && (count > 1 || minus))) return false;
+    // No digits, a leading zero, -0, or a fraction or exponent next.
+    if (count == 0 || (*digits == '0' && (count > 1 || minus))) return false;
     if (q < end_ && (*q == '.' || *q == 'e' || *q == 'E')) return false;
     p_ = q;
     *out = Value::Int(minus ? -magnitude : magnitude);
