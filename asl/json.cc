@@ -40,6 +40,15 @@ struct BuilderStacks {
   }
 };
 
+// The last `count` entries of `stack`, moved into a container of their own.
+template <typename T>
+std::vector<T> TakeLast(std::vector<T>* stack, size_t count) {
+  auto first = stack->end() - static_cast<std::ptrdiff_t>(count);
+  std::vector<T> taken(std::make_move_iterator(first), std::make_move_iterator(stack->end()));
+  stack->erase(first, stack->end());
+  return taken;
+}
+
 // Builds a Value from SAX events on flat stacks, with no allocation per open
 // container but the finished container's own. It stops rapidjson's recursive
 // descent at the depth limit, which bounds every walk of a Value.
@@ -85,15 +94,6 @@ class Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> 
     }
     open_.push_back(is_object);
     return true;
-  }
-
-  // The last `count` entries of `stack`, moved into a container of their own.
-  template <typename T>
-  static std::vector<T> TakeLast(std::vector<T>* stack, size_t count) {
-    auto first = stack->end() - static_cast<std::ptrdiff_t>(count);
-    std::vector<T> taken(std::make_move_iterator(first), std::make_move_iterator(stack->end()));
-    stack->erase(first, stack->end());
-    return taken;
   }
 
   // A finished value goes to the member its key opened, or to the open array.
@@ -179,13 +179,11 @@ class PlainParser {
     ++p_;  // {
     auto& members = stacks_.members;
     const size_t first = members.size();
-    SkipSpace();
-    if (p_ < end_ && *p_ == '}') {
-      ++p_;
+    if (Closes('}')) {
       *out = Value::MakeObject({});
       return true;
     }
-    for (;;) {
+    for (bool more = true; more;) {
       SkipSpace();
       std::string_view key;
       if (p_ == end_ || *p_ != '"' || !ParseString(&key)) return false;
@@ -198,20 +196,9 @@ class PlainParser {
       Value member;
       if (!Element(&member, depth)) return false;
       members[at].second = std::move(member);
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ != '}') return false;
-      ++p_;
-      break;
+      if (!Next('}', &more)) return false;
     }
-    auto begin = members.begin() + static_cast<std::ptrdiff_t>(first);
-    Object taken(std::make_move_iterator(begin), std::make_move_iterator(members.end()));
-    members.erase(begin, members.end());
-    *out = Value::MakeObject(std::move(taken));
+    *out = Value::MakeObject(TakeLast(&members, members.size() - first));
     return true;
   }
 
@@ -219,30 +206,33 @@ class PlainParser {
     ++p_;  // [
     auto& items = stacks_.items;
     const size_t first = items.size();
-    SkipSpace();
-    if (p_ < end_ && *p_ == ']') {
-      ++p_;
+    if (Closes(']')) {
       *out = Value::MakeArray({});
       return true;
     }
-    for (;;) {
+    for (bool more = true; more;) {
       Value item;
       if (!Element(&item, depth)) return false;
       items.push_back(std::move(item));
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == ',') {
-        ++p_;
-        continue;
-      }
-      if (*p_ != ']') return false;
-      ++p_;
-      break;
+      if (!Next(']', &more)) return false;
     }
-    auto begin = items.begin() + static_cast<std::ptrdiff_t>(first);
-    Array taken(std::make_move_iterator(begin), std::make_move_iterator(items.end()));
-    items.erase(begin, items.end());
-    *out = Value::MakeArray(std::move(taken));
+    *out = Value::MakeArray(TakeLast(&items, items.size() - first));
+    return true;
+  }
+
+  // Whether the container just opened closes at once (and reads past `close`).
+  bool Closes(char close) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != close) return false;
+    ++p_;
+    return true;
+  }
+
+  // After a member or an item: a comma (more follow) or `close` (none do).
+  bool Next(char close, bool* more) {
+    SkipSpace();
+    if (p_ == end_ || (*p_ != ',' && *p_ != close)) return false;
+    *more = *p_++ == ',';
     return true;
   }
 
