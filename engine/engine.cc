@@ -562,9 +562,6 @@ class EngineImpl : public Engine {
     }
   }
 
-  // Runs a slice of the queued work, then commits what it changed. Slices keep
-  // the writer busy while the engine runs the next one, instead of the two
-  // taking turns on one large batch.
   // Within one turn of the engine's own work, kEventsPerClockRead events share
   // a reading of the system clock; a test's clock is read every time.
   Instant EventTime() {
@@ -577,9 +574,17 @@ class EngineImpl : public Engine {
     return turn_time_;
   }
 
-  void Drain() {
+  // A turn of the engine's own work begins: its events read the clock afresh.
+  void BeginTurn() {
     ++handling_;
     turn_time_uses_ = 0;
+  }
+
+  // Runs a slice of the queued work, then commits what it changed. Slices keep
+  // the writer busy while the engine runs the next one, instead of the two
+  // taking turns on one large batch.
+  void Drain() {
+    BeginTurn();
     drain_posted_ = false;
     for (size_t n = 0; n < kTurnSlice && !ready_.empty(); ++n) {
       std::function<void()> fn = std::move(ready_.front());
@@ -655,8 +660,7 @@ class EngineImpl : public Engine {
   }
 
   void Committed(Batch& batch) {
-    ++handling_;
-    turn_time_uses_ = 0;
+    BeginTurn();
     struct Leave {
       int& depth;
       ~Leave() { --depth; }

@@ -186,10 +186,11 @@ Execution::Execution(ExecutionHost host, std::shared_ptr<const asl::StateMachine
       input_(std::move(input)),
       state_machine_name_(std::move(state_machine_name)) {}
 
+std::string Execution::RoleArn() const { return "arn:aws:iam::" + host_.options->account_id + ":role/stepflow"; }
+
 void Execution::Start() {
-  std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
   Emit(nullptr, EventType::kExecutionStarted,
-       Details("executionStartedEventDetails", {{"input", input_, kPayload}, {"roleArn", Str(role)}}));
+       Details("executionStartedEventDetails", {{"input", input_, kPayload}, {"roleArn", Str(RoleArn())}}));
   root_ = std::make_shared<Frame>();
   root_->machine = machine_.get();
   root_->state_index = machine_->start_index;
@@ -413,11 +414,10 @@ void Execution::EnterState(Frame& f, const State& s) {
 void Execution::BuildContext(Frame& f) {
   // Built the first time a state reads $$: most executions never do.
   if (execution_context_.is_null()) {
-    std::string role = "arn:aws:iam::" + host_.options->account_id + ":role/stepflow";
     execution_context_ = Obj({{"Id", Str(record_.arn)},
                               {"Input", input_},
                               {"Name", Str(record_.name)},
-                              {"RoleArn", Str(role)},
+                              {"RoleArn", Str(RoleArn())},
                               {"StartTime", Str(asl::FormatTimestamp(record_.start_time_ns))},
                               {"RedriveCount", Value::Int(0)}});
     state_machine_context_ = Obj({{"Id", Str(record_.state_machine_arn)}, {"Name", Str(state_machine_name_)}});
@@ -923,10 +923,10 @@ Execution::Flow Execution::ExecuteFail(Frame& f, const State& s) {
 
 namespace {
 
-// History names an integration "arn:aws:states:::lambda:invoke.waitForTaskToken"
-// by its service ("lambda") and the rest ("invoke.waitForTaskToken").
-// A Task state's resourceType and resource, made once per machine and shared:
-// three events of every task give them.
+// A Task state's resourceType and resource as its events give them, made once
+// per machine and shared by every task's events. History names an integration
+// "arn:aws:states:::lambda:invoke.waitForTaskToken" by its service ("lambda")
+// and the rest ("invoke.waitForTaskToken").
 const std::pair<Value, Value>& TaskResourceValues(ModelCache& cache, const State& s) {
   auto [it, inserted] = cache.task_resource.try_emplace(&s);
   if (inserted) {

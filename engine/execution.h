@@ -252,6 +252,8 @@ class Execution {
   bool Assign(Frame& f, const asl::PayloadTemplate& assign, const asl::Value& input, asl::Failure* failure);
   // Builds $$ for the state the frame is in (on entry, retry, or a Map item).
   void BuildContext(Frame& f);
+  // The role an execution runs as, as AWS names it in its context and history.
+  std::string RoleArn() const;
   asl::EvalEnv Env(Frame& f);
   asl::Failure StateRuntimeError(const Frame& f, const asl::State& s, const std::string& error,
                                  const std::string& detail) const;

@@ -351,30 +351,21 @@ class SqliteStoreImpl : public SqliteStore {
   }
 
   Status Append(const AppendRequest& request) override {
-    const ExecutionRecord* update = request.update ? &*request.update : nullptr;
-    Status valid =
-        ValidateAppend(request.execution_arn, request.expected_last_event_id, request.events, update, &request);
+    Status valid = Validate(request);
     if (!valid.ok()) return valid;
-    return Write([&] {
-      return ApplyAppend(request.execution_arn, request.expected_last_event_id, request.events, update, &request);
-    });
+    return Write([&] { return Apply(request); });
   }
 
   void AppendAsync(AppendRequest request, std::function<void(Status)> done) override {
-    const ExecutionRecord* update = request.update ? &*request.update : nullptr;
-    Status valid =
-        ValidateAppend(request.execution_arn, request.expected_last_event_id, request.events, update, &request);
+    Status valid = Validate(request);
     if (!valid.ok()) {
       done(valid);
       return;
     }
     auto owned = std::make_shared<AppendRequest>(std::move(request));
-    Enqueue(WriteOp{[this, owned] {
-                      const AppendRequest& r = *owned;
-                      return ApplyAppend(r.execution_arn, r.expected_last_event_id, r.events,
-                                         r.update ? &*r.update : nullptr, &r);
-                    },
-                    std::move(done)});
+    std::vector<WriteOp> op;
+    op.push_back(WriteOp{[this, owned] { return Apply(*owned); }, std::move(done)});
+    Enqueue(std::move(op));
   }
 
   void AppendBatchAsync(std::vector<AppendRequest> requests, std::function<void(std::vector<Status>)> done) override {
@@ -389,15 +380,9 @@ class SqliteStoreImpl : public SqliteStore {
     batch->statuses.resize(requests.size());
     std::vector<WriteOp> ops;
     for (size_t i = 0; i < requests.size(); ++i) {
-      const AppendRequest& r = requests[i];
-      batch->statuses[i] =
-          ValidateAppend(r.execution_arn, r.expected_last_event_id, r.events, r.update ? &*r.update : nullptr, &r);
+      batch->statuses[i] = Validate(requests[i]);
       if (!batch->statuses[i].ok()) continue;
-      ops.push_back(WriteOp{[this, batch, i] {
-                              const AppendRequest& r = batch->requests[i];
-                              return ApplyAppend(r.execution_arn, r.expected_last_event_id, r.events,
-                                                 r.update ? &*r.update : nullptr, &r);
-                            },
+      ops.push_back(WriteOp{[this, batch, i] { return Apply(batch->requests[i]); },
                             [batch, i](Status s) {
                               batch->statuses[i] = std::move(s);
                               if (--batch->unanswered == 0) batch->done(std::move(batch->statuses));
@@ -410,11 +395,16 @@ class SqliteStoreImpl : public SqliteStore {
     batch->requests = std::move(requests);
     batch->unanswered = ops.size();
     batch->done = std::move(done);
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      for (WriteOp& op : ops) queue_.push_back(std::move(op));
-    }
-    queue_cv_.notify_one();
+    Enqueue(std::move(ops));
+  }
+
+  Status Validate(const AppendRequest& r) {
+    return ValidateAppend(r.execution_arn, r.expected_last_event_id, r.events, r.update ? &*r.update : nullptr, &r);
+  }
+
+  // ApplyAppend of a whole request, with what ApplyAppend requires.
+  Status Apply(const AppendRequest& r) {
+    return ApplyAppend(r.execution_arn, r.expected_last_event_id, r.events, r.update ? &*r.update : nullptr, &r);
   }
 
   Status CreateStateMachine(const StateMachineRecord& record) override {
@@ -742,14 +732,17 @@ class SqliteStoreImpl : public SqliteStore {
     queue_lock.unlock();
     std::promise<Status> promise;
     std::future<Status> future = promise.get_future();
-    Enqueue(WriteOp{std::forward<F>(apply), [&promise](Status s) { promise.set_value(std::move(s)); }});
+    std::vector<WriteOp> op;
+    op.push_back(WriteOp{std::forward<F>(apply), [&promise](Status s) { promise.set_value(std::move(s)); }});
+    Enqueue(std::move(op));
     return future.get();
   }
 
-  void Enqueue(WriteOp op) {
+  // Queues `ops` together, in order, for the writer thread.
+  void Enqueue(std::vector<WriteOp> ops) {
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
-      queue_.push_back(std::move(op));
+      for (WriteOp& op : ops) queue_.push_back(std::move(op));
     }
     queue_cv_.notify_one();
   }
